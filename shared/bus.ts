@@ -1,0 +1,269 @@
+/**
+ * The event bus on RabbitMQ (npm:amqplib).
+ *
+ * Topology, per exchange name (default "marketplace"):
+ * - `<exchange>`: one durable topic exchange; routing key = event type.
+ * - `<exchange>.<service>`: one durable quorum queue per consuming service,
+ *   bound to the event types it handles. `x-delivery-limit` bounds redeliveries;
+ *   past it RabbitMQ dead-letters the message (at-least-once) to
+ * - `<exchange>.<service>.dlq`: where poison messages rest, never lost, never looping.
+ *
+ * Publishing uses a confirm channel: `publish()` resolves only once the broker
+ * has the messages. Consuming uses manual acks: a handler's success acks, a
+ * malformed message goes straight to the DLQ, any other failure is retried after
+ * a short backoff until the delivery limit. amqplib's opt-in recovery reconnects
+ * after broker restarts; our setup hook re-declares the topology and consumers.
+ */
+import amqp from "amqplib";
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
+import { Buffer } from "node:buffer";
+import { z } from "zod";
+import { runWithContext, type Logger } from "./log.ts";
+
+/** Every event on the wire: `{ id, type, occurredAt, data }`. */
+export interface EventEnvelope<T = unknown> {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data: T;
+}
+
+/** Headers travelling with an event. */
+export interface EventHeaders {
+  "x-request-id"?: string;
+  traceparent?: string;
+}
+
+/** A message to publish. */
+export interface OutgoingEvent {
+  envelope: EventEnvelope;
+  headers: EventHeaders;
+}
+
+/** Handler for one event type; throw `PoisonMessageError` for data that can never succeed. */
+export type EventHandler = (envelope: EventEnvelope, headers: EventHeaders) => Promise<void>;
+
+/** Thrown by a handler for a message that will never be processable (bad shape). */
+export class PoisonMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PoisonMessageError";
+  }
+}
+
+const envelopeSchema = z.object({
+  id: z.string().uuid(),
+  type: z.string().min(1),
+  occurredAt: z.string(),
+  data: z.unknown(),
+});
+
+/** Options of `EventBus`. */
+export interface EventBusOptions {
+  url: string;
+  /** The consuming service's name; names its queue. */
+  service: string;
+  log: Logger;
+  /** Topic exchange name; tests use a unique one per suite. */
+  exchange?: string;
+  /** Deliveries of one message before it is dead-lettered. */
+  maxDeliveries?: number;
+  /** Unacked messages a consumer holds at once. */
+  prefetch?: number;
+  /** First retry delay after a handler failure (doubles, capped at 5 s). */
+  retryDelayMs?: number;
+}
+
+/** A connection to the broker that publishes with confirms and consumes with manual acks. */
+export class EventBus {
+  readonly exchange: string;
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+  #model?: Awaited<ReturnType<typeof connectRecovering>>;
+  #publishChannel?: ConfirmChannel;
+  #consumeChannel?: Channel;
+  #connected = false;
+  #handlers = new Map<string, EventHandler>();
+  #consumerTag?: string;
+  #consuming = false;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: EventBusOptions) {
+    this.exchange = options.exchange ?? "marketplace";
+    this.queue = `${this.exchange}.${options.service}`;
+    this.deadLetterQueue = `${this.queue}.dlq`;
+  }
+
+  /** Connects (retrying until the broker answers) and keeps reconnecting after losses. */
+  async start(): Promise<void> {
+    this.#model = await connectRecovering(this.options.url, (model) => this.#setup(model));
+    this.#model.on("disconnect", (err: Error) => {
+      this.#connected = false;
+      this.#publishChannel = undefined;
+      this.#consumeChannel = undefined;
+      this.options.log.warn("broker connection lost", { error: err?.message });
+    });
+    this.#model.on("error", (err: Error) => {
+      this.options.log.warn("broker error", { error: err.message });
+    });
+    await this.#model.waitForConnect();
+  }
+
+  /** `true` while a connection and channels are up (readiness). */
+  isConnected(): boolean {
+    return this.#connected;
+  }
+
+  /**
+   * Registers handlers by event type and starts consuming on this service's
+   * queue (now, and after every reconnect). Call before or after `start()`.
+   */
+  async consume(handlers: Record<string, EventHandler>): Promise<void> {
+    for (const [type, handler] of Object.entries(handlers)) this.#handlers.set(type, handler);
+    this.#consuming = true;
+    if (this.#consumeChannel) await this.#startConsumer(this.#consumeChannel);
+  }
+
+  /** Publishes events and resolves once the broker confirmed every one. */
+  async publish(events: OutgoingEvent[]): Promise<void> {
+    const channel = this.#publishChannel;
+    if (!channel) throw new Error("broker not connected");
+    for (const { envelope, headers } of events) {
+      channel.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+        persistent: true,
+        contentType: "application/json",
+        messageId: envelope.id,
+        type: envelope.type,
+        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+        headers: { ...headers },
+      });
+    }
+    await channel.waitForConfirms();
+  }
+
+  /** Stops taking new messages and waits for the handlers in progress. */
+  async stopConsuming(): Promise<void> {
+    this.#consuming = false;
+    const channel = this.#consumeChannel;
+    if (channel && this.#consumerTag) {
+      await channel.cancel(this.#consumerTag).catch(() => {});
+      this.#consumerTag = undefined;
+    }
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Stops consuming, then closes the connection. */
+  async close(): Promise<void> {
+    await this.stopConsuming();
+    await this.#model?.close().catch(() => {});
+    this.#connected = false;
+  }
+
+  async #setup(model: ChannelModel): Promise<void> {
+    const publish = await model.createConfirmChannel();
+    await publish.assertExchange(this.exchange, "topic", { durable: true });
+    const consume = await model.createChannel();
+    await consume.prefetch(this.options.prefetch ?? 16);
+    this.#publishChannel = publish;
+    this.#consumeChannel = consume;
+    if (this.#consuming) await this.#startConsumer(consume);
+    this.#connected = true;
+    this.options.log.info("broker connected", { exchange: this.exchange });
+  }
+
+  async #startConsumer(channel: Channel): Promise<void> {
+    const deadLetterExchange = `${this.exchange}.dlx`;
+    await channel.assertExchange(deadLetterExchange, "direct", { durable: true });
+    await channel.assertQueue(this.deadLetterQueue, { durable: true });
+    await channel.bindQueue(this.deadLetterQueue, deadLetterExchange, this.queue);
+    await channel.assertQueue(this.queue, {
+      durable: true,
+      arguments: {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": this.options.maxDeliveries ?? 5,
+        "x-dead-letter-exchange": deadLetterExchange,
+        "x-dead-letter-routing-key": this.queue,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+      },
+    });
+    for (const type of this.#handlers.keys()) {
+      await channel.bindQueue(this.queue, this.exchange, type);
+    }
+    const { consumerTag } = await channel.consume(this.queue, (message) => {
+      if (!message) return; // consumer cancelled by the broker; recovery re-subscribes
+      const work = this.#handle(channel, message);
+      this.#inFlight.add(work);
+      work.finally(() => this.#inFlight.delete(work));
+    }, { noAck: false });
+    this.#consumerTag = consumerTag;
+  }
+
+  async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const headers = readHeaders(message);
+    const log = this.options.log;
+    let envelope: EventEnvelope;
+    try {
+      envelope = envelopeSchema.parse(JSON.parse(message.content.toString("utf8")));
+    } catch {
+      log.error("malformed event, dead-lettering", { routingKey: message.fields.routingKey });
+      safely(() => channel.nack(message, false, false));
+      return;
+    }
+    const handler = this.#handlers.get(envelope.type);
+    if (!handler) {
+      safely(() => channel.ack(message)); // bound by an older version of this service
+      return;
+    }
+    await runWithContext({ requestId: headers["x-request-id"] ?? envelope.id, traceparent: headers.traceparent }, async () => {
+      try {
+        await handler(envelope, headers);
+        safely(() => channel.ack(message));
+      } catch (error) {
+        if (error instanceof PoisonMessageError) {
+          log.error("poison event, dead-lettering", { eventId: envelope.id, type: envelope.type, error: error.message });
+          safely(() => channel.nack(message, false, false));
+          return;
+        }
+        const deliveries = Number(message.properties.headers?.["x-delivery-count"] ?? 0) + 1;
+        const delay = Math.min(5000, (this.options.retryDelayMs ?? 200) * 2 ** (deliveries - 1));
+        log.warn("event handler failed, will retry", {
+          eventId: envelope.id,
+          type: envelope.type,
+          delivery: deliveries,
+          retryInMs: delay,
+          error,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        safely(() => channel.nack(message, false, true));
+      }
+    });
+  }
+}
+
+function readHeaders(message: ConsumeMessage): EventHeaders {
+  const raw = message.properties.headers ?? {};
+  const text = (value: unknown) => (typeof value === "string" ? value : value instanceof Buffer ? value.toString() : undefined);
+  return { "x-request-id": text(raw["x-request-id"]), traceparent: text(raw.traceparent) };
+}
+
+/** An ack or nack on a channel that has since closed is moot: the broker redelivers. */
+function safely(fn: () => void) {
+  try {
+    fn();
+  } catch {
+    // channel closed; the message will be redelivered after reconnect
+  }
+}
+
+function connectRecovering(url: string, setup: (model: ChannelModel) => Promise<void>) {
+  return amqp.connect(url, {
+    recovery: {
+      initialDelay: 200,
+      maxDelay: 3000,
+      maxRetries: Infinity,
+      waitForConnect: false,
+      setup,
+    },
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * The HTTP skeleton every service starts from: request ids (taken from
+ * `X-Request-Id` when the gateway sent one), JSON access logs, in-flight
+ * tracking for graceful shutdown, problem+json errors, `/livez` and `/readyz`.
+ */
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { Logger } from "./log.ts";
+import { runWithContext } from "./log.ts";
+import { problem, problemErrorHandler, problemNotFound } from "./problem.ts";
+
+/** A named readiness check: resolves `true` when the dependency is usable. */
+export type ReadinessCheck = () => Promise<boolean> | boolean;
+
+/** Tracks requests in progress and refuses new ones once draining. */
+export class Drain {
+  #inFlight = 0;
+  #draining = false;
+  #idle: (() => void)[] = [];
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Counts a unit of work; returns a function to call when it ends. */
+  enter(): () => void {
+    this.#inFlight++;
+    return () => {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    };
+  }
+
+  /** Refuses new work and resolves once the work in progress has ended. */
+  drain(): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}
+
+/** Options of `createServiceApp`. */
+export interface ServiceAppOptions {
+  log: Logger;
+  drain?: Drain;
+  /** Dependencies that must answer for `/readyz` to be 200. */
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+// Request ids we accept from outside: short and printable, so they are safe in logs.
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Creates a Hono app with the shared middleware and health routes. Services add
+ * their routes to it.
+ */
+export function createServiceApp<E extends object = object>(options: ServiceAppOptions) {
+  const { log, drain = new Drain(), readiness = {} } = options;
+  const app = new Hono<E & { Variables: { requestId: string } }>();
+
+  app.use(requestId({
+    headerName: "X-Request-Id",
+    generator: () => crypto.randomUUID(),
+    limitLength: 128,
+  }));
+  app.use(async (c, next) => {
+    if (drain.draining && !c.req.path.endsWith("z")) {
+      return problem(503, "shutting_down", "The service is shutting down.", {}, {
+        connection: "close",
+        "retry-after": "1",
+      });
+    }
+    const done = drain.enter();
+    const id = c.get("requestId");
+    const started = performance.now();
+    try {
+      await runWithContext(
+        { requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(), traceparent: c.req.header("traceparent") },
+        () => next(),
+      );
+    } finally {
+      done();
+      if (!c.req.path.endsWith("z")) {
+        runWithContext({ requestId: id }, () =>
+          log.info("request", {
+            method: c.req.method,
+            path: c.req.path,
+            status: c.res.status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          }));
+      }
+    }
+  });
+
+  app.get("/livez", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    const results: Record<string, boolean> = {};
+    await Promise.all(Object.entries(readiness).map(async ([name, check]) => {
+      try {
+        results[name] = await check();
+      } catch {
+        results[name] = false;
+      }
+    }));
+    const ready = !drain.draining && Object.values(results).every(Boolean);
+    if (ready) return c.json({ status: "ready", checks: results });
+    return problem(503, "not_ready", "A dependency is unavailable.", { checks: results });
+  });
+
+  app.onError(problemErrorHandler(log));
+  app.notFound(problemNotFound);
+  return { app, drain };
+}

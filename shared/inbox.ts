@@ -1,0 +1,50 @@
+/**
+ * Idempotent consumer (inbox). The event id is recorded in the same transaction
+ * as the handler's effect, so a redelivered event changes nothing.
+ */
+import type { z } from "zod";
+import { type EventEnvelope, PoisonMessageError } from "./bus.ts";
+import type { Sql, Tx } from "./db.ts";
+
+/** DDL of the inbox table, applied by `migrate()` through its `include` option. */
+export const inboxMigration = {
+  version: "shared/inbox_v1",
+  sql: `
+    create table if not exists inbox (
+      event_id uuid primary key,
+      type text not null,
+      processed_at timestamptz not null default now()
+    );
+  `,
+};
+
+/**
+ * Runs `effect` in a transaction unless this event id was already processed.
+ * Returns `false` for a duplicate.
+ */
+export async function handleOnce(
+  sql: Sql,
+  envelope: EventEnvelope,
+  effect: (tx: Tx) => Promise<void>,
+): Promise<boolean> {
+  return await sql.begin(async (tx) => {
+    const inserted = await tx`insert into inbox (event_id, type) values (${envelope.id}, ${envelope.type})
+      on conflict (event_id) do nothing returning event_id`;
+    if (inserted.length === 0) return false;
+    await effect(tx);
+    return true;
+  });
+}
+
+/**
+ * Parses an event's data with the consumer's own schema (only the fields it
+ * uses; unknown fields are ignored). A mismatch can never succeed on retry, so
+ * it is a poison message.
+ */
+export function parseEventData<S extends z.ZodType>(schema: S, envelope: EventEnvelope): z.infer<S> {
+  const result = schema.safeParse(envelope.data);
+  if (!result.success) {
+    throw new PoisonMessageError(`${envelope.type} ${envelope.id}: ${result.error.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,137 @@
+/**
+ * Transactional outbox. A service writes its state change and the event row in
+ * one SQL transaction (`enqueueEvent`); `OutboxRelay` publishes unsent rows with
+ * publisher confirms and marks them sent. A crash between commit and publish
+ * loses nothing: the row waits until a relay (this process after restart, or
+ * another replica) sends it. Rows may be published more than once (crash after
+ * confirm, before the mark); consumers are idempotent by event id.
+ */
+import type { EventBus, EventEnvelope, EventHeaders } from "./bus.ts";
+import type { Sql, Tx } from "./db.ts";
+import { currentContext, type Logger } from "./log.ts";
+
+/** DDL of the outbox table, applied by `migrate()` through its `include` option. */
+export const outboxMigration = {
+  version: "shared/outbox_v1",
+  sql: `
+    create table if not exists outbox (
+      seq bigserial primary key,
+      id uuid not null unique,
+      type text not null,
+      data jsonb not null,
+      headers jsonb not null default '{}',
+      occurred_at timestamptz not null default now(),
+      published_at timestamptz
+    );
+    create index if not exists outbox_unpublished on outbox (seq) where published_at is null;
+  `,
+};
+
+const CHANNEL = "outbox";
+
+/**
+ * Records an event in the caller's transaction; it is published after commit.
+ * The current request id and traceparent travel with it.
+ */
+export async function enqueueEvent<T>(tx: Tx, type: string, data: T): Promise<EventEnvelope<T>> {
+  const context = currentContext();
+  const headers: EventHeaders = {};
+  if (context?.requestId) headers["x-request-id"] = context.requestId;
+  if (context?.traceparent) headers.traceparent = context.traceparent;
+  const envelope: EventEnvelope<T> = {
+    id: crypto.randomUUID(),
+    type,
+    occurredAt: new Date().toISOString(),
+    data,
+  };
+  await tx`insert into outbox (id, type, data, headers, occurred_at)
+    values (${envelope.id}, ${type}, ${tx.json(data as never)}, ${tx.json(headers as never)}, ${envelope.occurredAt})`;
+  // Delivered at commit, so the relay wakes at once instead of at its next poll.
+  await tx`select pg_notify(${CHANNEL}, '')`;
+  return envelope;
+}
+
+/** Options of `OutboxRelay`. */
+export interface OutboxRelayOptions {
+  sql: Sql;
+  bus: EventBus;
+  log: Logger;
+  /** Rows published per transaction. */
+  batchSize?: number;
+  /** Poll interval; NOTIFY wakes the relay sooner. */
+  pollMs?: number;
+}
+
+/** Publishes outbox rows in order of insertion; safe with several replicas (SKIP LOCKED). */
+export class OutboxRelay {
+  #running = false;
+  #wake?: () => void;
+  #loop?: Promise<void>;
+  #unlisten?: () => Promise<void>;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  /** Starts the relay loop in the background. */
+  async start(): Promise<void> {
+    this.#running = true;
+    try {
+      const { unlisten } = await this.options.sql.listen(CHANNEL, () => this.#wake?.());
+      this.#unlisten = unlisten;
+    } catch (error) {
+      this.options.log.warn("outbox listen failed, polling only", { error });
+    }
+    this.#loop = this.#run();
+  }
+
+  /** Publishes one batch; returns how many rows it sent. */
+  async relayOnce(): Promise<number> {
+    const { sql, bus, batchSize = 500 } = this.options;
+    if (!bus.isConnected()) return 0;
+    return await sql.begin(async (tx) => {
+      const rows = await tx<
+        { seq: string; id: string; type: string; data: unknown; headers: EventHeaders; occurred_at: Date }[]
+      >`select seq, id, type, data, headers, occurred_at from outbox
+        where published_at is null order by seq limit ${batchSize} for update skip locked`;
+      if (rows.length === 0) return 0;
+      await bus.publish(rows.map((row) => ({
+        envelope: { id: row.id, type: row.type, occurredAt: row.occurred_at.toISOString(), data: row.data },
+        headers: row.headers,
+      })));
+      await tx`update outbox set published_at = now() where seq = any(${rows.map((r) => r.seq)}::bigint[])`;
+      return rows.length;
+    });
+  }
+
+  /** Stops the loop after the batch in progress. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#unlisten?.().catch(() => {});
+  }
+
+  async #run(): Promise<void> {
+    const { log, pollMs = 1000 } = this.options;
+    let failures = 0;
+    while (this.#running) {
+      let sent = 0;
+      try {
+        sent = await this.relayOnce();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        log.warn("outbox relay failed, retrying", { error, failures });
+      }
+      if (sent > 0 || !this.#running) continue;
+      const wait = failures > 0 ? Math.min(5000, 200 * 2 ** failures) : pollMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Test helpers. They create real resources (a fresh PostgreSQL database, a
+ * unique RabbitMQ exchange, a real SMTP server, real keys); nothing here mocks
+ * the project's code or those servers.
+ */
+export { freshDatabase, type TestDatabase } from "./database.ts";
+export { testBus, type TestBus } from "./broker.ts";
+export { startSmtpCapture, type CapturedMail, type SmtpCapture } from "./smtp.ts";
+export { createTestKeys, type TestKeys } from "./keys.ts";
+export { quietLogger, waitFor } from "./wait.ts";

@@ -1,0 +1,26 @@
+import { createLogger, type Logger } from "../log.ts";
+
+/** A logger that prints only errors (set TEST_LOG=debug to see everything). */
+export function quietLogger(service = "test"): Logger {
+  const level = Deno.env.get("TEST_LOG");
+  return createLogger(service, level === "debug" || level === "info" ? level : "error");
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+}
