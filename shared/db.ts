@@ -110,3 +110,39 @@ export async function ensureDatabase(
     );
   }
 }
+
+/**
+ * Environment variables npm:postgres reads (as fallbacks) when it builds a pool.
+ * A process started with `--allow-env=<list>` must include these, or the driver
+ * fails with NotCapable before connecting.
+ */
+export const POSTGRES_DRIVER_ENV = [
+  "PGHOST",
+  "PGPORT",
+  "PGUSER",
+  "PGUSERNAME",
+  "PGPASSWORD",
+  "PGDATABASE",
+  "PGAPPNAME",
+  "PGTARGETSESSIONATTRS",
+  // postgres.js looks up `PG<OPTION>` for each option the caller did not set.
+  ...[
+    "max",
+    "ssl",
+    "sslnegotiation",
+    "idle_timeout",
+    "connect_timeout",
+    "max_lifetime",
+    "max_pipeline",
+    "backoff",
+    "keep_alive",
+    "prepare",
+    "debug",
+    "fetch_types",
+    "publications",
+    "target_session_attrs",
+  ].map((option) => `PG${option.toUpperCase()}`),
+  "USER",
+  "USERNAME",
+  "LOGNAME",
+];

@@ -1,0 +1,62 @@
+/**
+ * Auth service process: wiring only. Run with `deno serve` (see README.md for
+ * the exact permission flags).
+ */
+import { z } from "zod";
+import { EventBus } from "@mp/shared/bus";
+import { env, loadConfig } from "@mp/shared/config";
+import { connectDb, isDbReady, migrate } from "@mp/shared/db";
+import { createTokenVerifier } from "@mp/shared/jwt";
+import { onShutdown } from "@mp/shared/lifecycle";
+import { createLogger } from "@mp/shared/log";
+import { OutboxRelay, outboxMigration } from "@mp/shared/outbox";
+import { createApp } from "./app.ts";
+import { createPasswordHasher } from "./password.ts";
+
+const config = loadConfig({
+  DATABASE_URL: env.url(["postgres", "postgresql"]),
+  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
+  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  JWT_JWKS: z.string().min(1),
+  JWT_ISSUER: z.string().default("marketplace-gateway"),
+  JWT_AUDIENCE: z.string().default("marketplace"),
+  AUTH_REFRESH_TTL_DAYS: env.positiveInt(30),
+  AUTH_VERIFY_TTL_HOURS: env.positiveInt(24),
+  AUTH_RESET_TTL_MINUTES: env.positiveInt(60),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+const log = createLogger("auth", config.LOG_LEVEL);
+const sql = connectDb(config.DATABASE_URL);
+await migrate(sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
+const bus = new EventBus({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, service: "auth", log });
+await bus.start();
+const relay = new OutboxRelay({ sql, bus, log });
+await relay.start();
+const hasher = createPasswordHasher();
+
+const { app, drain } = createApp({
+  sql,
+  hasher,
+  log,
+  verifier: createTokenVerifier({ jwks: config.JWT_JWKS, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+  lifetimes: {
+    refreshMs: config.AUTH_REFRESH_TTL_DAYS * 86_400_000,
+    verifyEmailMs: config.AUTH_VERIFY_TTL_HOURS * 3_600_000,
+    resetPasswordMs: config.AUTH_RESET_TTL_MINUTES * 60_000,
+  },
+  readiness: { database: () => isDbReady(sql), broker: () => bus.isConnected() },
+});
+
+onShutdown({
+  log,
+  drain,
+  steps: [
+    { name: "outbox relay", run: () => relay.stop() },
+    { name: "broker", run: () => bus.close() },
+    { name: "password workers", run: () => hasher.close() },
+    { name: "database", run: () => sql.end({ timeout: 5 }) },
+  ],
+});
+
+export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;

@@ -1,0 +1,327 @@
+/**
+ * Routes of the auth service (reached only through the gateway, which signs
+ * access tokens from the `{ user, refreshToken }` these routes answer).
+ */
+import { z } from "zod";
+import type { Sql, Tx } from "@mp/shared/db";
+import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
+import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
+import type { Logger } from "@mp/shared/log";
+import { AppError, errors } from "@mp/shared/problem";
+import { jsonBody } from "@mp/shared/validate";
+import {
+  countrySchema,
+  emailSchema,
+  passwordProblem,
+  passwordSchema,
+  publicUser,
+  type UserRow,
+  usernameSchema,
+} from "./account.ts";
+import { publish } from "./events.ts";
+import type { PasswordHasher } from "./password.ts";
+import * as store from "./store.ts";
+import { hashToken, newToken, TOKEN_PATTERN } from "./tokens.ts";
+
+/** Lifetimes of the tokens auth issues. */
+export interface TokenLifetimes {
+  refreshMs: number;
+  verifyEmailMs: number;
+  resetPasswordMs: number;
+}
+
+/** What `createApp` needs; built in main.ts, or by tests with real connections. */
+export interface AuthDeps {
+  sql: Sql;
+  hasher: PasswordHasher;
+  verifier: TokenVerifier;
+  log: Logger;
+  lifetimes: TokenLifetimes;
+  drain?: Drain;
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+const invalidCredentials = () =>
+  new AppError(401, "invalid_credentials", "The login or password is wrong.");
+const invalidRefresh = () =>
+  new AppError(401, "invalid_refresh_token", "The refresh token is invalid, expired or revoked.");
+const invalidLink = () =>
+  new AppError(400, "invalid_token", "The link is invalid, already used or expired.");
+
+const opaqueToken = z.string().max(200);
+
+/** Builds the Hono app of the auth service. */
+export function createApp(deps: AuthDeps) {
+  const { sql, hasher, verifier, log, lifetimes } = deps;
+  const { app, drain } = createServiceApp<{ Variables: AuthVariables }>({
+    log,
+    drain: deps.drain,
+    readiness: deps.readiness,
+  });
+  const auth = requireAuth(verifier);
+  const later = (ms: number) => new Date(Date.now() + ms);
+
+  // Verifying against a fixed hash when the account does not exist makes a wrong
+  // username cost as much as a wrong password, so timing does not reveal accounts.
+  const dummyHash = hasher.hash(crypto.randomUUID());
+
+  /** Starts a sign-in: a new refresh-token family, answered as the gateway expects. */
+  async function session(user: UserRow, status: 200 | 201, tx?: Tx) {
+    const { token, hash } = await newToken();
+    const expiresAt = later(lifetimes.refreshMs);
+    await store.createFamily(tx ?? sql, user.id, hash, expiresAt);
+    return {
+      status,
+      body: { user: publicUser(user), refreshToken: token, refreshTokenExpiresAt: expiresAt.toISOString() },
+    };
+  }
+
+  function assertPasswordPolicy(password: string, email: string, username: string, pointer: string) {
+    const problem = passwordProblem(password, email, username);
+    if (problem) throw errors.validation([{ pointer, detail: problem }]);
+  }
+
+  app.post(
+    "/api/v1/auth/signup",
+    jsonBody(z.strictObject({
+      email: emailSchema,
+      username: usernameSchema,
+      password: passwordSchema,
+      country: countrySchema.optional(),
+    })),
+    async (c) => {
+      const input = c.req.valid("json");
+      assertPasswordPolicy(input.password, input.email, input.username, "/password");
+      await assertAvailable(input.email, input.username);
+      const passwordHash = await hasher.hash(input.password);
+      const verification = await newToken();
+      const verificationExpiresAt = later(lifetimes.verifyEmailMs);
+      try {
+        const result = await sql.begin(async (tx) => {
+          const user = await store.insertUser(tx, {
+            id: crypto.randomUUID(),
+            email: input.email,
+            username: input.username,
+            passwordHash,
+            country: input.country ?? null,
+          });
+          await store.issueOneTimeToken(tx, user.id, "verify_email", verification.hash, verificationExpiresAt);
+          await publish.userRegistered(tx, {
+            userId: user.id,
+            email: user.email,
+            username: user.username,
+            country: user.country,
+            createdAt: user.created_at.toISOString(),
+            verificationToken: verification.token,
+            verificationExpiresAt: verificationExpiresAt.toISOString(),
+          });
+          return await session(user, 201, tx);
+        });
+        return c.json(result.body, result.status);
+      } catch (error) {
+        // Two signups racing for the same name: the unique index decides.
+        if ((error as { code?: string }).code === "23505") {
+          await assertAvailable(input.email, input.username);
+        }
+        throw error;
+      }
+    },
+  );
+
+  async function assertAvailable(email: string, username: string) {
+    const taken = await store.takenIdentifiers(sql, email, username);
+    if (taken.email) throw errors.conflict("email_taken", "An account with this email already exists.");
+    if (taken.username) throw errors.conflict("username_taken", "This username is taken.");
+  }
+
+  app.post(
+    "/api/v1/auth/login",
+    jsonBody(z.strictObject({ login: z.string().trim().min(1).max(254), password: z.string().min(1).max(128) })),
+    async (c) => {
+      const { login, password } = c.req.valid("json");
+      const user = await store.findUserByLogin(sql, login);
+      const ok = await hasher.verify(password, user?.password_hash ?? await dummyHash);
+      if (!user || !ok) throw invalidCredentials();
+      const result = await session(user, 200);
+      return c.json(result.body, result.status);
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/refresh",
+    jsonBody(z.strictObject({ refreshToken: opaqueToken })),
+    async (c) => {
+      const { refreshToken } = c.req.valid("json");
+      if (!TOKEN_PATTERN.test(refreshToken)) throw invalidRefresh();
+      const hash = await hashToken(refreshToken);
+      const outcome = await sql.begin(async (tx) => {
+        const state = await store.lockRefreshToken(tx, hash);
+        if (!state || state.family_revoked_at) return { ok: false as const };
+        if (state.used_at) {
+          // A rotated token came back: someone holds a copy. End the whole family.
+          await store.revokeFamily(tx, state.family_id, "reuse_detected");
+          log.warn("refresh token reuse, family revoked", { familyId: state.family_id, userId: state.user_id });
+          return { ok: false as const };
+        }
+        if (state.expires_at.getTime() <= Date.now()) return { ok: false as const };
+        await store.markRefreshTokenUsed(tx, state.id);
+        const next = await newToken();
+        const expiresAt = later(lifetimes.refreshMs);
+        await store.insertRefreshToken(tx, state.family_id, next.hash, expiresAt);
+        const user = await store.findUserById(tx, state.user_id);
+        return { ok: true as const, user: user!, token: next.token, expiresAt };
+      });
+      if (!outcome.ok) throw invalidRefresh();
+      return c.json({
+        user: publicUser(outcome.user),
+        refreshToken: outcome.token,
+        refreshTokenExpiresAt: outcome.expiresAt.toISOString(),
+      });
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/logout",
+    jsonBody(z.strictObject({ refreshToken: opaqueToken })),
+    async (c) => {
+      const { refreshToken } = c.req.valid("json");
+      if (TOKEN_PATTERN.test(refreshToken)) {
+        const hash = await hashToken(refreshToken);
+        await sql.begin(async (tx) => {
+          const state = await store.lockRefreshToken(tx, hash);
+          if (state) await store.revokeFamily(tx, state.family_id, "logout");
+        });
+      }
+      // Logging out twice, or with a dead token, is not an error: the session is gone either way.
+      return c.body(null, 204);
+    },
+  );
+
+  app.get("/api/v1/auth/me", auth, async (c) => {
+    const user = await store.findUserById(sql, c.var.caller.userId);
+    if (!user) throw errors.unauthorized("The account no longer exists.");
+    return c.json({ user: publicUser(user) });
+  });
+
+  app.post(
+    "/api/v1/auth/verify-email",
+    jsonBody(z.strictObject({ token: opaqueToken })),
+    async (c) => {
+      const { token } = c.req.valid("json");
+      if (!TOKEN_PATTERN.test(token)) throw invalidLink();
+      const hash = await hashToken(token);
+      const user = await sql.begin(async (tx) => {
+        const userId = await store.consumeOneTimeToken(tx, "verify_email", hash);
+        if (!userId) return undefined;
+        const before = await store.findUserById(tx, userId, true);
+        const user = await store.markEmailVerified(tx, userId);
+        if (!before?.email_verified_at) {
+          await publish.emailVerified(tx, { userId, email: user.email, username: user.username });
+        }
+        return user;
+      });
+      if (!user) throw invalidLink();
+      return c.json({ user: publicUser(user) });
+    },
+  );
+
+  app.post("/api/v1/auth/resend-verification", auth, async (c) => {
+    const { token, hash } = await newToken();
+    const expiresAt = later(lifetimes.verifyEmailMs);
+    await sql.begin(async (tx) => {
+      const user = await store.findUserById(tx, c.var.caller.userId, true);
+      if (!user) throw errors.unauthorized("The account no longer exists.");
+      if (user.email_verified_at) throw errors.conflict("already_verified", "The email is already verified.");
+      await store.issueOneTimeToken(tx, user.id, "verify_email", hash, expiresAt);
+      await publish.emailVerificationRequested(tx, {
+        userId: user.id,
+        email: user.email,
+        username: user.username,
+        verificationToken: token,
+        verificationExpiresAt: expiresAt.toISOString(),
+      });
+    });
+    return c.json({ message: "A new verification email is on its way." }, 202);
+  });
+
+  app.post(
+    "/api/v1/auth/forgot-password",
+    jsonBody(z.strictObject({ email: emailSchema })),
+    async (c) => {
+      const { email } = c.req.valid("json");
+      const user = await store.findUserByLogin(sql, email);
+      if (user && user.email === email) {
+        const { token, hash } = await newToken();
+        const expiresAt = later(lifetimes.resetPasswordMs);
+        await sql.begin(async (tx) => {
+          await store.issueOneTimeToken(tx, user.id, "reset_password", hash, expiresAt);
+          await publish.passwordResetRequested(tx, {
+            userId: user.id,
+            email: user.email,
+            username: user.username,
+            resetToken: token,
+            resetExpiresAt: expiresAt.toISOString(),
+          });
+        });
+      }
+      // The same answer whether or not the account exists: no account discovery here.
+      return c.json({ message: "If an account uses this email, a reset link is on its way." }, 202);
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/reset-password",
+    jsonBody(z.strictObject({ token: opaqueToken, password: passwordSchema })),
+    async (c) => {
+      const { token, password } = c.req.valid("json");
+      if (!TOKEN_PATTERN.test(token)) throw invalidLink();
+      const hash = await hashToken(token);
+      // Check the policy against the token's account before spending a hash on it.
+      const [pending] = await sql<{ user_id: string }[]>`select user_id from one_time_tokens
+        where token_hash = ${hash} and purpose = 'reset_password' and used_at is null and expires_at > now()`;
+      if (!pending) throw invalidLink();
+      const owner = await store.findUserById(sql, pending.user_id);
+      if (!owner) throw invalidLink();
+      assertPasswordPolicy(password, owner.email, owner.username, "/password");
+      const passwordHash = await hasher.hash(password);
+      const done = await sql.begin(async (tx) => {
+        const userId = await store.consumeOneTimeToken(tx, "reset_password", hash);
+        if (!userId) return false; // used concurrently
+        await store.updatePassword(tx, userId, passwordHash);
+        await store.revokeAllFamilies(tx, userId, "password_reset");
+        await publish.passwordChanged(tx, { userId, email: owner.email, username: owner.username, via: "reset" });
+        return true;
+      });
+      if (!done) throw invalidLink();
+      return c.json({ message: "Your password was reset. Sign in with the new password." });
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/change-password",
+    auth,
+    jsonBody(z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema })),
+    async (c) => {
+      const { currentPassword, newPassword } = c.req.valid("json");
+      const user = await store.findUserById(sql, c.var.caller.userId);
+      if (!user) throw errors.unauthorized("The account no longer exists.");
+      if (!await hasher.verify(currentPassword, user.password_hash)) {
+        throw new AppError(403, "wrong_password", "The current password is wrong.");
+      }
+      assertPasswordPolicy(newPassword, user.email, user.username, "/newPassword");
+      if (newPassword === currentPassword) {
+        throw errors.validation([{ pointer: "/newPassword", detail: "Must differ from the current password." }]);
+      }
+      const passwordHash = await hasher.hash(newPassword);
+      await sql.begin(async (tx) => {
+        await store.updatePassword(tx, user.id, passwordHash);
+        // Every session, this one included, must sign in again with the new password.
+        await store.revokeAllFamilies(tx, user.id, "password_changed");
+        await publish.passwordChanged(tx, { userId: user.id, email: user.email, username: user.username, via: "change" });
+      });
+      return c.body(null, 204);
+    },
+  );
+
+  return { app, drain };
+}
