@@ -18,7 +18,7 @@ import amqp from "amqplib";
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import { Buffer } from "node:buffer";
 import { z } from "zod";
-import { runWithContext, type Logger } from "./log.ts";
+import { type Logger, runWithContext } from "./log.ts";
 
 /** Every event on the wire: `{ id, type, occurredAt, data }`. */
 export interface EventEnvelope<T = unknown> {
@@ -215,13 +215,20 @@ export class EventBus {
       safely(() => channel.ack(message)); // bound by an older version of this service
       return;
     }
-    await runWithContext({ requestId: headers["x-request-id"] ?? envelope.id, traceparent: headers.traceparent }, async () => {
+    await runWithContext({
+      requestId: headers["x-request-id"] ?? envelope.id,
+      traceparent: headers.traceparent,
+    }, async () => {
       try {
         await handler(envelope, headers);
         safely(() => channel.ack(message));
       } catch (error) {
         if (error instanceof PoisonMessageError) {
-          log.error("poison event, dead-lettering", { eventId: envelope.id, type: envelope.type, error: error.message });
+          log.error("poison event, dead-lettering", {
+            eventId: envelope.id,
+            type: envelope.type,
+            error: error.message,
+          });
           safely(() => channel.nack(message, false, false));
           return;
         }
@@ -243,7 +250,9 @@ export class EventBus {
 
 function readHeaders(message: ConsumeMessage): EventHeaders {
   const raw = message.properties.headers ?? {};
-  const text = (value: unknown) => (typeof value === "string" ? value : value instanceof Buffer ? value.toString() : undefined);
+  const text = (
+    value: unknown,
+  ) => (typeof value === "string" ? value : value instanceof Buffer ? value.toString() : undefined);
   return { "x-request-id": text(raw["x-request-id"]), traceparent: text(raw.traceparent) };
 }
 

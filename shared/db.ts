@@ -64,7 +64,9 @@ export async function migrate(
     await tx`create table if not exists schema_migrations (
       version text primary key, applied_at timestamptz not null default now())`;
     const done = new Set(
-      (await tx<{ version: string }[]>`select version from schema_migrations`).map((r) => r.version),
+      (await tx<{ version: string }[]>`select version from schema_migrations`).map((r) =>
+        r.version
+      ),
     );
     for (const { version, sql: text } of include) {
       if (done.has(version)) continue;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { EventBus, type EventEnvelope } from "./bus.ts";
 import { migrate } from "./db.ts";
 import { handleOnce, inboxMigration, parseEventData } from "./inbox.ts";
-import { enqueueEvent, OutboxRelay, outboxMigration } from "./outbox.ts";
+import { enqueueEvent, outboxMigration, OutboxRelay } from "./outbox.ts";
 import { freshDatabase, quietLogger, testBus, waitFor } from "./testing/mod.ts";
 import { z } from "zod";
 import { Buffer } from "node:buffer";
@@ -18,7 +18,12 @@ Deno.test("outbox → broker → inbox delivers once, dead-letters poison and ke
   await migrate(db.sql, emptyDir, [outboxMigration, inboxMigration]);
   await db.sql`create table effects (event_id uuid, value text)`;
 
-  const publisher = new EventBus({ url: broker.url, exchange: broker.exchange, service: "pub", log });
+  const publisher = new EventBus({
+    url: broker.url,
+    exchange: broker.exchange,
+    service: "pub",
+    log,
+  });
   const consumer = new EventBus({
     url: broker.url,
     exchange: broker.exchange,
@@ -48,21 +53,31 @@ Deno.test("outbox → broker → inbox delivers once, dead-letters poison and ke
   try {
     await relay.start();
     const first = await db.sql.begin((tx) => enqueueEvent(tx, "thing.happened", { value: "a" }));
-    await waitFor(async () => (await db.sql`select 1 from effects where event_id = ${first.id}`).length === 1);
+    await waitFor(async () =>
+      (await db.sql`select 1 from effects where event_id = ${first.id}`).length === 1
+    );
 
     // The same event published again (as after a relay crash) has no second effect.
     await publisher.publish([{ envelope: first, headers: {} }]);
     // A poison message (data of the wrong shape) goes to the DLQ, and the queue keeps flowing.
     await db.sql.begin((tx) => enqueueEvent(tx, "thing.happened", { value: 42 }));
     // A transient failure is retried and then succeeds.
-    const flaky = await db.sql.begin((tx) => enqueueEvent(tx, "thing.happened", { value: "flaky" }));
+    const flaky = await db.sql.begin((tx) =>
+      enqueueEvent(tx, "thing.happened", { value: "flaky" })
+    );
     const last = await db.sql.begin((tx) => enqueueEvent(tx, "thing.happened", { value: "b" }));
-    await waitFor(async () => (await db.sql`select 1 from effects where event_id = ${last.id}`).length === 1);
-    await waitFor(async () => (await db.sql`select 1 from effects where event_id = ${flaky.id}`).length === 1);
+    await waitFor(async () =>
+      (await db.sql`select 1 from effects where event_id = ${last.id}`).length === 1
+    );
+    await waitFor(async () =>
+      (await db.sql`select 1 from effects where event_id = ${flaky.id}`).length === 1
+    );
     await waitFor(() => seen.filter((e) => e.id === first.id).length === 2);
     const effects = await db.sql`select value from effects order by value`;
     assert.deepEqual(effects.map((r) => r.value), ["a", "b", "flaky"]);
-    await waitFor(async () => (await broker.messageCount(consumer.deadLetterQueue)) === 1, { what: "DLQ" });
+    await waitFor(async () => (await broker.messageCount(consumer.deadLetterQueue)) === 1, {
+      what: "DLQ",
+    });
     const [dead] = await broker.drainQueue(consumer.deadLetterQueue);
     assert.equal(JSON.parse(dead.body).data.value, 42);
     const [unsent] = await db.sql`select count(*)::int as n from outbox where published_at is null`;
@@ -85,7 +100,12 @@ Deno.test("outbox → broker → inbox delivers once, dead-letters poison and ke
 Deno.test("a malformed envelope is dead-lettered without reaching a handler", async () => {
   const broker = testBus("malformed");
   const log = quietLogger();
-  const consumer = new EventBus({ url: broker.url, exchange: broker.exchange, service: "sub", log });
+  const consumer = new EventBus({
+    url: broker.url,
+    exchange: broker.exchange,
+    service: "sub",
+    log,
+  });
   await consumer.start();
   let called = 0;
   await consumer.consume({ "x.y": () => Promise.resolve(void called++) });

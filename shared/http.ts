@@ -27,7 +27,7 @@ export class Drain {
     this.#inFlight++;
     return () => {
       this.#inFlight--;
-      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      if (this.#inFlight === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
     };
   }
 
@@ -75,7 +75,10 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
     const started = performance.now();
     try {
       await runWithContext(
-        { requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(), traceparent: c.req.header("traceparent") },
+        {
+          requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(),
+          traceparent: c.req.header("traceparent"),
+        },
         () => next(),
       );
     } finally {
@@ -95,13 +98,15 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const results: Record<string, boolean> = {};
-    await Promise.all(Object.entries(readiness).map(async ([name, check]) => {
-      try {
-        results[name] = await check();
-      } catch {
-        results[name] = false;
-      }
-    }));
+    await Promise.all(
+      Object.entries(readiness).map(async ([name, check]) => {
+        try {
+          results[name] = await check();
+        } catch {
+          results[name] = false;
+        }
+      }),
+    );
     const ready = !drain.draining && Object.values(results).every(Boolean);
     if (ready) return c.json({ status: "ready", checks: results });
     return problem(503, "not_ready", "A dependency is unavailable.", { checks: results });

@@ -28,7 +28,8 @@ export async function handleOnce(
   effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   return await sql.begin(async (tx) => {
-    const inserted = await tx`insert into inbox (event_id, type) values (${envelope.id}, ${envelope.type})
+    const inserted =
+      await tx`insert into inbox (event_id, type) values (${envelope.id}, ${envelope.type})
       on conflict (event_id) do nothing returning event_id`;
     if (inserted.length === 0) return false;
     await effect(tx);
@@ -41,7 +42,10 @@ export async function handleOnce(
  * uses; unknown fields are ignored). A mismatch can never succeed on retry, so
  * it is a poison message.
  */
-export function parseEventData<S extends z.ZodType>(schema: S, envelope: EventEnvelope): z.infer<S> {
+export function parseEventData<S extends z.ZodType>(
+  schema: S,
+  envelope: EventEnvelope,
+): z.infer<S> {
   const result = schema.safeParse(envelope.data);
   if (!result.success) {
     throw new PoisonMessageError(`${envelope.type} ${envelope.id}: ${result.error.message}`);

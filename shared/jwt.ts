@@ -69,7 +69,9 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Middleware: 401 problem unless a valid bearer access token is present; sets `caller`. */
-export function requireAuth(verifier: TokenVerifier): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function requireAuth(
+  verifier: TokenVerifier,
+): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw errors.unauthorized();

@@ -45,7 +45,9 @@ export async function enqueueEvent<T>(tx: Tx, type: string, data: T): Promise<Ev
     data,
   };
   await tx`insert into outbox (id, type, data, headers, occurred_at)
-    values (${envelope.id}, ${type}, ${tx.json(data as never)}, ${tx.json(headers as never)}, ${envelope.occurredAt})`;
+    values (${envelope.id}, ${type}, ${tx.json(data as never)}, ${
+    tx.json(headers as never)
+  }, ${envelope.occurredAt})`;
   // Delivered at commit, so the relay wakes at once instead of at its next poll.
   await tx`select pg_notify(${CHANNEL}, '')`;
   return envelope;
@@ -89,15 +91,29 @@ export class OutboxRelay {
     if (!bus.isConnected()) return 0;
     return await sql.begin(async (tx) => {
       const rows = await tx<
-        { seq: string; id: string; type: string; data: unknown; headers: EventHeaders; occurred_at: Date }[]
+        {
+          seq: string;
+          id: string;
+          type: string;
+          data: unknown;
+          headers: EventHeaders;
+          occurred_at: Date;
+        }[]
       >`select seq, id, type, data, headers, occurred_at from outbox
         where published_at is null order by seq limit ${batchSize} for update skip locked`;
       if (rows.length === 0) return 0;
       await bus.publish(rows.map((row) => ({
-        envelope: { id: row.id, type: row.type, occurredAt: row.occurred_at.toISOString(), data: row.data },
+        envelope: {
+          id: row.id,
+          type: row.type,
+          occurredAt: row.occurred_at.toISOString(),
+          data: row.data,
+        },
         headers: row.headers,
       })));
-      await tx`update outbox set published_at = now() where seq = any(${rows.map((r) => r.seq)}::bigint[])`;
+      await tx`update outbox set published_at = now() where seq = any(${
+        rows.map((r) => r.seq)
+      }::bigint[])`;
       return rows.length;
     });
   }

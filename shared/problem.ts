@@ -91,7 +91,11 @@ export function problemErrorHandler(log: Logger): ErrorHandler {
     if (err instanceof HTTPException) {
       const status = err.status;
       if (status >= 500) log.error("http exception", { error: err });
-      const code = status === 413 ? "body_too_large" : status === 401 ? "unauthorized" : "bad_request";
+      const code = status === 413
+        ? "body_too_large"
+        : status === 401
+        ? "unauthorized"
+        : "bad_request";
       const detail = status >= 500 ? "The server could not complete the request." : err.message;
       return problem(status, code, detail || titles[status] || "Error");
     }

@@ -21,7 +21,11 @@ function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
 }
 
 /** Validates a value against a schema or throws a 400 validation problem. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.infer<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix = "",
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw errors.validation(toFieldErrors(result.error, prefix));
   return result.data;

@@ -27,9 +27,17 @@ export const passwordSchema = z.string().min(8, "Must be at least 8 characters."
  * Returns why `password` is unacceptable for this account, or undefined.
  * Beyond the length rule: it may not be the email, its local part or the username.
  */
-export function passwordProblem(password: string, email: string, username: string): string | undefined {
+export function passwordProblem(
+  password: string,
+  email: string,
+  username: string,
+): string | undefined {
   const lowered = password.trim().toLowerCase();
-  const forbidden = [email.toLowerCase(), email.split("@")[0].toLowerCase(), username.toLowerCase()];
+  const forbidden = [
+    email.toLowerCase(),
+    email.split("@")[0].toLowerCase(),
+    username.toLowerCase(),
+  ];
   if (forbidden.includes(lowered)) return "Must not be your email or username.";
   return undefined;
 }

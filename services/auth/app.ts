@@ -15,8 +15,8 @@ import {
   passwordProblem,
   passwordSchema,
   publicUser,
-  type UserRow,
   usernameSchema,
+  type UserRow,
 } from "./account.ts";
 import { publish } from "./events.ts";
 import type { PasswordHasher } from "./password.ts";
@@ -72,11 +72,20 @@ export function createApp(deps: AuthDeps) {
     await store.createFamily(tx ?? sql, user.id, hash, expiresAt);
     return {
       status,
-      body: { user: publicUser(user), refreshToken: token, refreshTokenExpiresAt: expiresAt.toISOString() },
+      body: {
+        user: publicUser(user),
+        refreshToken: token,
+        refreshTokenExpiresAt: expiresAt.toISOString(),
+      },
     };
   }
 
-  function assertPasswordPolicy(password: string, email: string, username: string, pointer: string) {
+  function assertPasswordPolicy(
+    password: string,
+    email: string,
+    username: string,
+    pointer: string,
+  ) {
     const problem = passwordProblem(password, email, username);
     if (problem) throw errors.validation([{ pointer, detail: problem }]);
   }
@@ -105,7 +114,13 @@ export function createApp(deps: AuthDeps) {
             passwordHash,
             country: input.country ?? null,
           });
-          await store.issueOneTimeToken(tx, user.id, "verify_email", verification.hash, verificationExpiresAt);
+          await store.issueOneTimeToken(
+            tx,
+            user.id,
+            "verify_email",
+            verification.hash,
+            verificationExpiresAt,
+          );
           await publish.userRegistered(tx, {
             userId: user.id,
             email: user.email,
@@ -130,13 +145,20 @@ export function createApp(deps: AuthDeps) {
 
   async function assertAvailable(email: string, username: string) {
     const taken = await store.takenIdentifiers(sql, email, username);
-    if (taken.email) throw errors.conflict("email_taken", "An account with this email already exists.");
+    if (taken.email) {
+      throw errors.conflict("email_taken", "An account with this email already exists.");
+    }
     if (taken.username) throw errors.conflict("username_taken", "This username is taken.");
   }
 
   app.post(
     "/api/v1/auth/login",
-    jsonBody(z.strictObject({ login: z.string().trim().min(1).max(254), password: z.string().min(1).max(128) })),
+    jsonBody(
+      z.strictObject({
+        login: z.string().trim().min(1).max(254),
+        password: z.string().min(1).max(128),
+      }),
+    ),
     async (c) => {
       const { login, password } = c.req.valid("json");
       const user = await store.findUserByLogin(sql, login);
@@ -160,7 +182,10 @@ export function createApp(deps: AuthDeps) {
         if (state.used_at) {
           // A rotated token came back: someone holds a copy. End the whole family.
           await store.revokeFamily(tx, state.family_id, "reuse_detected");
-          log.warn("refresh token reuse, family revoked", { familyId: state.family_id, userId: state.user_id });
+          log.warn("refresh token reuse, family revoked", {
+            familyId: state.family_id,
+            userId: state.user_id,
+          });
           return { ok: false as const };
         }
         if (state.expires_at.getTime() <= Date.now()) return { ok: false as const };
@@ -231,7 +256,9 @@ export function createApp(deps: AuthDeps) {
     await sql.begin(async (tx) => {
       const user = await store.findUserById(tx, c.var.caller.userId, true);
       if (!user) throw errors.unauthorized("The account no longer exists.");
-      if (user.email_verified_at) throw errors.conflict("already_verified", "The email is already verified.");
+      if (user.email_verified_at) {
+        throw errors.conflict("already_verified", "The email is already verified.");
+      }
       await store.issueOneTimeToken(tx, user.id, "verify_email", hash, expiresAt);
       await publish.emailVerificationRequested(tx, {
         userId: user.id,
@@ -289,7 +316,12 @@ export function createApp(deps: AuthDeps) {
         if (!userId) return false; // used concurrently
         await store.updatePassword(tx, userId, passwordHash);
         await store.revokeAllFamilies(tx, userId, "password_reset");
-        await publish.passwordChanged(tx, { userId, email: owner.email, username: owner.username, via: "reset" });
+        await publish.passwordChanged(tx, {
+          userId,
+          email: owner.email,
+          username: owner.username,
+          via: "reset",
+        });
         return true;
       });
       if (!done) throw invalidLink();
@@ -300,7 +332,9 @@ export function createApp(deps: AuthDeps) {
   app.post(
     "/api/v1/auth/change-password",
     auth,
-    jsonBody(z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema })),
+    jsonBody(
+      z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema }),
+    ),
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid("json");
       const user = await store.findUserById(sql, c.var.caller.userId);
@@ -310,14 +344,22 @@ export function createApp(deps: AuthDeps) {
       }
       assertPasswordPolicy(newPassword, user.email, user.username, "/newPassword");
       if (newPassword === currentPassword) {
-        throw errors.validation([{ pointer: "/newPassword", detail: "Must differ from the current password." }]);
+        throw errors.validation([{
+          pointer: "/newPassword",
+          detail: "Must differ from the current password.",
+        }]);
       }
       const passwordHash = await hasher.hash(newPassword);
       await sql.begin(async (tx) => {
         await store.updatePassword(tx, user.id, passwordHash);
         // Every session, this one included, must sign in again with the new password.
         await store.revokeAllFamilies(tx, user.id, "password_changed");
-        await publish.passwordChanged(tx, { userId: user.id, email: user.email, username: user.username, via: "change" });
+        await publish.passwordChanged(tx, {
+          userId: user.id,
+          email: user.email,
+          username: user.username,
+          via: "change",
+        });
       });
       return c.body(null, 204);
     },

@@ -57,5 +57,6 @@ export const publish = {
   emailVerified: (tx: Tx, data: EmailVerified) => enqueueEvent(tx, "user.email_verified", data),
   passwordResetRequested: (tx: Tx, data: PasswordResetRequested) =>
     enqueueEvent(tx, "user.password_reset_requested", data),
-  passwordChanged: (tx: Tx, data: PasswordChanged) => enqueueEvent(tx, "user.password_changed", data),
+  passwordChanged: (tx: Tx, data: PasswordChanged) =>
+    enqueueEvent(tx, "user.password_changed", data),
 };

@@ -9,7 +9,7 @@ import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
-import { OutboxRelay, outboxMigration } from "@mp/shared/outbox";
+import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
 import { createApp } from "./app.ts";
 import { createPasswordHasher } from "./password.ts";
 
@@ -29,7 +29,12 @@ const config = loadConfig({
 const log = createLogger("auth", config.LOG_LEVEL);
 const sql = connectDb(config.DATABASE_URL);
 await migrate(sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
-const bus = new EventBus({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, service: "auth", log });
+const bus = new EventBus({
+  url: config.AMQP_URL,
+  exchange: config.EVENTS_EXCHANGE,
+  service: "auth",
+  log,
+});
 await bus.start();
 const relay = new OutboxRelay({ sql, bus, log });
 await relay.start();
@@ -39,7 +44,11 @@ const { app, drain } = createApp({
   sql,
   hasher,
   log,
-  verifier: createTokenVerifier({ jwks: config.JWT_JWKS, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+  verifier: createTokenVerifier({
+    jwks: config.JWT_JWKS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
   lifetimes: {
     refreshMs: config.AUTH_REFRESH_TTL_DAYS * 86_400_000,
     verifyEmailMs: config.AUTH_VERIFY_TTL_HOURS * 3_600_000,

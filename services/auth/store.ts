@@ -9,7 +9,13 @@ const userColumns = "id, email, username, password_hash, country, email_verified
 /** Inserts a user; a duplicate email or username raises the unique-violation (23505). */
 export async function insertUser(
   tx: Db,
-  user: { id: string; email: string; username: string; passwordHash: string; country: string | null },
+  user: {
+    id: string;
+    email: string;
+    username: string;
+    passwordHash: string;
+    country: string | null;
+  },
 ): Promise<UserRow> {
   const [row] = await tx<UserRow[]>`insert into users (id, email, username, password_hash, country)
     values (${user.id}, ${user.email}, ${user.username}, ${user.passwordHash}, ${user.country})
@@ -35,7 +41,11 @@ export async function findUserByLogin(db: Db, login: string): Promise<UserRow | 
 }
 
 /** Finds a user by id; `forUpdate` locks the row for the rest of the transaction. */
-export async function findUserById(db: Db, id: string, forUpdate = false): Promise<UserRow | undefined> {
+export async function findUserById(
+  db: Db,
+  id: string,
+  forUpdate = false,
+): Promise<UserRow | undefined> {
   const [row] = forUpdate
     ? await db<UserRow[]>`select ${db.unsafe(userColumns)} from users where id = ${id} for update`
     : await db<UserRow[]>`select ${db.unsafe(userColumns)} from users where id = ${id}`;
@@ -49,7 +59,9 @@ export async function updatePassword(tx: Db, userId: string, passwordHash: strin
 
 /** Marks the email verified (idempotent); returns the user. */
 export async function markEmailVerified(tx: Db, userId: string): Promise<UserRow> {
-  const [row] = await tx<UserRow[]>`update users set email_verified_at = coalesce(email_verified_at, now())
+  const [row] = await tx<
+    UserRow[]
+  >`update users set email_verified_at = coalesce(email_verified_at, now())
     where id = ${userId} returning ${tx.unsafe(userColumns)}`;
   return row;
 }
@@ -90,8 +102,13 @@ export interface RefreshTokenState {
 }
 
 /** Looks a refresh token up by hash and locks it and its family. */
-export async function lockRefreshToken(tx: Tx, tokenHash: Uint8Array): Promise<RefreshTokenState | undefined> {
-  const [row] = await tx<RefreshTokenState[]>`select t.id, t.family_id, f.user_id, t.expires_at, t.used_at,
+export async function lockRefreshToken(
+  tx: Tx,
+  tokenHash: Uint8Array,
+): Promise<RefreshTokenState | undefined> {
+  const [row] = await tx<
+    RefreshTokenState[]
+  >`select t.id, t.family_id, f.user_id, t.expires_at, t.used_at,
       f.revoked_at as family_revoked_at
     from refresh_tokens t join refresh_families f on f.id = t.family_id
     where t.token_hash = ${tokenHash}

@@ -7,7 +7,9 @@ export interface TestBus {
   /** Messages waiting in a queue of this exchange (e.g. a dead-letter queue). */
   messageCount(queue: string): Promise<number>;
   /** Reads (and acks) every message waiting in a queue. */
-  drainQueue(queue: string): Promise<{ routingKey: string; body: string; headers: Record<string, unknown> }[]>;
+  drainQueue(
+    queue: string,
+  ): Promise<{ routingKey: string; body: string; headers: Record<string, unknown> }[]>;
   cleanup(): Promise<void>;
 }
 

@@ -14,7 +14,9 @@ export function adminUrl(database = "postgres"): string {
   const port = Deno.env.get("PGPORT") ?? "5432";
   const user = Deno.env.get("PGUSER") ?? "postgres";
   const password = Deno.env.get("PGPASSWORD");
-  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : encodeURIComponent(user);
+  const auth = password
+    ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}`
+    : encodeURIComponent(user);
   return `postgres://${auth}@${host.startsWith("/") ? "localhost" : host}:${port}/${database}`;
 }
 

@@ -30,7 +30,11 @@ export async function createTestKeys(): Promise<TestKeys> {
     audience,
     sign: (claims, overrides = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: overrides.typ ?? ACCESS_TOKEN_TYPE, kid: overrides.kid ?? kid })
+        .setProtectedHeader({
+          alg: ACCESS_TOKEN_ALG,
+          typ: overrides.typ ?? ACCESS_TOKEN_TYPE,
+          kid: overrides.kid ?? kid,
+        })
         .setIssuer(issuer)
         .setAudience(overrides.audience ?? audience)
         .setIssuedAt()

@@ -4,7 +4,7 @@
  * the project's code or those servers.
  */
 export { freshDatabase, type TestDatabase } from "./database.ts";
-export { testBus, type TestBus } from "./broker.ts";
-export { startSmtpCapture, type CapturedMail, type SmtpCapture } from "./smtp.ts";
+export { type TestBus, testBus } from "./broker.ts";
+export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.ts";
 export { createTestKeys, type TestKeys } from "./keys.ts";
 export { quietLogger, waitFor } from "./wait.ts";

@@ -1,0 +1,89 @@
+/** Builds a real auth app on a fresh database for one test suite. */
+import { migrate } from "@mp/shared/db";
+import { createTokenVerifier } from "@mp/shared/jwt";
+import { outboxMigration } from "@mp/shared/outbox";
+import { createTestKeys, freshDatabase, quietLogger } from "@mp/shared/testing";
+import { createApp } from "./app.ts";
+import { createPasswordHasher } from "./password.ts";
+
+export async function authFixture() {
+  const db = await freshDatabase("auth");
+  await migrate(db.sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
+  const keys = await createTestKeys();
+  const hasher = createPasswordHasher(2);
+  const { app } = createApp({
+    sql: db.sql,
+    hasher,
+    log: quietLogger("auth"),
+    verifier: createTokenVerifier({
+      jwks: keys.jwks,
+      issuer: keys.issuer,
+      audience: keys.audience,
+    }),
+    lifetimes: { refreshMs: 86_400_000, verifyEmailMs: 86_400_000, resetPasswordMs: 3_600_000 },
+  });
+
+  const call = async (method: string, path: string, body?: unknown, token?: string) => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await app.request(`/api/v1/auth/${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      type: res.headers.get("content-type") ?? "",
+      body: text ? JSON.parse(text) : null,
+    };
+  };
+
+  /** Events waiting in the outbox, oldest first. */
+  const events = async (type?: string) => {
+    const rows = await db.sql<
+      { type: string; data: Record<string, string> }[]
+    >`select type, data from outbox
+      order by seq`;
+    return rows.filter((r) => !type || r.type === type);
+  };
+
+  const signup = async (name: string, password = "correct horse battery") => {
+    const res = await call("POST", "signup", {
+      email: `${name}@example.com`,
+      username: name,
+      password,
+    });
+    if (res.status !== 201) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
+    const token = await keys.sign({ sub: res.body.user.id, username: name });
+    return { ...res.body, accessToken: token, password } as {
+      user: { id: string; email: string; username: string; emailVerified: boolean };
+      refreshToken: string;
+      accessToken: string;
+      password: string;
+    };
+  };
+
+  const counts = async () => {
+    const [row] = await db.sql<{ users: number; families: number; outbox: number }[]>`select
+      (select count(*)::int from users) as users,
+      (select count(*)::int from refresh_families) as families,
+      (select count(*)::int from outbox) as outbox`;
+    return row;
+  };
+
+  return {
+    app,
+    db,
+    keys,
+    call,
+    events,
+    signup,
+    counts,
+    async close() {
+      hasher.close();
+      await db.drop();
+    },
+  };
+}
