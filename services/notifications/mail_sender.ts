@@ -1,0 +1,300 @@
+/**
+ * The mail sender: sends what event handlers put in `mail_outbox`, over SMTP
+ * (npm:nodemailer).
+ *
+ * Like shared/outbox.ts `OutboxRelay` it wakes on NOTIFY and polls as a fallback.
+ * Unlike it, it does not hold a transaction while it talks to the SMTP server: it
+ * claims one due row with a lease (`claimNextMail`), sends, then records the
+ * outcome under its claim token. Two replicas never claim the same row
+ * (`for update skip locked` plus the lease); a replica that dies mid-send leaves a
+ * row that becomes due again when its lease ends.
+ *
+ * SMTP is at-least-once at this boundary: if the process dies after the server
+ * accepted a mail and before the row is marked sent, the mail goes out again.
+ * The Message-ID is derived from (event id, recipient), so such a repeat carries
+ * the same id as the first and mail systems and clients can treat it as one.
+ */
+import type { Sql } from "@mp/shared/db";
+import type { Logger } from "@mp/shared/log";
+import net from "node:net";
+import nodemailer from "nodemailer";
+import type { SMTPTransportGetSocket } from "nodemailer/lib/smtp-transport";
+import {
+  type ClaimedMail,
+  claimNextMail,
+  MAIL_CHANNEL,
+  markMailFailed,
+  markMailSent,
+  releaseMail,
+  scheduleMailRetry,
+} from "./mail_outbox.ts";
+
+/** A message as the sender hands it to the transport (nodemailer's field names). */
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+/** What the sender needs of a transport; a nodemailer transporter is one. */
+export interface MailTransport {
+  sendMail(mail: OutgoingMail): Promise<unknown>;
+}
+
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+/**
+ * An SMTP transport for `url` (smtp://host:port, smtps://user:pass@host:port).
+ * `heloName` is the name given in EHLO; passing it keeps nodemailer from asking
+ * the OS for the hostname (which needs `--allow-sys`). Timeouts are bounded so a
+ * hung server cannot outlast the lease of the row being sent.
+ */
+export function createSmtpTransport(url: string, heloName: string): MailTransport {
+  return nodemailer.createTransport({
+    url,
+    name: heloName,
+    getSocket: connectByName,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+    // The sender only sends what templates render; it never needs to load files or URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+}
+
+/**
+ * Opens the TCP connection by host name with node:net. Left to itself, nodemailer
+ * resolves the name and connects to the address it got, which Deno checks against
+ * `--allow-net` as an IP that is not known in advance (docker-compose assigns
+ * them). Connecting by name keeps `--allow-net=<smtp host>:<port>` sufficient.
+ * Nodemailer runs SMTP, STARTTLS or implicit TLS over the socket as usual.
+ */
+const connectByName: SMTPTransportGetSocket = (options, callback) => {
+  const secure = options.secure === true;
+  const socket = net.connect({
+    host: options.host ?? "localhost",
+    port: Number(options.port) || (secure ? 465 : 587),
+  });
+  let settled = false;
+  const settle = (error: Error | null) => {
+    if (settled) return;
+    settled = true;
+    socket.setTimeout(0);
+    socket.off("error", settle);
+    if (error) {
+      socket.destroy();
+      callback(error);
+    } else {
+      callback(null, { connection: socket });
+    }
+  };
+  socket.setTimeout(CONNECTION_TIMEOUT_MS, () => {
+    settle(Object.assign(new Error("Connection timeout"), { code: "ETIMEDOUT" }));
+  });
+  socket.once("error", settle);
+  socket.once("connect", () => settle(null));
+};
+
+/**
+ * `<hash@domain>` from (event id, recipient): the same mail always gets the same
+ * Message-ID, across retries, replicas and restarts.
+ */
+export async function mailMessageId(
+  eventId: string,
+  recipient: string,
+  domain: string,
+): Promise<string> {
+  const bytes = new TextEncoder().encode(`${eventId}\n${recipient.toLowerCase()}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hex = Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `<${hex}@${domain}>`;
+}
+
+/** The domain of the address in a From value such as `Name <no-reply@example.com>`. */
+export function addressDomain(from: string): string | undefined {
+  return from.match(/@([A-Za-z0-9.-]+)>?\s*$/)?.[1];
+}
+
+/** Options of `MailSender`. */
+export interface MailSenderOptions {
+  sql: Sql;
+  transport: MailTransport;
+  /** The From header (`MAIL_FROM`); its domain also names Message-IDs. */
+  from: string;
+  log: Logger;
+  /** Poll interval; NOTIFY wakes the sender sooner. */
+  pollMs?: number;
+  /** How long a claim keeps other senders off a row; longer than any one send. */
+  leaseMs?: number;
+  /** Delay before the first retry of a failed mail; doubles per attempt. */
+  retryBaseMs?: number;
+  /** Longest delay between retries. */
+  retryMaxMs?: number;
+  /** On stop, how long a send in progress may take before it is aborted. */
+  stopGraceMs?: number;
+}
+
+/** What one `sendOnce()` did. */
+export type SendOutcome = "idle" | "sent" | "retry" | "failed";
+
+/** Sends `mail_outbox` rows; safe with several replicas. */
+export class MailSender {
+  #running = false;
+  #loop?: Promise<void>;
+  #wake?: () => void;
+  #notified = false;
+  #unlisten?: () => Promise<void>;
+  #abort = new AbortController();
+  readonly #domain: string;
+
+  constructor(private readonly options: MailSenderOptions) {
+    this.#domain = addressDomain(options.from) ?? "localhost";
+  }
+
+  /** Starts the send loop in the background. */
+  async start(): Promise<void> {
+    this.#running = true;
+    this.#abort = new AbortController();
+    try {
+      const { unlisten } = await this.options.sql.listen(MAIL_CHANNEL, () => {
+        // Remembered, so a mail enqueued while a send is in progress is not left to the poll.
+        this.#notified = true;
+        this.#wake?.();
+      });
+      this.#unlisten = unlisten;
+    } catch (error) {
+      this.options.log.warn("mail outbox listen failed, polling only", { error });
+    }
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Stops the loop. A send in progress may finish within `stopGraceMs`; after
+   * that it is aborted and its row released for another sender.
+   */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    const timer = setTimeout(() => this.#abort.abort(), this.options.stopGraceMs ?? 5_000);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.#unlisten?.().catch(() => {});
+    this.#unlisten = undefined;
+  }
+
+  /** Claims and sends at most one due mail. */
+  async sendOnce(): Promise<SendOutcome> {
+    const { sql, log, leaseMs = 120_000 } = this.options;
+    const claim = crypto.randomUUID();
+    const mail = await claimNextMail(sql, claim, leaseMs);
+    if (!mail) return "idle";
+    const messageId = await mailMessageId(mail.eventId, mail.recipient, this.#domain);
+    const fields = { mailId: mail.id, eventId: mail.eventId, messageId, attempt: mail.attempts };
+    try {
+      await this.options.transport.sendMail({
+        from: this.options.from,
+        to: mail.recipient,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId,
+        // RFC 3834: keeps vacation responders from answering a no-reply address.
+        headers: { "Auto-Submitted": "auto-generated" },
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      return await this.#failed(mail, claim, error, fields);
+    }
+    if (!(await markMailSent(sql, mail.id, claim))) {
+      log.warn("mail sent after its lease ran out; another sender may send it again", fields);
+    } else {
+      log.info("mail sent", fields);
+    }
+    return "sent";
+  }
+
+  async #failed(
+    mail: ClaimedMail,
+    claim: string,
+    error: unknown,
+    fields: Record<string, unknown>,
+  ): Promise<SendOutcome> {
+    const { sql, log, retryBaseMs = 5_000, retryMaxMs = 15 * 60_000 } = this.options;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#abort.signal.aborted) {
+      await releaseMail(sql, mail.id, claim);
+      log.info("mail send aborted by shutdown, released", fields);
+      return "idle";
+    }
+    if (isRecipientRefused(error)) {
+      await markMailFailed(sql, mail.id, claim, message);
+      log.error("mail refused by the SMTP server, not retrying", { ...fields, error: message });
+      return "failed";
+    }
+    // Exponential backoff with jitter, so replicas do not retry in step.
+    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(mail.attempts - 1, 30)) *
+      (0.8 + Math.random() * 0.4);
+    await scheduleMailRetry(sql, mail.id, claim, delay, message);
+    log.warn("mail send failed, will retry", {
+      ...fields,
+      retryInMs: Math.round(delay),
+      error: message,
+    });
+    return "retry";
+  }
+
+  async #run(): Promise<void> {
+    const { log, pollMs = 1000 } = this.options;
+    let failures = 0;
+    while (this.#running) {
+      let outcome: SendOutcome | "error";
+      try {
+        outcome = await this.sendOnce();
+        failures = 0;
+      } catch (error) {
+        // The database is unreachable or similar; back off, the rows are safe where they are.
+        failures++;
+        outcome = "error";
+        log.warn("mail sender failed, retrying", { error, failures });
+      }
+      if (!this.#running) break;
+      // Keep going while there is mail; after a failed send the server is likely
+      // down, so wait for the next poll rather than try the next row at once.
+      if (outcome === "sent" || outcome === "failed") continue;
+      if (this.#notified && outcome === "idle") {
+        this.#notified = false;
+        continue;
+      }
+      const wait = outcome === "error" ? Math.min(5000, 200 * 2 ** failures) : pollMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      this.#notified = false;
+    }
+  }
+}
+
+/**
+ * A permanent refusal of the recipient (5xx to RCPT TO): retrying cannot help.
+ * Every other failure (connection refused, timeouts, 4xx, a 5xx to MAIL FROM from
+ * a misconfigured relay) is retried, so a mail is never dropped for a problem on
+ * our side.
+ */
+function isRecipientRefused(error: unknown): boolean {
+  const e = error as { command?: string; permanent?: boolean } | null;
+  return e?.command === "RCPT TO" && e.permanent === true;
+}

@@ -1,0 +1,160 @@
+/**
+ * main.ts as a real process under exactly the permission flags of README.md:
+ * it migrates, gets ready, turns an event into a mail and a notification, serves
+ * the API and shuts down cleanly on SIGTERM. A dependency that starts needing a
+ * wider permission fails this test instead of production.
+ */
+import assert from "node:assert/strict";
+import { EventBus } from "@mp/shared/bus";
+import {
+  createTestKeys,
+  quietLogger,
+  startSmtpCapture,
+  testBus,
+  waitFor,
+} from "@mp/shared/testing";
+import { freshDatabase } from "@mp/shared/testing";
+import { deleteQueues, envelope, freePort, testToken, testUser } from "./test_support.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** Variables the service reads: its own, then those npm:postgres consults (see README.md). */
+const ENV_NAMES = [
+  "DATABASE_URL",
+  "AMQP_URL",
+  "EVENTS_EXCHANGE",
+  "SMTP_URL",
+  "MAIL_FROM",
+  "PUBLIC_URL",
+  "JWT_JWKS",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "LOG_LEVEL",
+  "PGPASSWORD",
+  "PGSSL",
+  "PGSSLNEGOTIATION",
+  "PGMAX_LIFETIME",
+  "PGMAX_PIPELINE",
+  "PGBACKOFF",
+  "PGKEEP_ALIVE",
+  "PGPREPARE",
+  "PGDEBUG",
+  "PGFETCH_TYPES",
+  "PGPUBLICATIONS",
+  "PGTARGET_SESSION_ATTRS",
+  "PGAPPNAME",
+  "PGTARGETSESSIONATTRS",
+];
+
+Deno.test("main.ts runs under its least-privilege flags: ready, mails an event, serves, stops on SIGTERM", async () => {
+  const db = await freshDatabase("notif_main");
+  const broker = testBus("notif_main");
+  const smtp = await startSmtpCapture();
+  const keys = await createTestKeys();
+  const port = freePort();
+  const publisher = new EventBus({
+    url: broker.url,
+    exchange: broker.exchange,
+    service: "auth",
+    log: quietLogger(),
+  });
+  const dbUrl = new URL(db.url);
+  const amqpUrl = new URL(broker.url);
+  const child = new Deno.Command(Deno.execPath(), {
+    cwd: ROOT,
+    args: [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      // The SMTP server by name, as in docker-compose: the name and port must suffice.
+      `--allow-net=127.0.0.1:${port},${dbUrl.host},${amqpUrl.host},localhost:${smtp.port}`,
+      `--allow-env=${ENV_NAMES.join(",")}`,
+      "--allow-read=services/notifications/migrations",
+      "services/notifications/main.ts",
+    ],
+    // Only what the service needs, plus what Deno itself needs to find its cache.
+    clearEnv: true,
+    env: {
+      ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+      DATABASE_URL: db.url,
+      AMQP_URL: broker.url,
+      EVENTS_EXCHANGE: broker.exchange,
+      SMTP_URL: `smtp://localhost:${smtp.port}`,
+      MAIL_FROM: "Marketplace <no-reply@market.example>",
+      PUBLIC_URL: "https://market.example",
+      JWT_JWKS: JSON.stringify(keys.jwks),
+      LOG_LEVEL: "warn",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      const response = await fetch(`${base}/readyz`);
+      await response.body?.cancel();
+      return response.status === 200;
+    }, { timeoutMs: 30_000, what: "ready" });
+
+    const user = testUser("hedy");
+    const token = testToken();
+    await publisher.start();
+    await publisher.publish([{
+      envelope: envelope("user.registered", {
+        ...user,
+        country: null,
+        createdAt: new Date().toISOString(),
+        verificationToken: token,
+        verificationExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+      headers: { "x-request-id": "main-test" },
+    }]);
+    const mail = await smtp.waitForMail((m) => m.to.includes(user.email));
+    assert.ok(mail.text.includes(`https://market.example/verify-email?token=${token}`));
+
+    const accessToken = await keys.sign({ sub: user.userId, username: user.username });
+    const list = await waitFor(async () => {
+      const response = await fetch(`${base}/api/v1/notifications`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      const body = await response.json();
+      return body.total === 1 ? body : undefined;
+    }, { what: "notification" });
+    assert.equal(list.items[0].type, "welcome");
+
+    child.kill("SIGTERM");
+    const { code, stderr } = await child.output();
+    exited = true;
+    const errors = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, errors);
+    assert.ok(!/NotCapable|PermissionDenied/.test(errors), errors);
+  } finally {
+    if (!exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.output();
+    }
+    await publisher.close();
+    await deleteQueues(broker.url, [
+      `${broker.exchange}.notifications`,
+      `${broker.exchange}.notifications.dlq`,
+    ]);
+    await broker.cleanup();
+    await smtp.close();
+    await db.drop();
+  }
+});
+
+function passThrough(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
