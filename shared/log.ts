@@ -23,7 +23,9 @@ export function currentContext(): WorkContext | undefined {
 }
 
 type Level = "debug" | "info" | "warn" | "error";
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Minimum level a logger prints; "silent" prints nothing (tests). */
+export type LogThreshold = Level | "silent";
+const order: Record<LogThreshold, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 /** A structured logger bound to one service. */
 export interface Logger {
@@ -37,7 +39,7 @@ export interface Logger {
  * Creates a logger writing JSON lines to stdout (stderr for warn and error).
  * `minLevel` defaults to "info"; tests pass "error" to keep their output readable.
  */
-export function createLogger(service: string, minLevel: Level = "info"): Logger {
+export function createLogger(service: string, minLevel: LogThreshold = "info"): Logger {
   const write = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;
     const context = storage.getStore();

@@ -68,6 +68,8 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   #running = false;
   #wake?: () => void;
+  // Set by a NOTIFY that arrives while a batch is in progress, so it is not missed.
+  #notified = false;
   #loop?: Promise<void>;
   #unlisten?: () => Promise<void>;
 
@@ -77,7 +79,10 @@ export class OutboxRelay {
   async start(): Promise<void> {
     this.#running = true;
     try {
-      const { unlisten } = await this.options.sql.listen(CHANNEL, () => this.#wake?.());
+      const { unlisten } = await this.options.sql.listen(CHANNEL, () => {
+        this.#notified = true;
+        this.#wake?.();
+      });
       this.#unlisten = unlisten;
     } catch (error) {
       this.options.log.warn("outbox listen failed, polling only", { error });
@@ -131,6 +136,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.#running) {
       let sent = 0;
+      this.#notified = false;
       try {
         sent = await this.relayOnce();
         failures = 0;
@@ -138,7 +144,7 @@ export class OutboxRelay {
         failures++;
         log.warn("outbox relay failed, retrying", { error, failures });
       }
-      if (sent > 0 || !this.#running) continue;
+      if (sent > 0 || this.#notified || !this.#running) continue;
       const wait = failures > 0 ? Math.min(5000, 200 * 2 ** failures) : pollMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);

@@ -1,9 +1,13 @@
 import { createLogger, type Logger } from "../log.ts";
 
-/** A logger that prints only errors (set TEST_LOG=debug to see everything). */
+/**
+ * A logger for tests: silent, since many tests provoke errors on purpose. Set
+ * TEST_LOG=debug|info|warn|error to see the logs of a failing test.
+ */
 export function quietLogger(service = "test"): Logger {
   const level = Deno.env.get("TEST_LOG");
-  return createLogger(service, level === "debug" || level === "info" ? level : "error");
+  const known = ["debug", "info", "warn", "error"] as const;
+  return createLogger(service, known.find((l) => l === level) ?? "silent");
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
