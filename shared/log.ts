@@ -43,13 +43,14 @@ export function createLogger(service: string, minLevel: LogThreshold = "info"): 
   const write = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;
     const context = storage.getStore();
+    // Caller fields first, so none of them can overwrite the fixed keys.
     const line = JSON.stringify({
+      ...serializeFields(fields),
       time: new Date().toISOString(),
       level,
       service,
       msg,
       requestId: context?.requestId,
-      ...serializeFields(fields),
     });
     if (order[level] >= order.warn) console.error(line);
     else console.log(line);

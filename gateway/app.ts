@@ -1,0 +1,162 @@
+/**
+ * The gateway's HTTP surface: the only public entry of the marketplace.
+ *
+ * Order matters. The shared skeleton (request id, access log, drain, /livez,
+ * /readyz) comes first; then secure headers and CORS, so every later answer,
+ * a 429 included, carries them; then the general per-IP limit and the body
+ * limit; then the auth routes with their own limits and token issuing; then
+ * the route table for everything else under /api.
+ */
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import type { Redis } from "ioredis";
+import { createServiceApp, type Drain } from "@mp/shared/http";
+import type { Logger } from "@mp/shared/log";
+import { problem } from "@mp/shared/problem";
+import { clientAddress, rateLimitSubject } from "./client_ip.ts";
+import type { GatewayConfig } from "./config.ts";
+import type { AccessTokenSigner } from "./keys.ts";
+import { forward } from "./proxy.ts";
+import { gatewayLimits, identitySubject, limitBy, RateLimiter, refusal } from "./rate_limit.ts";
+import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
+import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
+
+/** Everything the gateway app needs; main.ts builds these from the environment. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  log: Logger;
+  redis: Redis;
+  signer: AccessTokenSigner;
+  drain?: Drain;
+}
+
+/** How long /readyz waits for each dependency. */
+export const READINESS_TIMEOUT_MS = 1_000;
+
+async function upstreamReady(upstream: Upstream): Promise<boolean> {
+  const response = await fetch(`${upstream.origin}/readyz`, {
+    signal: AbortSignal.timeout(READINESS_TIMEOUT_MS),
+    redirect: "manual",
+  });
+  await response.body?.cancel();
+  return response.status === 200;
+}
+
+async function redisReady(redis: Redis): Promise<boolean> {
+  return await redis.ping() === "PONG";
+}
+
+/** Builds the gateway app. */
+export function createApp(deps: GatewayDeps) {
+  const { config, log, redis, signer } = deps;
+  const upstreams = upstreamsFrom(config);
+  const readiness = Object.fromEntries([
+    ["redis", () => redisReady(redis)],
+    ...[...upstreams.values()].map((upstream) => [upstream.name, () => upstreamReady(upstream)]),
+  ]);
+  const { app, drain } = createServiceApp({ log, drain: deps.drain, readiness });
+
+  const limiter = new RateLimiter({ redis, prefix: config.RATE_LIMIT_PREFIX, log });
+  const limits = gatewayLimits(config);
+  const ipOf = (c: Context) => rateLimitSubject(clientAddress(c, config.TRUST_PROXY));
+  const sessionDeps = { signer, cookieSecure: config.COOKIE_SECURE, log };
+  const auth = upstreams.get("auth")!; // AUTH_URL has a default: auth is always configured.
+  const toUpstream = (upstream: Upstream, jsonBody?: Uint8Array<ArrayBuffer>) => (c: Context) =>
+    forward(c, {
+      upstream,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      trustProxy: config.TRUST_PROXY,
+      log,
+      jsonBody,
+    });
+  const readBody = async (c: Context) => new Uint8Array(await c.req.arrayBuffer());
+
+  app.use(secureHeaders({
+    // JSON only: nothing here may load resources or be framed.
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  }));
+  const allowedOrigins = new Set(config.CORS_ORIGINS);
+  app.use(cors({
+    origin: (origin) => allowedOrigins.has(origin) ? origin : null,
+    credentials: true,
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "traceparent"],
+    exposeHeaders: ["X-Request-Id", "Retry-After"],
+    maxAge: 600,
+  }));
+  app.use(limitBy(limiter, limits.general, ipOf));
+  app.use(bodyLimit({
+    maxSize: config.BODY_LIMIT_BYTES,
+    onError: () =>
+      problem(
+        413,
+        "body_too_large",
+        `The body must not be larger than ${config.BODY_LIMIT_BYTES} bytes.`,
+      ),
+  }));
+
+  app.get("/.well-known/jwks.json", (c) => {
+    c.header("cache-control", "public, max-age=300");
+    return c.json(signer.jwks);
+  });
+
+  app.post("/api/v1/auth/signup", limitBy(limiter, limits.signupIp, ipOf), async (c) => {
+    const response = await toUpstream(auth)(c);
+    return response.ok ? issueTokens(c, response, sessionDeps) : response;
+  });
+
+  app.post("/api/v1/auth/login", limitBy(limiter, limits.loginIp, ipOf), async (c) => {
+    // Failed logins are counted per account. The attempt is reserved before
+    // auth is asked (so parallel guesses cannot pass together) and given back
+    // unless auth answered 401.
+    const login = jsonStringField(await readBody(c), "login");
+    const account = login === undefined ? undefined : await identitySubject(login);
+    if (account) {
+      const decision = await limiter.take(limits.loginFailures, account);
+      if (!decision.allowed) return refusal(limits.loginFailures, decision);
+    }
+    let response: Response | undefined;
+    try {
+      response = await toUpstream(auth)(c);
+    } finally {
+      if (account && response?.status !== 401) await limiter.release(limits.loginFailures, account);
+    }
+    return response.ok ? issueTokens(c, response, sessionDeps) : response;
+  });
+
+  app.post("/api/v1/auth/refresh", async (c) => {
+    const response = await toUpstream(auth, withRefreshToken(c, await readBody(c)))(c);
+    if (response.ok) return issueTokens(c, response, sessionDeps);
+    // A refused refresh token is dead: let the browser drop it too.
+    if (response.status === 401) clearRefreshCookie(c, config.COOKIE_SECURE);
+    return response;
+  });
+
+  app.post("/api/v1/auth/logout", async (c) => {
+    const response = await toUpstream(auth, withRefreshToken(c, await readBody(c)))(c);
+    // The client asked to be logged out: it forgets the cookie whatever auth said.
+    clearRefreshCookie(c, config.COOKIE_SECURE);
+    return response;
+  });
+
+  app.post(
+    "/api/v1/auth/forgot-password",
+    limitBy(limiter, limits.forgotIp, ipOf),
+    limitBy(limiter, limits.forgotEmail, async (c) => {
+      const email = jsonStringField(await readBody(c), "email");
+      return email === undefined ? undefined : await identitySubject(email);
+    }),
+    toUpstream(auth),
+  );
+
+  app.all("/api/*", (c) => {
+    const route = findRoute(new URL(c.req.url).pathname);
+    const upstream = route && upstreams.get(route.service);
+    if (!upstream) return c.notFound();
+    return toUpstream(upstream)(c);
+  });
+
+  return { app, drain };
+}

@@ -1,0 +1,78 @@
+/**
+ * The gateway's configuration: every variable it reads, with defaults for a
+ * developer machine. `loadGatewayConfig()` is called once by main.ts; tests call
+ * it with an explicit environment so they exercise the same parsing.
+ */
+import { z } from "zod";
+import { env, loadConfig } from "@mp/shared/config";
+
+const httpUrl = () => env.url(["http", "https"]);
+
+// A comma-separated list of origins (scheme://host[:port], nothing after).
+const originList = z.string().transform((value, ctx) => {
+  const origins: string[] = [];
+  for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch { /* reported below */ }
+    const isOrigin = url && ["http:", "https:"].includes(url.protocol) && url.pathname === "/" &&
+      !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !isOrigin) {
+      ctx.addIssue({ code: "custom", message: `"${item}" is not an http(s) origin` });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+});
+
+/** Every environment variable the gateway reads (`--allow-env` could name exactly these). */
+export const gatewayConfigShape = {
+  JWT_PRIVATE_JWK: z.string({
+    error: "is required: the ES256 private key as a JWK in JSON, with a kid",
+  }),
+  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
+  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
+  REDIS_URL: env.url(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
+  // Upstream services: only the origin is used; requests keep their own path.
+  AUTH_URL: httpUrl().default("http://127.0.0.1:4001"),
+  NOTIFICATIONS_URL: httpUrl().default("http://127.0.0.1:4007"),
+  // Later services are optional: a route whose service has no URL answers 404.
+  // USERS_URL: httpUrl().optional(),
+  PUBLIC_URL: httpUrl().default("http://localhost:8000"),
+  CORS_ORIGINS: originList.optional(),
+  BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
+  UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+  TRUST_PROXY: env.flag(false),
+  COOKIE_SECURE: env.flag(true),
+  RATE_LIMIT_PREFIX: z.string().regex(/^[\w:.-]{1,100}$/, "letters, digits and _ : . - only")
+    .default("gw:rl:"),
+  RATE_LIMIT_PER_MINUTE: env.positiveInt(600),
+  SIGNUP_LIMIT_PER_HOUR: env.positiveInt(20),
+  LOGIN_IP_LIMIT_PER_MINUTE: env.positiveInt(30),
+  LOGIN_FAILURES_PER_MINUTE: env.positiveInt(5),
+  FORGOT_IP_LIMIT_PER_HOUR: env.positiveInt(10),
+  FORGOT_EMAIL_LIMIT_PER_HOUR: env.positiveInt(3),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+};
+
+type RawConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;
+
+/** The parsed configuration, with CORS origins defaulted to PUBLIC_URL's origin. */
+export type GatewayConfig = Omit<RawConfig, "CORS_ORIGINS"> & { CORS_ORIGINS: string[] };
+
+/**
+ * Reads and validates the gateway's variables (from the process environment
+ * unless `source` is given).
+ *
+ * @throws {ConfigError} naming each missing or invalid variable. Messages never
+ * echo the private key.
+ */
+export function loadGatewayConfig(source?: Record<string, string | undefined>): GatewayConfig {
+  const raw = loadConfig(gatewayConfigShape, source);
+  return {
+    ...raw,
+    CORS_ORIGINS: raw.CORS_ORIGINS?.length ? raw.CORS_ORIGINS : [new URL(raw.PUBLIC_URL).origin],
+  };
+}

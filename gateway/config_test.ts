@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "@mp/shared/config";
+import { loadGatewayConfig } from "./config.ts";
+
+Deno.test("loadGatewayConfig() fills the documented defaults", () => {
+  const config = loadGatewayConfig({ JWT_PRIVATE_JWK: "{}" });
+  assert.equal(config.JWT_ISSUER, "marketplace-gateway");
+  assert.equal(config.JWT_AUDIENCE, "marketplace");
+  assert.equal(config.BODY_LIMIT_BYTES, 1024 * 1024);
+  assert.equal(config.UPSTREAM_TIMEOUT_MS, 10_000);
+  assert.equal(config.TRUST_PROXY, false);
+  assert.equal(config.COOKIE_SECURE, true);
+  assert.deepEqual(
+    [
+      config.RATE_LIMIT_PER_MINUTE,
+      config.SIGNUP_LIMIT_PER_HOUR,
+      config.LOGIN_IP_LIMIT_PER_MINUTE,
+      config.LOGIN_FAILURES_PER_MINUTE,
+      config.FORGOT_IP_LIMIT_PER_HOUR,
+      config.FORGOT_EMAIL_LIMIT_PER_HOUR,
+    ],
+    [600, 20, 30, 5, 10, 3],
+  );
+  assert.deepEqual(
+    config.CORS_ORIGINS,
+    ["http://localhost:8000"],
+    "CORS_ORIGINS defaults to PUBLIC_URL",
+  );
+});
+
+Deno.test("loadGatewayConfig() reports a missing JWT_PRIVATE_JWK by name", () => {
+  assert.throws(() => loadGatewayConfig({}), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /JWT_PRIVATE_JWK: is required/);
+    return true;
+  });
+});
+
+Deno.test("loadGatewayConfig() names every malformed variable", () => {
+  assert.throws(
+    () =>
+      loadGatewayConfig({
+        JWT_PRIVATE_JWK: "{}",
+        AUTH_URL: "ftp://auth",
+        REDIS_URL: "http://redis",
+        CORS_ORIGINS: "https://ok.example, https://bad.example/path",
+        BODY_LIMIT_BYTES: "-1",
+        TRUST_PROXY: "maybe",
+        RATE_LIMIT_PREFIX: "has spaces",
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      const named = error.problems.map((problem) => problem.split(":")[0]).sort();
+      assert.deepEqual(named, [
+        "AUTH_URL",
+        "BODY_LIMIT_BYTES",
+        "CORS_ORIGINS",
+        "RATE_LIMIT_PREFIX",
+        "REDIS_URL",
+        "TRUST_PROXY",
+      ]);
+      return true;
+    },
+  );
+});
+
+Deno.test("CORS_ORIGINS is a comma list of origins, normalised", () => {
+  const config = loadGatewayConfig({
+    JWT_PRIVATE_JWK: "{}",
+    CORS_ORIGINS: " https://App.Example ,http://localhost:5173/,, ",
+  });
+  assert.deepEqual(config.CORS_ORIGINS, ["https://app.example", "http://localhost:5173"]);
+});

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { createTestKeys, waitFor } from "@mp/shared/testing";
+import { closedPort, startEchoUpstream } from "./test_support.ts";
+
+const main = new URL("./main.ts", import.meta.url).pathname;
+const redisHostPort = new URL(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379").host;
+
+function denoEnv(): Record<string, string> {
+  const names = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"];
+  return Object.fromEntries(names.flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  }));
+}
+
+/** `deno serve` for the gateway with exactly the flags README.md documents. */
+function serveGateway(port: number, upstreams: string[], env: Record<string, string>) {
+  const allowNet = [`127.0.0.1:${port}`, redisHostPort, ...upstreams].join(",");
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      `--allow-net=${allowNet}`,
+      "--allow-env",
+      main,
+    ],
+    // Only what Deno itself needs to find its cache, plus the gateway's own variables.
+    env: { ...denoEnv(), NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test("the gateway process starts under its least-privilege flags, serves, and stops cleanly on SIGTERM", async () => {
+  const keys = await createTestKeys();
+  const upstream = startEchoUpstream();
+  const port = closedPort();
+  const upstreamHost = new URL(upstream.url).host;
+  const prefix = `test:gw:${crypto.randomUUID()}:`;
+  const child = serveGateway(port, [upstreamHost], {
+    JWT_PRIVATE_JWK: JSON.stringify(keys.privateJwk),
+    REDIS_URL: `redis://${redisHostPort}`,
+    AUTH_URL: upstream.url,
+    NOTIFICATIONS_URL: upstream.url,
+    RATE_LIMIT_PREFIX: prefix,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => (await fetch(`${base}/livez`).then((r) => r.text().then(() => r.ok)).catch(() =>
+        false
+      )),
+      {
+        what: "gateway /livez",
+        timeoutMs: 30_000,
+      },
+    );
+    const jwks = await (await fetch(`${base}/.well-known/jwks.json`)).json();
+    assert.equal(jwks.keys[0].kid, keys.kid);
+    assert.equal(jwks.keys[0].d, undefined);
+
+    await waitFor(
+      async () => (await fetch(`${base}/readyz`).then((r) =>
+        r.text().then(() => r.status === 200)
+      )),
+      {
+        what: "gateway /readyz",
+      },
+    );
+    const proxied = await fetch(`${base}/api/v1/notifications/ping?x=1`, {
+      headers: { "x-request-id": "proc-1" },
+    });
+    assert.equal(proxied.status, 200);
+    assert.equal(proxied.headers.get("x-request-id"), "proc-1");
+    assert.equal((await proxied.json()).headers["x-request-id"], "proc-1");
+  } finally {
+    child.kill("SIGTERM");
+    const { code, stdout } = await child.output();
+    await upstream.close();
+    // The process keeps its counters in Redis (that is the point); the test removes them.
+    const redis = new Redis(`redis://${redisHostPort}`);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    assert.equal(code, 0, "SIGTERM ends the process with 0 after draining");
+    const lines = new TextDecoder().decode(stdout).trim().split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line));
+    assert.ok(lines.some((line) => line.msg === "stopped"));
+    assert.ok(
+      lines.some((line) => line.msg === "request" && line.requestId === "proc-1"),
+      "access log has the id",
+    );
+  }
+});
+
+Deno.test("the gateway process refuses to start without a usable JWT_PRIVATE_JWK, naming it without a stack", async () => {
+  const keys = await createTestKeys();
+  const publicOnly = { ...keys.jwks.keys[0] };
+  for (const value of [undefined, "{oops", JSON.stringify(publicOnly)]) {
+    const port = closedPort();
+    const child = serveGateway(port, [], value === undefined ? {} : { JWT_PRIVATE_JWK: value });
+    const { code, stderr } = await child.output();
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 1, text);
+    assert.match(text, /invalid configuration/);
+    assert.match(text, /JWT_PRIVATE_JWK/);
+    assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
+  }
+});

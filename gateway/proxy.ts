@@ -1,0 +1,129 @@
+/**
+ * Forwarding one request to an upstream service (with `hono/proxy`).
+ *
+ * The upstream gets the same method, path and query, the caller's headers minus
+ * hop-by-hop and spoofable ones, the gateway's `X-Request-Id` and
+ * `X-Forwarded-For`, and the Cookie header only if it is auth. The body was
+ * already read within the body limit, so an upstream never sees a partial one.
+ * Failures become problems that name no address: 504 when the upstream is too
+ * slow (UPSTREAM_TIMEOUT_MS bounds the whole exchange), 503 when it cannot be
+ * reached.
+ */
+import type { Context } from "hono";
+import { proxy } from "hono/proxy";
+import type { Logger } from "@mp/shared/log";
+import { problem } from "@mp/shared/problem";
+import { forwardedFor } from "./client_ip.ts";
+import type { Upstream } from "./routes.ts";
+
+/** What `forward` needs besides the request. */
+export interface ForwardOptions {
+  upstream: Upstream;
+  timeoutMs: number;
+  trustProxy: boolean;
+  log: Logger;
+  /** A replacement body (e.g. the refresh token moved from the cookie), sent as JSON. */
+  jsonBody?: Uint8Array<ArrayBuffer>;
+}
+
+// RFC 9110 §7.6.1 connection-specific fields, plus the non-standard ones seen in the wild.
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+// Set by the gateway itself, or by the client in a way upstreams must not trust.
+const NOT_FORWARDED = [
+  "host",
+  "content-length",
+  "cookie",
+  "expect",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "x-forwarded-proto",
+  "x-real-ip",
+  "x-request-id",
+];
+
+// Upstream response fields that say which software runs inside.
+const NOT_RETURNED = ["server", "x-powered-by"];
+
+/** The headers to send upstream for this request. */
+export function upstreamHeaders(c: Context, options: ForwardOptions): Headers {
+  const incoming = c.req.raw.headers;
+  const headers = new Headers(incoming);
+  const listed = incoming.get("connection")?.split(",").map((name) => name.trim().toLowerCase()) ??
+    [];
+  for (const name of [...HOP_BY_HOP, ...NOT_FORWARDED, ...listed]) {
+    if (name) headers.delete(name);
+  }
+  const cookie = incoming.get("cookie");
+  if (options.upstream.cookies && cookie) headers.set("cookie", cookie);
+  headers.set("x-request-id", c.get("requestId") as string);
+  headers.set("x-forwarded-for", forwardedFor(c, options.trustProxy));
+  if (options.jsonBody) headers.set("content-type", "application/json");
+  return headers;
+}
+
+/**
+ * Sends the request to `options.upstream` and returns its answer, or a 503/504
+ * problem. Never throws for upstream trouble.
+ */
+export async function forward(c: Context, options: ForwardOptions): Promise<Response> {
+  const { upstream, log } = options;
+  const url = new URL(c.req.url);
+  // Concatenated, not resolved against the origin: the path stays a path.
+  const target = `${upstream.origin}${url.pathname}${url.search}`;
+  const method = c.req.method;
+  const hasBody = method !== "GET" && method !== "HEAD";
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  if (hasBody) body = options.jsonBody ?? new Uint8Array(await c.req.arrayBuffer());
+
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await proxy(target, {
+      method,
+      headers: upstreamHeaders(c, options),
+      body: body?.byteLength ? body : undefined,
+      // Only the deadline: Deno's request.signal also fires after a successful
+      // response (legacy behaviour), and a client that leaves mid-answer
+      // cancels the streamed upstream body anyway.
+      signal: timeout,
+      // Redirects are the client's to follow, not the gateway's.
+      redirect: "manual",
+    });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error
+      ? `: ${error.cause.message}`
+      : "";
+    const reason = `${error instanceof Error ? error.message : String(error)}${cause}`;
+    if (timeout.aborted) {
+      log.warn("upstream timed out", { upstream: upstream.name, timeoutMs: options.timeoutMs });
+      return problem(504, "upstream_timeout", "The service did not answer in time.");
+    }
+    // The reason may name the internal address: logs only, never the response.
+    log.warn("upstream unreachable", { upstream: upstream.name, error: reason });
+    return problem(
+      503,
+      "service_unavailable",
+      "The service is temporarily unavailable; try again shortly.",
+      {},
+      {
+        "retry-after": "5",
+      },
+    );
+  }
+  for (const name of NOT_RETURNED) response.headers.delete(name);
+  if (!upstream.cookies) response.headers.delete("set-cookie");
+  return response;
+}

@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import {
+  closedPort,
+  json,
+  startAuthContractUpstream,
+  startEchoUpstream,
+  startGateway,
+  type TestGateway,
+} from "./test_support.ts";
+
+/**
+ * A gateway in front of the auth-contract upstream and an echo upstream, with
+ * generous limits unless the test lowers one, and TRUST_PROXY so a test can
+ * speak for several client addresses through X-Forwarded-For.
+ */
+async function limitedGateway(env: Record<string, string> = {}) {
+  const auth = startAuthContractUpstream();
+  const notifications = startEchoUpstream();
+  const gateway = await startGateway({
+    env: {
+      AUTH_URL: auth.url,
+      NOTIFICATIONS_URL: notifications.url,
+      TRUST_PROXY: "true",
+      RATE_LIMIT_PER_MINUTE: "1000",
+      LOGIN_IP_LIMIT_PER_MINUTE: "1000",
+      SIGNUP_LIMIT_PER_HOUR: "1000",
+      FORGOT_IP_LIMIT_PER_HOUR: "1000",
+      ...env,
+    },
+  });
+  return {
+    auth,
+    notifications,
+    gateway,
+    async [Symbol.asyncDispose]() {
+      await gateway.close();
+      await auth.close();
+      await notifications.close();
+    },
+  };
+}
+
+function post(gateway: TestGateway, path: string, body: unknown, ip = "198.51.100.1") {
+  return fetch(`${gateway.url}/api/v1/auth/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": ip },
+    body: JSON.stringify(body),
+  });
+}
+
+const wrong = (login: string) => ({ login, password: "wrong" });
+const right = (login: string) => ({ login, password: "right" });
+
+/** Asserts a 429 problem for `limit` with a Retry-After within the window. */
+async function assertRefused(response: Response, limit: string, windowSeconds: number) {
+  assert.equal(response.status, 429);
+  assert.equal(response.headers.get("content-type"), "application/problem+json");
+  const retryAfter = Number(response.headers.get("retry-after"));
+  assert.ok(
+    Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= windowSeconds,
+    `${retryAfter}`,
+  );
+  const body = await json(response);
+  assert.equal(body.code, "rate_limited");
+  assert.equal(body.limit, limit);
+  assert.equal(body.retryAfter, retryAfter);
+}
+
+async function statusOf(response: Promise<Response>) {
+  const answered = await response;
+  await answered.body?.cancel();
+  return answered.status;
+}
+
+const loginCalls = (auth: { calls: { path: string }[] }) =>
+  auth.calls.filter((call) => call.path === "/api/v1/auth/login").length;
+
+Deno.test("the 6th failed login for one account within a minute is 429 with Retry-After, without reaching auth", async () => {
+  await using t = await limitedGateway();
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await statusOf(post(t.gateway, "login", wrong("alice"))), 401);
+  }
+  assert.equal(loginCalls(t.auth), 5);
+
+  // The account is the lower-cased, trimmed login, and the right password does not unlock it.
+  await assertRefused(await post(t.gateway, "login", wrong(" ALICE ")), "login-failures", 60);
+  await assertRefused(await post(t.gateway, "login", right("alice")), "login-failures", 60);
+  assert.equal(loginCalls(t.auth), 5, "refused attempts never reached auth");
+
+  // Another account from the same address is not affected.
+  assert.equal(await statusOf(post(t.gateway, "login", wrong("bob"))), 401);
+});
+
+Deno.test("successful logins do not count toward an account's failures", async () => {
+  await using t = await limitedGateway();
+  const attempts = ["F", "F", "F", "F", "S", "S", "S", "F"];
+  for (const attempt of attempts) {
+    const status = await statusOf(
+      post(t.gateway, "login", attempt === "F" ? wrong("carol") : right("carol")),
+    );
+    assert.equal(status, attempt === "F" ? 401 : 200);
+  }
+  // 5 failures now: the next attempt is refused.
+  await assertRefused(await post(t.gateway, "login", right("carol")), "login-failures", 60);
+  assert.equal(loginCalls(t.auth), attempts.length);
+});
+
+Deno.test("parallel wrong guesses for one account cannot pass the limit together", async () => {
+  await using t = await limitedGateway();
+  const statuses = await Promise.all(
+    Array.from({ length: 15 }, () => statusOf(post(t.gateway, "login", wrong("dave")))),
+  );
+  assert.equal(statuses.filter((status) => status === 401).length, 5);
+  assert.equal(statuses.filter((status) => status === 429).length, 10);
+  assert.equal(loginCalls(t.auth), 5);
+});
+
+Deno.test("a login body without a usable login field is left to auth and not counted", async () => {
+  await using t = await limitedGateway({ LOGIN_FAILURES_PER_MINUTE: "1" });
+  for (const body of [{}, { login: 42 }, { login: "   " }, [1, 2]]) {
+    assert.equal(await statusOf(post(t.gateway, "login", body)), 200, JSON.stringify(body));
+  }
+  assert.equal(loginCalls(t.auth), 4);
+});
+
+Deno.test("login attempts are limited per IP across accounts", async () => {
+  await using t = await limitedGateway({ LOGIN_IP_LIMIT_PER_MINUTE: "3" });
+  for (const login of ["a1", "a2", "a3"]) {
+    assert.equal(await statusOf(post(t.gateway, "login", right(login), "198.51.100.7")), 200);
+  }
+  await assertRefused(await post(t.gateway, "login", right("a4"), "198.51.100.7"), "login-ip", 60);
+  assert.equal(
+    await statusOf(post(t.gateway, "login", right("a4"), "198.51.100.8")),
+    200,
+    "another address",
+  );
+  assert.equal(loginCalls(t.auth), 4);
+});
+
+Deno.test("signups are limited per IP per hour", async () => {
+  await using t = await limitedGateway({ SIGNUP_LIMIT_PER_HOUR: "2" });
+  const signup = (n: number, ip = "203.0.113.5") =>
+    post(
+      t.gateway,
+      "signup",
+      { email: `u${n}@example.test`, username: `u${n}`, password: "pw" },
+      ip,
+    );
+  assert.equal(await statusOf(signup(1)), 201);
+  assert.equal(await statusOf(signup(2)), 201);
+  const refused = await signup(3);
+  assert.ok(Number(refused.headers.get("retry-after")) > 60, "the window is an hour");
+  await assertRefused(refused, "signup-ip", 3600);
+  assert.equal(await statusOf(signup(4, "203.0.113.6")), 201);
+  assert.equal(t.auth.calls.length, 3);
+});
+
+Deno.test("forgot-password is limited per email (however written) and per IP", async () => {
+  await using t = await limitedGateway({
+    FORGOT_EMAIL_LIMIT_PER_HOUR: "3",
+    FORGOT_IP_LIMIT_PER_HOUR: "5",
+  });
+  const forgot = (email: string, ip: string) => post(t.gateway, "forgot-password", { email }, ip);
+  for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
+    assert.equal(await statusOf(forgot("Erin@Example.test", ip)), 202);
+  }
+  await assertRefused(await forgot(" erin@example.TEST ", "192.0.2.4"), "forgot-email", 3600);
+  assert.equal(await statusOf(forgot("frank@example.test", "192.0.2.4")), 202, "another mailbox");
+
+  // Per IP: 192.0.2.9 may ask five times, whatever the addresses.
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await statusOf(forgot(`g${i}@example.test`, "192.0.2.9")), 202);
+  }
+  await assertRefused(await forgot("h@example.test", "192.0.2.9"), "forgot-ip", 3600);
+  assert.equal(t.auth.calls.length, 9);
+});
+
+Deno.test("the general per-IP limit refuses with a 429 problem that still carries CORS and the request id", async () => {
+  await using t = await limitedGateway({
+    RATE_LIMIT_PER_MINUTE: "5",
+    CORS_ORIGINS: "http://web.test",
+  });
+  const get = (ip: string) =>
+    fetch(`${t.gateway.url}/api/v1/notifications`, {
+      headers: { "x-forwarded-for": ip, origin: "http://web.test", "x-request-id": "req-429" },
+    });
+  for (let i = 0; i < 5; i++) assert.equal(await statusOf(get("198.51.100.20")), 200);
+  // Health checks are not counted.
+  assert.equal(
+    await statusOf(
+      fetch(`${t.gateway.url}/livez`, { headers: { "x-forwarded-for": "198.51.100.20" } }),
+    ),
+    200,
+  );
+
+  const refused = await get("198.51.100.20");
+  assert.equal(refused.headers.get("access-control-allow-origin"), "http://web.test");
+  assert.equal(refused.headers.get("x-request-id"), "req-429");
+  assert.equal(refused.headers.get("x-content-type-options"), "nosniff");
+  await assertRefused(refused, "ip", 60);
+  assert.equal(t.notifications.received.length, 5);
+  assert.equal(await statusOf(get("198.51.100.21")), 200, "another address has its own budget");
+});
+
+Deno.test("without TRUST_PROXY a client cannot escape its limit by sending X-Forwarded-For", async () => {
+  await using t = await limitedGateway({ RATE_LIMIT_PER_MINUTE: "2", TRUST_PROXY: "false" });
+  const get = (ip: string) =>
+    fetch(`${t.gateway.url}/api/v1/notifications`, { headers: { "x-forwarded-for": ip } });
+  assert.equal(await statusOf(get("10.0.0.1")), 200);
+  assert.equal(await statusOf(get("10.0.0.2")), 200);
+  assert.equal(await statusOf(get("10.0.0.3")), 429);
+});
+
+Deno.test("limits live in Redis: shared by replicas and kept across a gateway restart", async () => {
+  const notifications = startEchoUpstream();
+  const env = {
+    NOTIFICATIONS_URL: notifications.url,
+    RATE_LIMIT_PER_MINUTE: "4",
+    RATE_LIMIT_PREFIX: `test:gw:${crypto.randomUUID()}:`,
+  };
+  const get = (gateway: TestGateway) => statusOf(fetch(`${gateway.url}/api/v1/notifications`));
+  const first = await startGateway({ env, keepRateLimitKeys: true });
+  const replica = await startGateway({ env, keepRateLimitKeys: true });
+  assert.equal(await get(first), 200);
+  assert.equal(await get(replica), 200);
+  await first.close();
+  const restarted = await startGateway({ env });
+  try {
+    assert.equal(await get(restarted), 200);
+    assert.equal(await get(replica), 200);
+    assert.equal(await get(restarted), 429);
+    assert.equal(await get(replica), 429);
+  } finally {
+    await replica.close();
+    await restarted.close();
+    await notifications.close();
+  }
+});
+
+Deno.test("with Redis unreachable nothing hangs: browsing and signup fail open, login and forgot-password fail closed", async () => {
+  const auth = startAuthContractUpstream();
+  const notifications = startEchoUpstream();
+  const gateway = await startGateway({
+    env: {
+      AUTH_URL: auth.url,
+      NOTIFICATIONS_URL: notifications.url,
+      REDIS_URL: `redis://127.0.0.1:${closedPort()}`,
+    },
+    redisDown: true,
+  });
+  try {
+    assert.equal(await statusOf(fetch(`${gateway.url}/api/v1/notifications`)), 200);
+    assert.equal(
+      await statusOf(
+        post(gateway, "signup", { email: "z@example.test", username: "z", password: "pw" }),
+      ),
+      201,
+    );
+    for (
+      const [path, body] of [["login", right("zoe")], ["forgot-password", {
+        email: "z@example.test",
+      }]] as const
+    ) {
+      const response = await post(gateway, path, body);
+      assert.equal(response.status, 503, path);
+      assert.ok(Number(response.headers.get("retry-after")) >= 1);
+      const problem = await json(response);
+      assert.equal(problem.code, "service_unavailable");
+      assert.ok(
+        !JSON.stringify(problem).includes("6379") && !/redis/i.test(JSON.stringify(problem)),
+      );
+    }
+    assert.deepEqual(auth.calls.map((call) => call.path), ["/api/v1/auth/signup"]);
+
+    const ready = await fetch(`${gateway.url}/readyz`);
+    assert.equal(ready.status, 503);
+    const readiness = await json(ready);
+    assert.deepEqual(readiness.checks, { redis: false, auth: true, notifications: true });
+  } finally {
+    await gateway.close();
+    await auth.close();
+    await notifications.close();
+  }
+});

@@ -1,0 +1,60 @@
+/**
+ * The route table: which upstream service serves which public path prefix.
+ * A service added later takes one line in `upstreamsFrom` (with its optional
+ * `<NAME>_URL` in config.ts) and one line per prefix in `ROUTES`.
+ */
+import type { GatewayConfig } from "./config.ts";
+
+/** An upstream service the gateway forwards to. */
+export interface Upstream {
+  /** Short name, used in logs and in /readyz (never its address). */
+  name: string;
+  /** scheme://host:port; requests keep their own path and query. */
+  origin: string;
+  /** Whether the client's Cookie header goes to it and its Set-Cookie comes back. */
+  cookies: boolean;
+}
+
+/** A public path prefix and the service behind it. */
+export interface Route {
+  prefix: string;
+  service: string;
+}
+
+/** Public prefixes, each served by one service. */
+export const ROUTES: readonly Route[] = [
+  { prefix: "/api/v1/auth", service: "auth" },
+  { prefix: "/api/v1/notifications", service: "notifications" },
+  // { prefix: "/api/v1/users", service: "users" },
+  // { prefix: "/api/v1/sellers", service: "users" },
+  // { prefix: "/api/v1/gigs", service: "gigs" },
+  // { prefix: "/api/v1/orders", service: "orders" },
+  // { prefix: "/api/v1/payments", service: "orders" },
+  // { prefix: "/api/v1/reviews", service: "reviews" },
+];
+
+const upstream = (
+  name: string,
+  url: string | undefined,
+  cookies = false,
+): [string, Upstream] | [] => url ? [name, { name, origin: new URL(url).origin, cookies }] : [];
+
+/** The configured upstreams by service name; a service without a URL is absent. */
+export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstream> {
+  return new Map(
+    [
+      // Only auth sees cookies: the refresh-token cookie is scoped to /api/v1/auth.
+      upstream("auth", config.AUTH_URL, true),
+      upstream("notifications", config.NOTIFICATIONS_URL),
+      // upstream("users", config.USERS_URL),
+    ].filter((entry): entry is [string, Upstream] => entry.length === 2),
+  );
+}
+
+/**
+ * The route for a raw (still percent-encoded) path: the prefix itself or
+ * anything below it, so `/api/v1/authx` is not auth's.
+ */
+export function findRoute(path: string, routes: readonly Route[] = ROUTES): Route | undefined {
+  return routes.find((route) => path === route.prefix || path.startsWith(`${route.prefix}/`));
+}
