@@ -8,7 +8,13 @@ import type { z } from "zod";
 import { AppError, errors, type FieldError } from "./problem.ts";
 
 function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
-  return error.issues.map((issue) => {
+  // zod 4 may add length checks on a value of the wrong type (an array for a
+  // string); once the type is wrong, that is the only thing worth saying.
+  const wrongType = new Set(
+    error.issues.filter((i) => i.code === "invalid_type").map((i) => i.path.join("/")),
+  );
+  const issues = error.issues.filter((i) => i.code === "invalid_type" || !wrongType.has(i.path.join("/")));
+  return issues.map((issue) => {
     // Unknown keys are reported on the object; point at each offending key instead.
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({

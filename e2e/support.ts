@@ -1,0 +1,155 @@
+/**
+ * End-to-end harness: the real fleet (every process under its real permission
+ * flags, started by scripts/fleet.ts), a real SMTP server that receives the
+ * mails, and a small HTTP client that talks to the gateway only.
+ */
+import amqp from "amqplib";
+import { dropDatabases, type Fleet, type FleetOptions, startFleet } from "../scripts/fleet.ts";
+import { type CapturedMail, type SmtpCapture, startSmtpCapture } from "@mp/shared/testing";
+
+/** A response as the tests look at it. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  type: string;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** A client of the gateway with an optional cookie jar (like a browser) and bearer token. */
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(readonly baseUrl: string, readonly options: { forwardedFor?: string } = {}) {}
+
+  async request(
+    method: string,
+    path: string,
+    init: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.body !== undefined || init.raw !== undefined) headers["content-type"] ??= "application/json";
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair] = cookie.split(";");
+      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      if (value === "" || /max-age=0/i.test(cookie)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch { /* not JSON: keep the text */ }
+    return { status: res.status, headers: res.headers, type: res.headers.get("content-type") ?? "", body };
+  }
+}
+
+/** A running fleet with its mail server, for one test file. */
+export interface Marketplace {
+  fleet: Fleet;
+  smtp: SmtpCapture;
+  client(): Client;
+  /** Signs a new user up and returns the tokens plus the verification link's token from the mail. */
+  signup(name: string, password?: string): Promise<SignedUp>;
+  /** The newest mail to `address` whose subject matches. */
+  mailTo(address: string, subject: RegExp): Promise<CapturedMail>;
+  /** The token of the first `${PUBLIC_URL}/<page>?token=…` link in a mail's text and HTML (both must carry it). */
+  linkToken(mail: CapturedMail, page: "verify-email" | "reset-password"): string;
+  close(): Promise<void>;
+}
+
+/** What `signup` returns. */
+export interface SignedUp {
+  client: Client;
+  user: { id: string; email: string; username: string };
+  accessToken: string;
+  refreshToken: string;
+  password: string;
+}
+
+/** Starts the fleet on free ports with a unique exchange and databases, and an SMTP capture. */
+export async function startMarketplace(
+  name: string,
+  options: Partial<FleetOptions> = {},
+): Promise<Marketplace> {
+  const id = crypto.randomUUID().slice(0, 8);
+  const smtp = await startSmtpCapture();
+  const prefix = `e2e_${name}_${id}`;
+  const exchange = `e2e.${name}.${id}`;
+  let fleet: Fleet;
+  try {
+    fleet = await startFleet({
+      ports: "free",
+      smtpUrl: smtp.url,
+      exchange,
+      databasePrefix: prefix,
+      logLevel: "warn",
+      ...options,
+      env: {
+        ...options.env,
+        // One client IP runs every test: general limits high, specific ones as the test sets.
+        gateway: { RATE_LIMIT_PREFIX: `rl:${prefix}:`, RATE_LIMIT_PER_MINUTE: "100000", ...options.env?.gateway },
+      },
+    });
+  } catch (error) {
+    await smtp.close();
+    throw error;
+  }
+  const market: Marketplace = {
+    fleet,
+    smtp,
+    client: () => new Client(fleet.gatewayUrl),
+    async signup(username, password = "correct horse battery") {
+      const client = new Client(fleet.gatewayUrl);
+      const res = await client.request("POST", "/api/v1/auth/signup", {
+        body: { email: `${username}@example.com`, username, password },
+      });
+      if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { client, user: res.body.user, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken, password };
+    },
+    mailTo: (address, subject) =>
+      smtp.waitForMail((mail) => mail.to.includes(address) && subject.test(mail.subject), 20_000),
+    linkToken(mail, page) {
+      const pattern = new RegExp(`${escape(fleet.publicUrl)}/${page}\\?token=([A-Za-z0-9_-]+)`);
+      const inText = mail.text.match(pattern)?.[1];
+      const inHtml = mail.html.match(pattern)?.[1];
+      if (!inText || inText !== inHtml) {
+        throw new Error(`no ${page} link in both parts of "${mail.subject}":\n${mail.text}`);
+      }
+      return inText;
+    },
+    async close() {
+      await fleet.stop();
+      await smtp.close();
+      await deleteBrokerObjects(exchange, ["auth", "notifications", "users", "gigs", "orders", "reviews", "chat"]);
+      await dropDatabases({ prefix });
+    },
+  };
+  return market;
+}
+
+function escape(text: string) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+async function deleteBrokerObjects(exchange: string, services: string[]) {
+  const conn = await amqp.connect(Deno.env.get("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672");
+  try {
+    const ch = await conn.createChannel();
+    ch.on("error", () => {});
+    for (const service of services) {
+      await ch.deleteQueue(`${exchange}.${service}`).catch(() => {});
+      await ch.deleteQueue(`${exchange}.${service}.dlq`).catch(() => {});
+    }
+    await ch.deleteExchange(exchange).catch(() => {});
+    await ch.deleteExchange(`${exchange}.dlx`).catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
