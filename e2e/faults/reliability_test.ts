@@ -50,7 +50,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const market = await startMarketplace("faults", { env: { gateway: { SIGNUP_LIMIT_PER_HOUR: "1000" } } });
+    const market = await startMarketplace("faults", {
+      logLevel: "info",
+      env: { gateway: { SIGNUP_LIMIT_PER_HOUR: "1000" } },
+    });
     const { fleet } = market;
     const queue = `${fleet.exchange}.notifications`;
     const authDb = postgres(fleet.databaseUrls.auth!, { max: 1, onnotice: () => {} });
