@@ -27,9 +27,13 @@ export class Client {
     init: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = { ...init.headers };
-    if (init.body !== undefined || init.raw !== undefined) headers["content-type"] ??= "application/json";
+    if (init.body !== undefined || init.raw !== undefined) {
+      headers["content-type"] ??= "application/json";
+    }
     if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (this.cookies.size) {
+      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    }
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
@@ -46,7 +50,12 @@ export class Client {
     try {
       body = text ? JSON.parse(text) : null;
     } catch { /* not JSON: keep the text */ }
-    return { status: res.status, headers: res.headers, type: res.headers.get("content-type") ?? "", body };
+    return {
+      status: res.status,
+      headers: res.headers,
+      type: res.headers.get("content-type") ?? "",
+      body,
+    };
   }
 }
 
@@ -94,7 +103,11 @@ export async function startMarketplace(
       env: {
         ...options.env,
         // One client IP runs every test: general limits high, specific ones as the test sets.
-        gateway: { RATE_LIMIT_PREFIX: `rl:${prefix}:`, RATE_LIMIT_PER_MINUTE: "100000", ...options.env?.gateway },
+        gateway: {
+          RATE_LIMIT_PREFIX: `rl:${prefix}:`,
+          RATE_LIMIT_PER_MINUTE: "100000",
+          ...options.env?.gateway,
+        },
       },
     });
   } catch (error) {
@@ -110,8 +123,16 @@ export async function startMarketplace(
       const res = await client.request("POST", "/api/v1/auth/signup", {
         body: { email: `${username}@example.com`, username, password },
       });
-      if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-      return { client, user: res.body.user, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken, password };
+      if (res.status !== 201) {
+        throw new Error(`signup ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      return {
+        client,
+        user: res.body.user,
+        accessToken: res.body.accessToken,
+        refreshToken: res.body.refreshToken,
+        password,
+      };
     },
     mailTo: (address, subject) =>
       smtp.waitForMail((mail) => mail.to.includes(address) && subject.test(mail.subject), 20_000),
@@ -127,7 +148,15 @@ export async function startMarketplace(
     async close() {
       await fleet.stop();
       await smtp.close();
-      await deleteBrokerObjects(exchange, ["auth", "notifications", "users", "gigs", "orders", "reviews", "chat"]);
+      await deleteBrokerObjects(exchange, [
+        "auth",
+        "notifications",
+        "users",
+        "gigs",
+        "orders",
+        "reviews",
+        "chat",
+      ]);
       await dropDatabases({ prefix });
     },
   };

@@ -25,7 +25,13 @@ export function currentContext(): WorkContext | undefined {
 type Level = "debug" | "info" | "warn" | "error";
 /** Minimum level a logger prints; "silent" prints nothing (tests). */
 export type LogThreshold = Level | "silent";
-const order: Record<LogThreshold, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+const order: Record<LogThreshold, number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 99,
+};
 
 /** A structured logger bound to one service. */
 export interface Logger {

@@ -13,7 +13,9 @@ function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   const wrongType = new Set(
     error.issues.filter((i) => i.code === "invalid_type").map((i) => i.path.join("/")),
   );
-  const issues = error.issues.filter((i) => i.code === "invalid_type" || !wrongType.has(i.path.join("/")));
+  const issues = error.issues.filter((i) =>
+    i.code === "invalid_type" || !wrongType.has(i.path.join("/"))
+  );
   return issues.map((issue) => {
     // Unknown keys are reported on the object; point at each offending key instead.
     if (issue.code === "unrecognized_keys") {

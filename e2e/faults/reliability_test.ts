@@ -14,8 +14,11 @@ import { Client, startMarketplace } from "../support.ts";
 const AMQP_URL = Deno.env.get("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
 
 async function rabbitmqctl(...args: string[]) {
-  const out = await new Deno.Command("rabbitmqctl", { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`rabbitmqctl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  const out = await new Deno.Command("rabbitmqctl", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`rabbitmqctl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
 }
 
 async function restartBroker(pauseMs = 0) {
@@ -29,7 +32,11 @@ async function publishRaw(exchange: string, routingKey: string, body: string, me
   const conn = await amqp.connect(AMQP_URL);
   try {
     const ch = await conn.createConfirmChannel();
-    ch.publish(exchange, routingKey, Buffer.from(body), { persistent: true, messageId, contentType: "application/json" });
+    ch.publish(exchange, routingKey, Buffer.from(body), {
+      persistent: true,
+      messageId,
+      contentType: "application/json",
+    });
     await ch.waitForConfirms();
   } finally {
     await conn.close();
@@ -46,7 +53,8 @@ async function queueDepth(queue: string) {
 }
 
 Deno.test({
-  name: "events survive duplicates, poison, a broker restart and a crash between commit and publish",
+  name:
+    "events survive duplicates, poison, a broker restart and a crash between commit and publish",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -58,34 +66,54 @@ Deno.test({
     const queue = `${fleet.exchange}.notifications`;
     const authDb = postgres(fleet.databaseUrls.auth!, { max: 1, onnotice: () => {} });
     const verificationMails = (address: string) =>
-      market.smtp.mails.filter((m) => m.to.includes(address) && /confirm your email/i.test(m.subject)).length;
+      market.smtp.mails.filter((m) =>
+        m.to.includes(address) && /confirm your email/i.test(m.subject)
+      ).length;
     try {
       await t.step("an event delivered twice sends one mail", async () => {
         await market.signup("twice");
         await market.mailTo("twice@example.com", /confirm your email/i);
-        const [row] = await authDb`select id, type, data, occurred_at from outbox where type = 'user.registered'
+        const [row] =
+          await authDb`select id, type, data, occurred_at from outbox where type = 'user.registered'
           and data->>'username' = 'twice'`;
-        const envelope = { id: row.id, type: row.type, occurredAt: row.occurred_at.toISOString(), data: row.data };
+        const envelope = {
+          id: row.id,
+          type: row.type,
+          occurredAt: row.occurred_at.toISOString(),
+          data: row.data,
+        };
         await publishRaw(fleet.exchange, "user.registered", JSON.stringify(envelope), row.id);
         // A later event overtakes nothing: once its mail is out and the queue is empty, the duplicate was handled.
         await market.signup("sentinel");
         await market.mailTo("sentinel@example.com", /confirm your email/i);
-        await waitFor(async () => (await queueDepth(queue)) === 0, { what: "empty notifications queue" });
+        await waitFor(async () => (await queueDepth(queue)) === 0, {
+          what: "empty notifications queue",
+        });
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.equal(verificationMails("twice@example.com"), 1);
       });
 
-      await t.step("a poison message lands in the dead-letter queue and the queue keeps flowing", async () => {
-        await publishRaw(fleet.exchange, "user.registered", "{\"this is\": not json");
-        await publishRaw(
-          fleet.exchange,
-          "user.registered",
-          JSON.stringify({ id: crypto.randomUUID(), type: "user.registered", occurredAt: new Date().toISOString(), data: { email: 7 } }),
-        );
-        await waitFor(async () => (await queueDepth(`${queue}.dlq`)) === 2, { what: "two messages in the DLQ" });
-        await market.signup("after_poison");
-        await market.mailTo("after_poison@example.com", /confirm your email/i);
-      });
+      await t.step(
+        "a poison message lands in the dead-letter queue and the queue keeps flowing",
+        async () => {
+          await publishRaw(fleet.exchange, "user.registered", '{"this is": not json');
+          await publishRaw(
+            fleet.exchange,
+            "user.registered",
+            JSON.stringify({
+              id: crypto.randomUUID(),
+              type: "user.registered",
+              occurredAt: new Date().toISOString(),
+              data: { email: 7 },
+            }),
+          );
+          await waitFor(async () => (await queueDepth(`${queue}.dlq`)) === 2, {
+            what: "two messages in the DLQ",
+          });
+          await market.signup("after_poison");
+          await market.mailTo("after_poison@example.com", /confirm your email/i);
+        },
+      );
 
       await t.step("the broker restarted while notifications is busy loses no mail", async () => {
         const names = Array.from({ length: 12 }, (_, i) => `burst_${i}`);
@@ -95,28 +123,33 @@ Deno.test({
         for (const name of names) assert.equal(verificationMails(`${name}@example.com`), 1, name);
       });
 
-      await t.step("auth killed after its commit and before its publish still gets the event out after restart", async () => {
-        await rabbitmqctl("stop_app");
-        try {
-          // The broker is down: the signup commits, its event waits in the outbox.
-          await market.signup("crashy");
-          const [pending] = await authDb`select count(*)::int as n from outbox
+      await t.step(
+        "auth killed after its commit and before its publish still gets the event out after restart",
+        async () => {
+          await rabbitmqctl("stop_app");
+          try {
+            // The broker is down: the signup commits, its event waits in the outbox.
+            await market.signup("crashy");
+            const [pending] = await authDb`select count(*)::int as n from outbox
             where published_at is null and data->>'username' = 'crashy'`;
-          assert.equal(pending.n, 1);
-          const status = await fleet.kill("auth", "SIGKILL");
-          assert.equal(status?.success, false);
-        } finally {
-          await rabbitmqctl("start_app");
-          await rabbitmqctl("await_startup");
-        }
-        await fleet.start("auth");
-        await market.mailTo("crashy@example.com", /confirm your email/i);
-        assert.equal(verificationMails("crashy@example.com"), 1);
-      });
+            assert.equal(pending.n, 1);
+            const status = await fleet.kill("auth", "SIGKILL");
+            assert.equal(status?.success, false);
+          } finally {
+            await rabbitmqctl("start_app");
+            await rabbitmqctl("await_startup");
+          }
+          await fleet.start("auth");
+          await market.mailTo("crashy@example.com", /confirm your email/i);
+          assert.equal(verificationMails("crashy@example.com"), 1);
+        },
+      );
 
       await t.step("SIGTERM stops a service gracefully: it exits 0 and says so", async () => {
         const client = new Client(fleet.gatewayUrl);
-        const inFlight = client.request("POST", "/api/v1/auth/login", { body: { login: "crashy", password: "correct horse battery" } });
+        const inFlight = client.request("POST", "/api/v1/auth/login", {
+          body: { login: "crashy", password: "correct horse battery" },
+        });
         await new Promise((resolve) => setTimeout(resolve, 20));
         const status = await fleet.kill("auth", "SIGTERM");
         assert.equal(status?.code, 0);
@@ -126,7 +159,9 @@ Deno.test({
         await fleet.start("auth");
       });
     } catch (error) {
-      for (const name of fleet.names) console.error(`--- ${name} ---\n${fleet.logs(name).slice(-4000)}`);
+      for (const name of fleet.names) {
+        console.error(`--- ${name} ---\n${fleet.logs(name).slice(-4000)}`);
+      }
       throw error;
     } finally {
       await authDb.end();

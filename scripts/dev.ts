@@ -1,0 +1,182 @@
+/**
+ * `deno task dev`: the whole fleet on this machine, against the local
+ * PostgreSQL, RabbitMQ and Redis.
+ *
+ * 1. the gateway's key pair (kept in .dev/keys.json so sessions survive restarts),
+ * 2. one database and login role per service (as the PG* superuser),
+ * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025),
+ * 4. every service, then the gateway, each a `deno serve` process with its own
+ *    least-privilege flags, their logs prefixed on this console.
+ *
+ * Honours GATEWAY_PORT, PUBLIC_URL, SMTP_URL, AMQP_URL, REDIS_URL, EVENTS_EXCHANGE,
+ * LOG_LEVEL and PGHOST/PGPORT/PGUSER/PGPASSWORD; any other variable a process
+ * declares (e.g. AUTH_RESET_TTL_MINUTES, CORS_ORIGINS) is passed through to it.
+ * Ctrl-C (or SIGTERM) stops everything it started.
+ */
+import {
+  type Fleet,
+  type FleetKeys,
+  generateKeys,
+  isListening,
+  type LogLevel,
+  PROCESSES,
+  startFleet,
+} from "./fleet.ts";
+import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
+import { ansi, consolePaint } from "./log_format.ts";
+import { type MailCatcher, startMailCatcher } from "./mail_catcher.ts";
+import { matchesEnv, type ProcessName, redact } from "./processes.ts";
+
+const DEV_DIR = new URL("../.dev/", import.meta.url);
+const LEVELS = ["debug", "info", "warn", "error"];
+
+// Variables the fleet sets itself; everything else a process declares passes through.
+// PG* and USER in particular must not: they describe the superuser's connection.
+const MANAGED = [
+  "DATABASE_URL",
+  "AMQP_URL",
+  "EVENTS_EXCHANGE",
+  "JWT_JWKS",
+  "JWT_PRIVATE_JWK",
+  "REDIS_URL",
+  "PUBLIC_URL",
+  "SMTP_URL",
+  "LOG_LEVEL",
+  "AUTH_URL",
+  "NOTIFICATIONS_URL",
+  ...POSTGRES_DRIVER_ENV,
+];
+
+function setting(name: string): string | undefined {
+  const value = Deno.env.get(name);
+  return value === "" ? undefined : value;
+}
+
+function fail(message: string): never {
+  console.error(`deno task dev: ${message}`);
+  Deno.exit(1);
+}
+
+/** Keys from JWT_PRIVATE_JWK/JWT_JWKS if both are set, else from .dev/keys.json, else new ones. */
+async function loadKeys(): Promise<FleetKeys> {
+  const privateJwk = setting("JWT_PRIVATE_JWK");
+  const jwks = setting("JWT_JWKS");
+  if (privateJwk && jwks) return { privateJwk, jwks };
+  const file = new URL("keys.json", DEV_DIR);
+  try {
+    const saved = JSON.parse(await Deno.readTextFile(file));
+    if (typeof saved.privateJwk === "string" && typeof saved.jwks === "string") return saved;
+  } catch {
+    // none yet, or unreadable: make new ones
+  }
+  const keys = await generateKeys();
+  await Deno.mkdir(DEV_DIR, { recursive: true });
+  await Deno.writeTextFile(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
+}
+
+/** Variables from this shell that a process declares and the fleet does not set itself. */
+function passThrough(): Partial<Record<ProcessName, Record<string, string>>> {
+  const shell = Deno.env.toObject();
+  const out: Partial<Record<ProcessName, Record<string, string>>> = {};
+  for (const spec of PROCESSES) {
+    const own = Object.entries(shell).filter(([name, value]) =>
+      value !== "" && matchesEnv(name, spec.env) && !matchesEnv(name, MANAGED)
+    );
+    if (own.length) out[spec.name] = Object.fromEntries(own);
+  }
+  return out;
+}
+
+async function main() {
+  const gatewayPort = Number(setting("GATEWAY_PORT") ?? 8000);
+  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
+    fail(`GATEWAY_PORT must be a port number, not "${setting("GATEWAY_PORT")}"`);
+  }
+  const logLevel = (setting("LOG_LEVEL") ?? "info") as LogLevel;
+  if (!LEVELS.includes(logLevel)) fail(`LOG_LEVEL must be one of ${LEVELS.join(", ")}`);
+  const ports = Object.fromEntries(
+    PROCESSES.map((p) => [p.name, p.name === "gateway" ? gatewayPort : p.port]),
+  );
+  for (const [name, port] of Object.entries(ports)) {
+    if (await isListening("127.0.0.1", port)) {
+      fail(`port ${port} (${name}) is already in use. Is another \`deno task dev\` running?`);
+    }
+  }
+
+  const keys = await loadKeys();
+  let catcher: MailCatcher | undefined;
+  let smtpUrl = setting("SMTP_URL");
+  if (!smtpUrl) {
+    try {
+      catcher = await startMailCatcher();
+    } catch (error) {
+      fail(
+        `cannot start the mail catcher on ports 1025/8025 (${(error as Error).message}); ` +
+          "stop whatever uses them or set SMTP_URL",
+      );
+    }
+    smtpUrl = catcher.smtpUrl;
+  }
+
+  let fleet: Fleet | undefined;
+  let stopping = false;
+  const shutdown = async (signal: Deno.Signal) => {
+    if (stopping) {
+      console.error(`\nSecond ${signal}: killing everything now.`);
+      for (const name of fleet?.names ?? []) await fleet?.kill(name, "SIGKILL");
+      Deno.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the fleet…`);
+    await fleet?.stop();
+    await catcher?.close();
+    console.log("Stopped.");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+
+  const amqpUrl = setting("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
+  const redisUrl = setting("REDIS_URL") ?? "redis://127.0.0.1:6379";
+  console.log(
+    `Starting the fleet (broker ${redact(amqpUrl)}, Redis ${redact(redisUrl)}, SMTP ${smtpUrl})…`,
+  );
+  try {
+    fleet = await startFleet({
+      gatewayPort,
+      publicUrl: setting("PUBLIC_URL") ?? `http://localhost:${gatewayPort}`,
+      amqpUrl,
+      redisUrl,
+      smtpUrl,
+      exchange: setting("EVENTS_EXCHANGE") ?? "marketplace",
+      databasePrefix: "mp",
+      keys,
+      logLevel,
+      env: passThrough(),
+      output: "console",
+    });
+  } catch (error) {
+    console.error(`\n${(error as Error).message}`);
+    await catcher?.close();
+    Deno.exit(1);
+  }
+
+  const paint = consolePaint();
+  const bold = (text: string) => paint === ansi ? ansi(1, text) : text;
+  console.log([
+    "",
+    bold("The marketplace is running."),
+    `  gateway       ${bold(fleet.publicUrl)}  (listening on ${fleet.gatewayUrl})`,
+    catcher
+      ? `  mail catcher  ${bold(catcher.webUrl)}  (SMTP ${catcher.smtpUrl})`
+      : `  mail          sent to ${smtpUrl}`,
+    ...fleet.names.filter((n) => n !== "gateway").map((n) =>
+      `  ${n.padEnd(13)} ${fleet!.urlOf(n)}  (internal)`
+    ),
+    "Press Ctrl-C to stop everything.",
+    "",
+  ].join("\n"));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,320 @@
+/**
+ * Runs the fleet: the gateway and every service as separate processes, each
+ * under `deno serve` with its own least-privilege flags (computed in
+ * processes.ts), against real PostgreSQL, RabbitMQ, Redis and SMTP servers.
+ * Used by `deno task dev` and by the end-to-end tests.
+ *
+ * ```ts
+ * const smtp = await startSmtpCapture();
+ * await using fleet = await startFleet({ ports: "free", smtpUrl: smtp.url, exchange: bus.exchange, databasePrefix: "e2e_x" });
+ * await fetch(`${fleet.gatewayUrl}/api/v1/auth/signup`, ...);
+ * ```
+ */
+import { prepareDatabases } from "./databases.ts";
+import { type FleetKeys, generateKeys } from "./keys.ts";
+import { consolePaint, type Paint } from "./log_format.ts";
+import { freePorts } from "./ports.ts";
+import {
+  matchesEnv,
+  PROCESSES,
+  type ProcessName,
+  type ProcessSpec,
+  serveArgs,
+  upstreamVariable,
+} from "./processes.ts";
+import { type LogOutput, ManagedProcess } from "./supervisor.ts";
+
+export {
+  databaseName,
+  type DatabaseOptions,
+  dropDatabases,
+  prepareDatabases,
+} from "./databases.ts";
+export { type FleetKeys, generateKeys } from "./keys.ts";
+export { freePort, freePorts, isListening } from "./ports.ts";
+export {
+  hostPort,
+  PROCESS_NAMES,
+  PROCESSES,
+  type ProcessName,
+  type ProcessSpec,
+  processSpec,
+  serveArgs,
+} from "./processes.ts";
+
+/** Log level given to every process. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Options of `startFleet`. Every one has a default for a developer machine. */
+export interface FleetOptions {
+  /** Host every process listens on. Default `127.0.0.1`. */
+  host?: string;
+  /** The gateway's port. Default 8000 (or the free port chosen when `ports` is "free"). */
+  gatewayPort?: number;
+  /** Ports of the processes, or `"free"` for unused ports (tests). Default: each spec's port. */
+  ports?: Partial<Record<ProcessName, number>> | "free";
+  /** Public base URL (mail links, CORS). Default `http://localhost:<gateway port>`. */
+  publicUrl?: string;
+  /** Default `amqp://guest:guest@127.0.0.1:5672`. */
+  amqpUrl?: string;
+  /** Default `redis://127.0.0.1:6379`. */
+  redisUrl?: string;
+  /** Where notifications sends mail; required when notifications runs. */
+  smtpUrl?: string;
+  /** The events exchange (tests pass a unique one). Default `marketplace`. */
+  exchange?: string;
+  /** Databases and roles are `<prefix>_<service>`, created by `prepareDatabases`. Default `mp`. */
+  databasePrefix?: string;
+  /** Each service's DATABASE_URL, when the databases are already prepared (skips `prepareDatabases`). */
+  databaseUrls?: Partial<Record<ProcessName, string>>;
+  /** The gateway's key pair. Default: a fresh one. */
+  keys?: FleetKeys;
+  /** LOG_LEVEL of every process. Default `info`. */
+  logLevel?: LogLevel;
+  /**
+   * Extra environment per process (e.g. `{ auth: { AUTH_RESET_TTL_MINUTES: "1" } }`).
+   * Names outside the process's declared list are added to its `--allow-env`.
+   */
+  env?: Partial<Record<ProcessName, Record<string, string>>>;
+  /** Start only these processes (the others' URLs are still given to the gateway). Default: all. */
+  only?: readonly ProcessName[];
+  /**
+   * Where output goes besides the in-memory buffer that `logs()` returns:
+   * `"memory"` (default: nothing else), `"console"` (prefixed, coloured lines)
+   * or `"files"` (`<logDir>/<name>.log`).
+   */
+  output?: "memory" | "console" | "files";
+  /** Folder for `"files"` output. Default: a new temporary folder. */
+  logDir?: string;
+  /** Colours for `"console"` output. Default: ANSI on a terminal unless NO_COLOR. */
+  paint?: Paint;
+  /** How long each process may take to answer 200 on /readyz. Default 60 s. */
+  readyTimeoutMs?: number;
+  /** How long a process may take to exit after SIGTERM before SIGKILL. Default 15 s. */
+  stopDeadlineMs?: number;
+  /** Replaces process specs (same names), e.g. to run a stand-in entry. For the fleet's own tests. */
+  specs?: readonly ProcessSpec[];
+}
+
+/** A running fleet. */
+export interface Fleet {
+  /** Base URL of the gateway, e.g. `http://127.0.0.1:8000`. */
+  readonly gatewayUrl: string;
+  readonly publicUrl: string;
+  readonly exchange: string;
+  readonly keys: FleetKeys;
+  /** Each service's DATABASE_URL (its own role). */
+  readonly databaseUrls: Partial<Record<ProcessName, string>>;
+  /** Names of the processes this fleet runs. */
+  readonly names: readonly ProcessName[];
+  /** Base URL of a process (`http://host:port`). */
+  urlOf(name: ProcessName): string;
+  /** Process id while it runs, else undefined. */
+  pid(name: ProcessName): number | undefined;
+  /** What a process printed (kept across restarts, last 5,000 lines). */
+  logs(name: ProcessName): string;
+  /** The log file of a process under `output: "files"`. */
+  logFile(name: ProcessName): string | undefined;
+  /** The exact command line (after `deno`) and environment of a process. */
+  commandOf(name: ProcessName): { args: string[]; env: Record<string, string> };
+  /** Starts a stopped process with the same flags and environment; resolves when ready. */
+  start(name: ProcessName): Promise<void>;
+  /** Stops a process (SIGTERM, SIGKILL after the deadline) and starts it again. */
+  restart(name: ProcessName): Promise<void>;
+  /**
+   * Sends a signal (default SIGKILL). For SIGKILL, SIGTERM, SIGINT and SIGQUIT
+   * resolves once the process has exited, with its status; otherwise at once.
+   */
+  kill(name: ProcessName, signal?: Deno.Signal): Promise<Deno.CommandStatus | undefined>;
+  /** Stops every process (SIGTERM, SIGKILL after the deadline) and waits for them. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The repository root (absolute path, no trailing slash). */
+export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/+$/, "");
+
+// Variables the Deno runtime itself needs in a child (cache folder, CA store,
+// npm registry); the child's code still reads only what --allow-env lets it.
+const RUNTIME_ENV = [
+  "HOME",
+  "PATH",
+  "TMPDIR",
+  "TZ",
+  "LANG",
+  "LC_*",
+  "DENO_*",
+  "NPM_CONFIG_*",
+  "npm_config_*",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "XDG_CACHE_HOME",
+];
+
+const TERMINATING: Deno.Signal[] = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT"];
+
+/**
+ * Prepares the databases (unless `databaseUrls` is given), then starts every
+ * service, waits until each answers 200 on /readyz, then starts the gateway
+ * likewise. If any process fails to become ready, everything started is
+ * stopped and the error names the process and shows the tail of its log.
+ */
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const specs = PROCESSES.map((spec) => options.specs?.find((s) => s.name === spec.name) ?? spec);
+  const names = specs.map((s) => s.name).filter((name) =>
+    !options.only || options.only.includes(name)
+  );
+  const host = options.host ?? "127.0.0.1";
+  const ports = choosePorts(specs, options);
+  const urlOf = (name: ProcessName) => `http://${host}:${ports[name]}`;
+  const publicUrl = options.publicUrl ?? `http://localhost:${ports.gateway}`;
+  const amqpUrl = options.amqpUrl ?? "amqp://guest:guest@127.0.0.1:5672";
+  const redisUrl = options.redisUrl ?? "redis://127.0.0.1:6379";
+  const exchange = options.exchange ?? "marketplace";
+  const keys = options.keys ?? await generateKeys();
+  const needsDatabase = specs.filter((s) => s.uses.database && names.includes(s.name)).map((s) =>
+    s.name
+  );
+  const databaseUrls = options.databaseUrls ??
+    (needsDatabase.length
+      ? await prepareDatabases({ prefix: options.databasePrefix ?? "mp", services: needsDatabase })
+      : {});
+  const logDir = options.output === "files"
+    ? options.logDir ?? await Deno.makeTempDir({ prefix: "fleet-logs-" })
+    : undefined;
+  if (logDir) await Deno.mkdir(logDir, { recursive: true });
+
+  // Values the fleet knows; each process receives those its spec lists.
+  const known: Record<string, string> = {
+    AMQP_URL: amqpUrl,
+    EVENTS_EXCHANGE: exchange,
+    JWT_JWKS: keys.jwks,
+    JWT_PRIVATE_JWK: keys.privateJwk,
+    REDIS_URL: redisUrl,
+    PUBLIC_URL: publicUrl,
+    LOG_LEVEL: options.logLevel ?? "info",
+  };
+  if (options.smtpUrl) known.SMTP_URL = options.smtpUrl;
+  for (const spec of specs) known[upstreamVariable(spec.name)] = urlOf(spec.name);
+  const runtime = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) => matchesEnv(name, RUNTIME_ENV)),
+  );
+
+  const processes = new Map<ProcessName, ManagedProcess>();
+  for (const spec of specs.filter((s) => names.includes(s.name))) {
+    const extra = options.env?.[spec.name] ?? {};
+    const own: Record<string, string> = {};
+    for (const [name, value] of Object.entries(known)) {
+      if (matchesEnv(name, spec.env)) own[name] = value;
+    }
+    if (spec.uses.database) {
+      const url = databaseUrls[spec.name];
+      if (!url) throw new Error(`no DATABASE_URL for ${spec.name}`);
+      own.DATABASE_URL = url;
+    }
+    const args = serveArgs(spec, {
+      root: ROOT,
+      host,
+      port: ports[spec.name],
+      databaseUrl: own.DATABASE_URL,
+      amqpUrl,
+      redisUrl,
+      smtpUrl: options.smtpUrl,
+      upstreams: Object.fromEntries(specs.map((s) => [s.name, urlOf(s.name)])),
+      extraEnv: Object.keys(extra).filter((name) => !matchesEnv(name, spec.env)),
+    });
+    const output: LogOutput = options.output === "console"
+      ? { kind: "console", paint: options.paint ?? consolePaint() }
+      : logDir
+      ? { kind: "file", path: `${logDir}/${spec.name}.log` }
+      : { kind: "memory" };
+    processes.set(
+      spec.name,
+      new ManagedProcess({
+        name: spec.name,
+        args,
+        // NO_COLOR keeps Deno's own messages free of escape codes in logs.
+        env: { ...runtime, NO_COLOR: "1", ...own, ...extra },
+        cwd: ROOT,
+        readyUrl: `${urlOf(spec.name)}/readyz`,
+      }, output),
+    );
+  }
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const stopDeadlineMs = options.stopDeadlineMs ?? 15_000;
+  const get = (name: ProcessName) => {
+    const process = processes.get(name);
+    if (!process) {
+      throw new Error(`${name} is not part of this fleet (running: ${names.join(", ")})`);
+    }
+    return process;
+  };
+  const start = async (name: ProcessName) => {
+    const process = get(name);
+    process.spawn();
+    await process.waitReady(readyTimeoutMs);
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      // The gateway first, so no request reaches a service that is going away.
+      const gateway = processes.get("gateway");
+      if (gateway) await gateway.stop(stopDeadlineMs);
+      await Promise.all([...processes.values()].map((p) => p.stop(stopDeadlineMs)));
+      for (const process of processes.values()) process.close();
+    })().finally(() => stopping = undefined);
+
+  try {
+    // Services in parallel, then the gateway, whose readiness may depend on them.
+    await Promise.all(names.filter((n) => n !== "gateway").map(start));
+    if (names.includes("gateway")) await start("gateway");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    gatewayUrl: urlOf("gateway"),
+    publicUrl,
+    exchange,
+    keys,
+    databaseUrls,
+    names,
+    urlOf,
+    pid: (name) => get(name).pid,
+    logs: (name) => get(name).logs(),
+    logFile: (name) => (logDir && processes.has(name) ? `${logDir}/${name}.log` : undefined),
+    commandOf: (name) => ({ args: [...get(name).plan.args], env: { ...get(name).plan.env } }),
+    start,
+    async restart(name) {
+      await get(name).stop(stopDeadlineMs);
+      await start(name);
+    },
+    async kill(name, signal = "SIGKILL") {
+      const process = get(name);
+      process.signal(signal);
+      if (!TERMINATING.includes(signal)) return undefined;
+      const status = await process.exited();
+      await process.drained();
+      return status;
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+function choosePorts(
+  specs: readonly ProcessSpec[],
+  options: FleetOptions,
+): Record<ProcessName, number> {
+  const ports = {} as Record<ProcessName, number>;
+  if (options.ports === "free") {
+    const free = freePorts(specs.length, options.host ?? "127.0.0.1");
+    specs.forEach((spec, i) => ports[spec.name] = free[i]);
+  } else {
+    for (const spec of specs) ports[spec.name] = options.ports?.[spec.name] ?? spec.port;
+  }
+  if (options.gatewayPort !== undefined) ports.gateway = options.gatewayPort;
+  return ports;
+}

@@ -1,0 +1,236 @@
+/**
+ * The processes of the fleet and exactly how each one is run.
+ *
+ * This table is the single source of truth for the command line of every
+ * process: `deno task dev`, the end-to-end tests (both through `startFleet`) and
+ * docker-compose.yml (checked against it by `fleet_test.ts`) all use the flags
+ * computed here. Each process gets least privilege: `--allow-net` lists its own
+ * listen address and the host:port of each server it talks to, `--allow-env`
+ * lists the variables it reads, `--allow-read` only its migrations folder (and
+ * worker modules). Never `-A`, `--allow-run`, `--allow-ffi`, `--allow-write` or
+ * `--allow-sys`.
+ */
+import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
+
+/** Name of a process of the fleet. */
+export type ProcessName = "gateway" | "auth" | "notifications";
+
+/** How one process is run and what it talks to. */
+export interface ProcessSpec {
+  name: ProcessName;
+  /** Entry module, relative to the repository root. Its default export is `{ fetch }`. */
+  entry: string;
+  /** Listen port in development and in docker-compose (tests choose free ports). */
+  port: number;
+  /**
+   * Paths it reads at run time, relative to the root: its migrations folder (read
+   * by the migration runner at start-up) and any module it loads into a Worker
+   * (Deno checks read permission for those). They become `--allow-read`.
+   */
+  reads?: readonly string[];
+  /** Servers it connects to; each becomes a host:port in `--allow-net`. */
+  uses: {
+    database?: boolean;
+    broker?: boolean;
+    redis?: boolean;
+    smtp?: boolean;
+    /** Other processes it forwards HTTP to (only the gateway does). */
+    upstreams?: ProcessName[];
+  };
+  /**
+   * Variables it reads. They become `--allow-env=<names>` (a trailing `*` is a
+   * prefix wildcard, which Deno supports) and say which variables `deno task dev`
+   * passes through from the developer's shell.
+   */
+  env: readonly string[];
+  /** Set when a dependency forces a bare `--allow-env`; says why. */
+  bareEnvReason?: string;
+}
+
+const SERVICE_ENV = [
+  "DATABASE_URL",
+  "AMQP_URL",
+  "EVENTS_EXCHANGE",
+  "JWT_JWKS",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "LOG_LEVEL",
+  // npm:postgres falls back to PG* (and USER) variables for every setting the URL
+  // does not carry, reading them through process.env; Deno refuses each read
+  // that is not allowed. The fleet starts processes with a cleared environment,
+  // so these are allowed but unset.
+  ...POSTGRES_DRIVER_ENV,
+];
+
+/** Every process of the fleet, services first, the gateway last (the order they start in). */
+export const PROCESSES: readonly ProcessSpec[] = [
+  {
+    name: "auth",
+    entry: "services/auth/main.ts",
+    port: 4001,
+    // The password hasher runs argon2id in Workers loaded from password_worker.ts.
+    reads: ["services/auth/migrations", "services/auth/password_worker.ts"],
+    uses: { database: true, broker: true },
+    env: [
+      ...SERVICE_ENV,
+      "AUTH_REFRESH_TTL_DAYS",
+      "AUTH_VERIFY_TTL_HOURS",
+      "AUTH_RESET_TTL_MINUTES",
+    ],
+  },
+  {
+    name: "notifications",
+    entry: "services/notifications/main.ts",
+    port: 4007,
+    reads: ["services/notifications/migrations"],
+    uses: { database: true, broker: true, smtp: true },
+    env: [...SERVICE_ENV, "SMTP_URL", "MAIL_FROM", "PUBLIC_URL"],
+  },
+  {
+    name: "gateway",
+    entry: "gateway/main.ts",
+    port: 8000,
+    uses: { redis: true, upstreams: ["auth", "notifications"] },
+    env: [
+      "JWT_PRIVATE_JWK",
+      "JWT_ISSUER",
+      "JWT_AUDIENCE",
+      "REDIS_URL",
+      "AUTH_URL",
+      "NOTIFICATIONS_URL",
+      "PUBLIC_URL",
+      "CORS_ORIGINS",
+      "BODY_LIMIT_BYTES",
+      "UPSTREAM_TIMEOUT_MS",
+      "TRUST_PROXY",
+      "COOKIE_SECURE",
+      "RATE_LIMIT_PREFIX",
+      "RATE_LIMIT_PER_MINUTE",
+      "SIGNUP_LIMIT_PER_HOUR",
+      "LOGIN_IP_LIMIT_PER_MINUTE",
+      "LOGIN_FAILURES_PER_MINUTE",
+      "FORGOT_IP_LIMIT_PER_HOUR",
+      "FORGOT_EMAIL_LIMIT_PER_HOUR",
+      "LOG_LEVEL",
+    ],
+    bareEnvReason:
+      "ioredis depends on `debug`, which enumerates the whole environment at import time",
+  },
+];
+
+/** The spec of one process; throws for an unknown name. */
+export function processSpec(name: string): ProcessSpec {
+  const spec = PROCESSES.find((p) => p.name === name);
+  if (!spec) throw new Error(`unknown process "${name}" (known: ${PROCESS_NAMES.join(", ")})`);
+  return spec;
+}
+
+/** Names of every process, in start order. */
+export const PROCESS_NAMES: readonly ProcessName[] = PROCESSES.map((p) => p.name);
+
+/** Processes that own a PostgreSQL database. */
+export const DATABASE_SERVICES: readonly ProcessName[] = PROCESSES
+  .filter((p) => p.uses.database).map((p) => p.name);
+
+/** Upstream variable the gateway reads for each service it forwards to. */
+export function upstreamVariable(name: ProcessName): string {
+  return `${name.toUpperCase()}_URL`;
+}
+
+const DEFAULT_PORTS: Record<string, number> = {
+  "postgres:": 5432,
+  "postgresql:": 5432,
+  "amqp:": 5672,
+  "amqps:": 5671,
+  "redis:": 6379,
+  "rediss:": 6379,
+  "smtp:": 25,
+  "smtps:": 465,
+  "http:": 80,
+  "https:": 443,
+};
+
+/** `host:port` of a server URL (the form `--allow-net` takes), filling in the scheme's default port. */
+export function hostPort(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || DEFAULT_PORTS[parsed.protocol];
+  if (!parsed.hostname || !port) throw new Error(`cannot tell host and port of ${redact(url)}`);
+  return `${parsed.hostname}:${port}`;
+}
+
+/** A URL with its password replaced by `***`, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparsable URL>";
+  }
+}
+
+/** Where one process listens and the servers it reaches: the inputs of `serveArgs`. */
+export interface ServeTarget {
+  /** Repository root as an absolute path (`/app` in the container). */
+  root: string;
+  /** Listen host (127.0.0.1 locally, 0.0.0.0 in a container). */
+  host: string;
+  /** Listen port. */
+  port: number;
+  /** The process's own DATABASE_URL, for processes that use a database. */
+  databaseUrl?: string;
+  amqpUrl?: string;
+  redisUrl?: string;
+  smtpUrl?: string;
+  /** Base URL of each upstream process, for the gateway. */
+  upstreams?: Partial<Record<ProcessName, string>>;
+  /** Variables given beyond the spec's list (added to `--allow-env`). */
+  extraEnv?: readonly string[];
+}
+
+/**
+ * The arguments after `deno` that run one process:
+ * `serve --host H --port P --allow-net=... --allow-env[=...] [--allow-read=...] <entry>`.
+ * Throws when a server the process needs has no URL.
+ */
+export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
+  const need = (url: string | undefined, what: string) => {
+    if (!url) throw new Error(`${spec.name} needs ${what}`);
+    return hostPort(url);
+  };
+  const net = [`${target.host}:${target.port}`];
+  if (spec.uses.database) net.push(need(target.databaseUrl, "a database URL"));
+  if (spec.uses.broker) net.push(need(target.amqpUrl, "an AMQP URL"));
+  if (spec.uses.redis) net.push(need(target.redisUrl, "a Redis URL"));
+  if (spec.uses.smtp) net.push(need(target.smtpUrl, "an SMTP URL"));
+  for (const upstream of spec.uses.upstreams ?? []) {
+    net.push(need(target.upstreams?.[upstream], `the URL of ${upstream}`));
+  }
+  const env = spec.bareEnvReason
+    ? "--allow-env"
+    : `--allow-env=${unique([...spec.env, ...(target.extraEnv ?? [])]).join(",")}`;
+  const root = target.root.replace(/\/+$/, "");
+  const args = [
+    "serve",
+    "--host",
+    target.host,
+    "--port",
+    String(target.port),
+    `--allow-net=${unique(net).join(",")}`,
+    env,
+  ];
+  if (spec.reads?.length) {
+    args.push(`--allow-read=${spec.reads.map((path) => `${root}/${path}`).join(",")}`);
+  }
+  args.push(`${root}/${spec.entry}`);
+  return args;
+}
+
+/** `true` when `name` is one of `patterns` (exact, or a `PREFIX*` wildcard). */
+export function matchesEnv(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : p === name);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
