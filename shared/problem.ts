@@ -91,6 +91,10 @@ export function problemErrorHandler(log: Logger): ErrorHandler {
     if (err instanceof HTTPException) {
       const status = err.status;
       if (status >= 500) log.error("http exception", { error: err });
+      // Hono's JSON validator throws this before our validators run.
+      if (status === 400 && err.message.startsWith("Malformed JSON")) {
+        return problem(400, "malformed_json", "The body is not valid JSON.");
+      }
       const code = status === 413
         ? "body_too_large"
         : status === 401

@@ -40,22 +40,18 @@ export function parseOrThrow<S extends z.ZodType>(
 }
 
 /**
- * Validates a JSON body. Answers 415 for a non-JSON content type, 400 for
- * malformed JSON, 400 with field errors for a body the schema rejects.
+ * Validates a JSON body. Answers 415 for a non-JSON content type, 400
+ * `malformed_json` for unparsable JSON (Hono's validator parses first and throws;
+ * `problemErrorHandler` names that case), 400 with field errors for a body the
+ * schema rejects.
  */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
-  validator("json", async (_value, c) => {
+  validator("json", (value, c) => {
     const type = c.req.header("content-type") ?? "";
-    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
       throw new AppError(415, "unsupported_media_type", "The body must be application/json.");
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await c.req.text());
-    } catch {
-      throw new AppError(400, "malformed_json", "The body is not valid JSON.");
-    }
-    return parseOrThrow(schema, parsed) as z.infer<S>;
+    return parseOrThrow(schema, value) as z.infer<S>;
   });
 
 /** Validates the query string (`#/name` pointers). */

@@ -204,3 +204,14 @@ Deno.test("me answers the caller's own account and 401 for missing, tampered, fo
     await f.close();
   }
 });
+
+Deno.test("malformed JSON is a 400 malformed_json problem", async () => {
+  const f = await authFixture();
+  try {
+    const res = await f.call("POST", "login", '{"login": ');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, "malformed_json");
+  } finally {
+    await f.close();
+  }
+});
