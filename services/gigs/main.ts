@@ -1,0 +1,80 @@
+/**
+ * Gigs service process: wiring only. Run with `deno serve` (see README.md for
+ * the exact permission flags, and why this one needs a bare `--allow-env`).
+ */
+import { z } from "zod";
+import { EventBus } from "@mp/shared/bus";
+import { env, loadConfig } from "@mp/shared/config";
+import { connectDb, isDbReady, migrate } from "@mp/shared/db";
+import { inboxMigration } from "@mp/shared/inbox";
+import { createTokenVerifier } from "@mp/shared/jwt";
+import { onShutdown } from "@mp/shared/lifecycle";
+import { createLogger } from "@mp/shared/log";
+import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { createApp } from "./app.ts";
+import { connectRedis, createGigCache } from "./cache.ts";
+import { createEventHandlers } from "./events.ts";
+
+const config = loadConfig({
+  DATABASE_URL: env.url(["postgres", "postgresql"]),
+  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
+  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  REDIS_URL: env.url(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
+  GIGS_REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/).default("gigs:"),
+  GIGS_DETAIL_CACHE_TTL_SECONDS: env.positiveInt(300),
+  GIGS_SEARCH_CACHE_TTL_SECONDS: env.positiveInt(30),
+  JWT_JWKS: z.string().min(1),
+  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
+  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+const log = createLogger("gigs", config.LOG_LEVEL);
+const sql = connectDb(config.DATABASE_URL);
+await migrate(sql, new URL("./migrations/", import.meta.url), [outboxMigration, inboxMigration]);
+
+const redis = connectRedis(config.REDIS_URL, config.GIGS_REDIS_PREFIX, log);
+const cache = createGigCache({
+  redis,
+  log,
+  detailTtlSeconds: config.GIGS_DETAIL_CACHE_TTL_SECONDS,
+  searchTtlSeconds: config.GIGS_SEARCH_CACHE_TTL_SECONDS,
+});
+
+const bus = new EventBus({
+  url: config.AMQP_URL,
+  exchange: config.EVENTS_EXCHANGE,
+  service: "gigs",
+  log,
+});
+await bus.start();
+await bus.consume(createEventHandlers({ sql, cache, log }));
+const relay = new OutboxRelay({ sql, bus, log });
+await relay.start();
+
+const { app, drain } = createApp({
+  sql,
+  cache,
+  log,
+  verifier: createTokenVerifier({
+    jwks: config.JWT_JWKS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  // Redis is not a readiness condition: without it reads go to the database.
+  readiness: { database: () => isDbReady(sql), broker: () => bus.isConnected() },
+});
+
+onShutdown({
+  log,
+  drain,
+  steps: [
+    { name: "stop consuming", run: () => bus.stopConsuming() },
+    { name: "outbox relay", run: () => relay.stop() },
+    { name: "broker", run: () => bus.close() },
+    { name: "redis", run: () => redis.quit().catch(() => redis.disconnect()) },
+    { name: "database", run: () => sql.end({ timeout: 5 }) },
+  ],
+});
+
+export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;

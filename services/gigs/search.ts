@@ -1,0 +1,298 @@
+/**
+ * Gig search in PostgreSQL.
+ *
+ * - Keywords: the query's words become a prefix tsquery (`logo:* & desi:*`)
+ *   matched against `search_vector` (title A, tags B, description C; GIN index)
+ *   and ranked with `ts_rank`. A word that is not a word of any title or tag is
+ *   widened with its nearest neighbours in `search_terms` by trigram similarity
+ *   (GIN trigram index), so "logo dezign" also asks for "design".
+ * - Filters: category, subcategory, price range (in each gig's own currency),
+ *   fastest delivery, minimum rating, seller; all combinable, all on B-tree
+ *   indexes that are partial on `status = 'active'`.
+ * - Counts: one grouped query over the same filters minus category/subcategory
+ *   gives the total and the category facets together. An unfiltered browse reads
+ *   the trigger-kept `category_counts` instead of counting every gig.
+ * - The page of items is chosen over gigs alone, then joined to the seller
+ *   replica, so only the cards shown pay for the join.
+ */
+import { z } from "zod";
+import type { Sql, Tx } from "@mp/shared/db";
+import { categorySchema, GIG_LIMITS, subcategorySchema } from "./gig.ts";
+import { type Card, type CardRow, toCard } from "./store.ts";
+import { belongsTo } from "./taxonomy.ts";
+
+type Db = Sql | Tx;
+
+/** Largest page a client may ask for (a larger one is a 400, not silently clamped). */
+export const MAX_LIMIT = 50;
+const DEFAULT_LIMIT = 20;
+/** Deepest result reachable by paging; deeper offsets only cost the database. */
+export const MAX_OFFSET = 10_000;
+/** Longest keyword query. */
+export const MAX_QUERY_LENGTH = 200;
+/** Words of a query that are searched; the rest are ignored. */
+export const MAX_WORDS = 8;
+/** Nearest known words added for an unknown word. */
+const ALTERNATIVES = 3;
+
+/** Sort orders. `relevance` without keywords falls back to rating. */
+export const SORTS = ["relevance", "price_asc", "price_desc", "rating", "newest"] as const;
+/** A sort order. */
+export type Sort = typeof SORTS[number];
+
+// Query values arrive as strings; digits only, so "1e3", " 5" or "-1" are 400s.
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d{1,12}$/, "Must be a whole number.").transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const USERNAME = /^[A-Za-z][A-Za-z0-9_]{2,29}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Query parameters of `GET /api/v1/gigs`; unknown parameters are a 400. */
+export const searchQuerySchema = z.strictObject({
+  q: z.string().max(MAX_QUERY_LENGTH, `Must be at most ${MAX_QUERY_LENGTH} characters.`)
+    .optional(),
+  category: categorySchema.optional(),
+  subcategory: subcategorySchema.optional(),
+  minPrice: wholeNumber(0, GIG_LIMITS.maxAmount).optional(),
+  maxPrice: wholeNumber(0, GIG_LIMITS.maxAmount).optional(),
+  maxDeliveryDays: wholeNumber(1, 365).optional(),
+  minRating: z.string().regex(/^\d(\.\d{1,2})?$/, "Must be a number from 0 to 5.")
+    .transform(Number).pipe(z.number().min(0).max(5)).optional(),
+  seller: z.string().refine(
+    (value) => USERNAME.test(value) || UUID.test(value),
+    "Must be a seller's username or id.",
+  ).optional(),
+  sort: z.enum(SORTS).optional(),
+  page: wholeNumber(1, MAX_OFFSET).optional(),
+  limit: wholeNumber(1, MAX_LIMIT).optional(),
+}).superRefine((query, ctx) => {
+  if (
+    query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice
+  ) {
+    ctx.addIssue({ code: "custom", path: ["maxPrice"], message: "Must not be below minPrice." });
+  }
+  if (query.category && query.subcategory && !belongsTo(query.category, query.subcategory)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["subcategory"],
+      message: `Must be a subcategory of ${query.category}.`,
+    });
+  }
+  const offset = ((query.page ?? 1) - 1) * (query.limit ?? DEFAULT_LIMIT);
+  if (offset >= MAX_OFFSET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["page"],
+      message: `Pages reach the first ${MAX_OFFSET} results; narrow the search instead.`,
+    });
+  }
+});
+
+/** Validated query parameters. */
+export type SearchQuery = z.infer<typeof searchQuerySchema>;
+
+/** A search with every default applied: also the cache key's content. */
+export interface SearchParams {
+  /** Keyword words, lower-case, in order (empty: no keyword filter). */
+  words: string[];
+  category?: string;
+  subcategory?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  maxDeliveryDays?: number;
+  minRating?: number;
+  seller?: { id: string } | { username: string };
+  sort: Sort;
+  page: number;
+  limit: number;
+}
+
+/** Applies defaults and splits the keywords into words. */
+export function normalizeSearch(query: SearchQuery): SearchParams {
+  const seller = query.seller === undefined
+    ? undefined
+    : UUID.test(query.seller)
+    ? { id: query.seller.toLowerCase() }
+    : { username: query.seller.toLowerCase() };
+  return {
+    words: keywordWords(query.q ?? ""),
+    category: query.category,
+    subcategory: query.subcategory,
+    minPrice: query.minPrice,
+    maxPrice: query.maxPrice,
+    maxDeliveryDays: query.maxDeliveryDays,
+    minRating: query.minRating,
+    seller,
+    sort: query.sort ?? "relevance",
+    page: query.page ?? 1,
+    limit: query.limit ?? DEFAULT_LIMIT,
+  };
+}
+
+/**
+ * The words of a keyword query: runs of letters and digits, lower-cased, at most
+ * `MAX_WORDS`. Everything else (punctuation, tsquery operators) separates words,
+ * so nothing a client types reaches the tsquery syntax.
+ */
+export function keywordWords(q: string): string[] {
+  return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_WORDS);
+}
+
+/** A word as tsquery syntax may carry it (letters and digits only). */
+const SAFE_WORD = /^[\p{L}\p{N}]+$/u;
+
+/**
+ * Builds the tsquery text for `words`: each word as a prefix, and each word
+ * that no title or tag contains widened with its nearest known words.
+ * Undefined when there are no words.
+ */
+export async function keywordQuery(db: Db, words: string[]): Promise<string | undefined> {
+  if (words.length === 0) return undefined;
+  const rows = await db<{ word: string; known: boolean; alternatives: string[] }[]>`
+    select w.word,
+      exists (select 1 from search_terms t where t.term = w.word) as known,
+      array(
+        select t.term from search_terms t
+        where length(w.word) >= 3 and t.term % w.word and t.term <> w.word
+        order by similarity(t.term, w.word) desc, t.term
+        limit ${ALTERNATIVES}
+      ) as alternatives
+    from unnest(${words}::text[]) with ordinality as w(word, n)
+    order by w.n`;
+  return rows.map(({ word, known, alternatives }) => {
+    const options = [`${word}:*`];
+    if (!known) options.push(...alternatives.filter((a) => SAFE_WORD.test(a)));
+    return options.length === 1 ? options[0] : `(${options.join(" | ")})`;
+  }).join(" & ");
+}
+
+/** The filters of one search, keywords already turned into a tsquery. */
+export interface SearchPlan extends Omit<SearchParams, "words"> {
+  tsquery?: string;
+}
+
+// Sort orders as SQL; `p` qualifies the columns (the outer query re-sorts the page).
+const ORDER: Record<Sort, (p: string) => string> = {
+  relevance: (p) => `${p}rank desc, ${ORDER.rating(p)}`,
+  price_asc: (p) => `${p}starting_price asc, ${p}id asc`,
+  price_desc: (p) => `${p}starting_price desc, ${p}id desc`,
+  rating: (p) => `${p}rating_average desc nulls last, ${p}rating_count desc, ${p}id asc`,
+  newest: (p) => `${p}created_at desc, ${p}id desc`,
+};
+
+function orderOf(plan: SearchPlan): Sort {
+  return plan.sort === "relevance" && !plan.tsquery ? "rating" : plan.sort;
+}
+
+/** `true` when only category/subcategory narrow the search (counts come from category_counts). */
+function isBrowse(plan: SearchPlan): boolean {
+  return !plan.tsquery && plan.minPrice === undefined && plan.maxPrice === undefined &&
+    plan.maxDeliveryDays === undefined && plan.minRating === undefined && !plan.seller;
+}
+
+/** The WHERE clause over `gigs`; `withCategory` false drops category and subcategory (facets). */
+function where(db: Db, plan: SearchPlan, withCategory: boolean) {
+  const empty = db``;
+  const seller = plan.seller;
+  return db`status = 'active'
+    ${plan.tsquery ? db`and search_vector @@ to_tsquery('english', ${plan.tsquery})` : empty}
+    ${withCategory && plan.category ? db`and category = ${plan.category}` : empty}
+    ${withCategory && plan.subcategory ? db`and subcategory = ${plan.subcategory}` : empty}
+    ${plan.minPrice !== undefined ? db`and starting_price >= ${plan.minPrice}` : empty}
+    ${plan.maxPrice !== undefined ? db`and starting_price <= ${plan.maxPrice}` : empty}
+    ${
+    plan.maxDeliveryDays !== undefined
+      ? db`and min_delivery_days <= ${plan.maxDeliveryDays}`
+      : empty
+  }
+    ${plan.minRating !== undefined ? db`and rating_average >= ${plan.minRating}` : empty}
+    ${
+    !seller ? empty : "id" in seller ? db`and seller_id = ${seller.id}` : db`and seller_id in (
+      select user_id from sellers where lower(username) = ${seller.username})`
+  }`;
+}
+
+/** The query for one page of cards (exported so a test can EXPLAIN it). */
+export function itemsQuery(db: Db, plan: SearchPlan) {
+  const order = orderOf(plan);
+  const rank = plan.tsquery
+    ? db`, ts_rank(search_vector, to_tsquery('english', ${plan.tsquery})) as rank`
+    : db``;
+  return db<CardRow[]>`select p.id, p.title, p.starting_price, p.currency, p.image,
+      p.rating_average, p.rating_count, s.username, s.display_name, s.level, s.avatar_url
+    from (
+      select id, seller_id, title, starting_price, currency, images[1] as image, rating_average,
+        rating_count, created_at ${rank}
+      from gigs
+      where ${where(db, plan, true)}
+      order by ${db.unsafe(ORDER[order](""))}
+      limit ${plan.limit} offset ${(plan.page - 1) * plan.limit}
+    ) p
+    join sellers s on s.user_id = p.seller_id
+    order by ${db.unsafe(ORDER[order]("p."))}`;
+}
+
+/**
+ * The query counting matches per subcategory without the category filters
+ * (exported so a test can EXPLAIN it). An unfiltered browse reads the kept
+ * counts instead.
+ */
+export function countsQuery(db: Db, plan: SearchPlan) {
+  type Count = { category: string; subcategory: string; n: number };
+  if (isBrowse(plan)) {
+    return db<Count[]>`select category, subcategory, active as n from category_counts
+      where active > 0`;
+  }
+  return db<Count[]>`select category, subcategory, count(*)::int as n from gigs
+    where ${where(db, plan, false)}
+    group by category, subcategory`;
+}
+
+/** One page of results with the total and category facets. */
+export interface SearchResult {
+  items: Card[];
+  page: number;
+  limit: number;
+  total: number;
+  facets: {
+    categories: { slug: string; count: number }[];
+    /** Within the selected category, when one is selected. */
+    subcategories?: { slug: string; count: number }[];
+  };
+}
+
+/** Runs a search. */
+export async function search(db: Db, params: SearchParams): Promise<SearchResult> {
+  const { words, ...rest } = params;
+  const tsquery = await keywordQuery(db, words);
+  const plan: SearchPlan = { ...rest, tsquery };
+  const [rows, counts] = await Promise.all([itemsQuery(db, plan), countsQuery(db, plan)]);
+
+  const perCategory = new Map<string, number>();
+  const perSubcategory = new Map<string, number>();
+  let total = 0;
+  for (const { category, subcategory, n } of counts) {
+    perCategory.set(category, (perCategory.get(category) ?? 0) + n);
+    if (plan.category && category === plan.category) {
+      perSubcategory.set(subcategory, (perSubcategory.get(subcategory) ?? 0) + n);
+    }
+    if (
+      (!plan.category || category === plan.category) &&
+      (!plan.subcategory || subcategory === plan.subcategory)
+    ) total += n;
+  }
+  const facet = (counts: Map<string, number>) =>
+    [...counts].map(([slug, count]) => ({ slug, count }))
+      .sort((a, b) => b.count - a.count || a.slug.localeCompare(b.slug));
+  return {
+    items: rows.map(toCard),
+    page: params.page,
+    limit: params.limit,
+    total,
+    facets: {
+      categories: facet(perCategory),
+      ...(plan.category ? { subcategories: facet(perSubcategory) } : {}),
+    },
+  };
+}

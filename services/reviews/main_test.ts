@@ -1,0 +1,177 @@
+/**
+ * main.ts as a real process under exactly the permission flags of README.md: it
+ * migrates, gets ready, learns an order from orders' events, takes a review,
+ * publishes `review.created` on the exchange through its outbox relay, serves
+ * the public list and shuts down cleanly on SIGTERM. A dependency that starts
+ * needing a wider permission fails this test instead of production.
+ */
+import assert from "node:assert/strict";
+import amqp from "amqplib";
+import { EventBus } from "@mp/shared/bus";
+import { POSTGRES_DRIVER_ENV } from "@mp/shared/db";
+import { createTestKeys, freshDatabase, quietLogger, testBus, waitFor } from "@mp/shared/testing";
+import { deleteQueues, envelope, freePort } from "./test_support.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** Variables the service reads: its own, then those npm:postgres consults (see README.md). */
+const ENV_NAMES = [
+  "DATABASE_URL",
+  "AMQP_URL",
+  "EVENTS_EXCHANGE",
+  "JWT_JWKS",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "REVIEW_WINDOW_DAYS",
+  "LOG_LEVEL",
+  ...POSTGRES_DRIVER_ENV,
+];
+
+Deno.test("main.ts runs under its least-privilege flags: ready, learns an order, publishes review.created, serves, stops on SIGTERM", async () => {
+  const db = await freshDatabase("reviews_main");
+  const broker = testBus("reviews_main");
+  const keys = await createTestKeys();
+  const port = freePort();
+  const publisher = new EventBus({
+    url: broker.url,
+    exchange: broker.exchange,
+    service: "orders",
+    log: quietLogger(),
+  });
+  const probeQueue = `${broker.exchange}.probe`;
+  const dbUrl = new URL(db.url);
+  const amqpUrl = new URL(broker.url);
+  const child = new Deno.Command(Deno.execPath(), {
+    cwd: ROOT,
+    args: [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      `--allow-net=127.0.0.1:${port},${dbUrl.host},${amqpUrl.host}`,
+      `--allow-env=${ENV_NAMES.join(",")}`,
+      "--allow-read=services/reviews/migrations",
+      "services/reviews/main.ts",
+    ],
+    // Only what the service needs, plus what Deno itself needs to find its cache.
+    clearEnv: true,
+    env: {
+      ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+      DATABASE_URL: db.url,
+      AMQP_URL: broker.url,
+      EVENTS_EXCHANGE: broker.exchange,
+      JWT_JWKS: JSON.stringify(keys.jwks),
+      REVIEW_WINDOW_DAYS: "10",
+      LOG_LEVEL: "warn",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const base = `http://127.0.0.1:${port}`;
+  const connection = await amqp.connect(broker.url);
+  try {
+    await waitFor(async () => {
+      const response = await fetch(`${base}/readyz`);
+      await response.body?.cancel();
+      return response.status === 200;
+    }, { timeoutMs: 30_000, what: "ready" });
+
+    // The service declared the exchange; listen to what it publishes.
+    const channel = await connection.createChannel();
+    await channel.assertQueue(probeQueue, { durable: false });
+    await channel.bindQueue(probeQueue, broker.exchange, "review.*");
+
+    const buyer = { userId: crypto.randomUUID(), username: "procbuyer" };
+    const seller = { userId: crypto.randomUUID(), username: "procseller" };
+    const order = {
+      orderId: crypto.randomUUID(),
+      gigId: crypto.randomUUID(),
+      buyerId: buyer.userId,
+      sellerId: seller.userId,
+      gigTitle: "I will test your process",
+    };
+    await publisher.start();
+    await publisher.publish(
+      [
+        envelope("user.registered", { ...buyer, email: "b@example.com" }),
+        envelope("user.registered", { ...seller, email: "s@example.com" }),
+        envelope("order.created", { ...order, createdAt: new Date().toISOString() }),
+        envelope("order.completed", { ...order, completedAt: new Date().toISOString() }),
+      ].map((e) => ({ envelope: e, headers: { "x-request-id": "main-test" } })),
+    );
+
+    const token = await keys.sign({ sub: buyer.userId, username: buyer.username });
+    const posted = await waitFor(async () => {
+      const response = await fetch(`${base}/api/v1/orders/${order.orderId}/reviews`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "x-request-id": "review-req-1",
+        },
+        body: JSON.stringify({ rating: 5, comment: "Ran like a charm." }),
+      });
+      const body = await response.json();
+      return response.status === 201 ? body : undefined;
+    }, { what: "review accepted once the order events were consumed" });
+
+    const [message] = await waitFor(async () => {
+      const messages = await broker.drainQueue(probeQueue);
+      return messages.length > 0 ? messages : undefined;
+    }, { what: "review.created on the exchange" });
+    assert.equal(message.routingKey, "review.created");
+    assert.equal(message.headers["x-request-id"], "review-req-1");
+    const event = JSON.parse(message.body);
+    assert.deepEqual(event.data, {
+      reviewId: posted.id,
+      orderId: order.orderId,
+      gigId: order.gigId,
+      reviewerId: buyer.userId,
+      revieweeId: seller.userId,
+      direction: "buyer_to_seller",
+      rating: 5,
+      comment: "Ran like a charm.",
+      createdAt: posted.createdAt,
+    });
+
+    const list = await fetch(`${base}/api/v1/users/procseller/reviews`).then((r) => r.json());
+    assert.equal(list.total, 1);
+    assert.equal(list.items[0].reviewer.username, "procbuyer");
+    assert.equal(list.summary.average, 5);
+
+    child.kill("SIGTERM");
+    const { code, stderr } = await child.output();
+    exited = true;
+    const errors = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, errors);
+    assert.ok(!/NotCapable|PermissionDenied/.test(errors), errors);
+  } finally {
+    if (!exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.output();
+    }
+    await connection.close().catch(() => {});
+    await publisher.close();
+    await deleteQueues(broker.url, [
+      `${broker.exchange}.reviews`,
+      `${broker.exchange}.reviews.dlq`,
+      probeQueue,
+    ]);
+    await broker.cleanup();
+    await db.drop();
+  }
+});
+
+function passThrough(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
