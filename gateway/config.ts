@@ -38,8 +38,11 @@ export const gatewayConfigShape = {
   // Upstream services: only the origin is used; requests keep their own path.
   AUTH_URL: httpUrl().default("http://127.0.0.1:4001"),
   NOTIFICATIONS_URL: httpUrl().default("http://127.0.0.1:4007"),
-  // Later services are optional: a route whose service has no URL answers 404.
-  // USERS_URL: httpUrl().optional(),
+  // The other services are optional: a route whose service has no URL answers 404.
+  USERS_URL: httpUrl().optional(),
+  GIGS_URL: httpUrl().optional(),
+  ORDERS_URL: httpUrl().optional(),
+  REVIEWS_URL: httpUrl().optional(),
   PUBLIC_URL: httpUrl().default("http://localhost:8000"),
   CORS_ORIGINS: originList.optional(),
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),

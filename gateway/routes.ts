@@ -15,22 +15,36 @@ export interface Upstream {
   cookies: boolean;
 }
 
-/** A public path prefix and the service behind it. */
-export interface Route {
-  prefix: string;
-  service: string;
-}
+/**
+ * A public path and the service behind it: a prefix (itself and anything below
+ * it), or, for paths nested inside another service's area, a pattern.
+ */
+export type Route =
+  | { prefix: string; service: string }
+  | { pattern: RegExp; service: string };
 
-/** Public prefixes, each served by one service. */
+// One path segment: an id or a username, never a slash.
+const SEGMENT = "[^/]+";
+
+/** Public paths, each served by one service. The first match wins: patterns come first. */
 export const ROUTES: readonly Route[] = [
+  // Reviews live under other services' areas.
+  { pattern: new RegExp(`^/api/v1/orders/${SEGMENT}/reviews$`), service: "reviews" },
+  { pattern: new RegExp(`^/api/v1/users/${SEGMENT}/reviews$`), service: "reviews" },
+  { pattern: new RegExp(`^/api/v1/gigs/${SEGMENT}/reviews$`), service: "reviews" },
+  // Money belongs to orders, even under the seller's area.
+  {
+    pattern: /^\/api\/v1\/sellers\/me\/(balance|payouts|payment-account)(\/.*)?$/,
+    service: "orders",
+  },
   { prefix: "/api/v1/auth", service: "auth" },
   { prefix: "/api/v1/notifications", service: "notifications" },
-  // { prefix: "/api/v1/users", service: "users" },
-  // { prefix: "/api/v1/sellers", service: "users" },
-  // { prefix: "/api/v1/gigs", service: "gigs" },
-  // { prefix: "/api/v1/orders", service: "orders" },
-  // { prefix: "/api/v1/payments", service: "orders" },
-  // { prefix: "/api/v1/reviews", service: "reviews" },
+  { prefix: "/api/v1/users", service: "users" },
+  { prefix: "/api/v1/sellers", service: "users" },
+  { prefix: "/api/v1/gigs", service: "gigs" },
+  { prefix: "/api/v1/orders", service: "orders" },
+  { prefix: "/api/v1/payments", service: "orders" },
+  { prefix: "/api/v1/reviews", service: "reviews" },
 ];
 
 const upstream = (
@@ -46,7 +60,10 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
       // Only auth sees cookies: the refresh-token cookie is scoped to /api/v1/auth.
       upstream("auth", config.AUTH_URL, true),
       upstream("notifications", config.NOTIFICATIONS_URL),
-      // upstream("users", config.USERS_URL),
+      upstream("users", config.USERS_URL),
+      upstream("gigs", config.GIGS_URL),
+      upstream("orders", config.ORDERS_URL),
+      upstream("reviews", config.REVIEWS_URL),
     ].filter((entry): entry is [string, Upstream] => entry.length === 2),
   );
 }
@@ -56,5 +73,9 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
  * anything below it, so `/api/v1/authx` is not auth's.
  */
 export function findRoute(path: string, routes: readonly Route[] = ROUTES): Route | undefined {
-  return routes.find((route) => path === route.prefix || path.startsWith(`${route.prefix}/`));
+  return routes.find((route) =>
+    "pattern" in route
+      ? route.pattern.test(path)
+      : path === route.prefix || path.startsWith(`${route.prefix}/`)
+  );
 }

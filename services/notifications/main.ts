@@ -1,6 +1,7 @@
 /**
- * Notifications service process: wiring only. Consumes auth's user events, sends
- * mail through the mail outbox and serves the caller's in-app notifications.
+ * Notifications service process: wiring only. Consumes auth's user events and
+ * the order and review events, sends mail through the mail outbox and serves the
+ * caller's in-app notifications.
  *
  * Run from the repository root with the flags of README.md ("Permissions"):
  * `--allow-net` for its listen address, PostgreSQL, RabbitMQ and the SMTP server,

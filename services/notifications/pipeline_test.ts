@@ -4,118 +4,20 @@
  * database, sent by the real mail sender to a real SMTP server (smtp-server).
  */
 import assert from "node:assert/strict";
-import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
-import type { Sql } from "@mp/shared/db";
+import { type SmtpCapture, startSmtpCapture, waitFor } from "@mp/shared/testing";
+import { mailMessageId } from "./mail_sender.ts";
 import {
-  type CapturedMail,
-  quietLogger,
-  type SmtpCapture,
-  startSmtpCapture,
-  type TestBus,
-  testBus,
-  type TestDatabase,
-  waitFor,
-} from "@mp/shared/testing";
-import { createEventHandlers } from "./events.ts";
-import { createSmtpTransport, mailMessageId, MailSender } from "./mail_sender.ts";
-import {
-  deleteQueues,
+  assertLink,
   envelope,
   freePort,
-  migratedDatabase,
+  pendingMails,
+  PUBLIC_URL,
+  startPipeline,
   testToken,
   testUser,
 } from "./test_support.ts";
 
-const PUBLIC_URL = "https://market.example";
-const FROM = "Marketplace <no-reply@market.example>";
 const HOUR = 3_600_000;
-
-/** The service's consuming side plus a publisher standing in for auth. */
-interface Pipeline {
-  db: TestDatabase;
-  broker: TestBus;
-  consumer: EventBus;
-  publisher: EventBus;
-  sender: MailSender;
-  /** Ids of events whose handler completed (once per delivery). */
-  handled: string[];
-  publish(...envelopes: EventEnvelope[]): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startPipeline(prefix: string, smtpUrl: string): Promise<Pipeline> {
-  const log = quietLogger("notifications");
-  const db = await migratedDatabase(prefix);
-  const broker = testBus(prefix);
-  const consumer = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
-    service: "notifications",
-    log,
-    retryDelayMs: 10,
-    maxDeliveries: 3,
-  });
-  const publisher = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
-    service: "auth",
-    log,
-  });
-  await consumer.start();
-  await publisher.start();
-  // The real handlers, observed (not replaced) so a test knows when a delivery was processed.
-  const handled: string[] = [];
-  const handlers = createEventHandlers({ sql: db.sql, publicUrl: PUBLIC_URL, log });
-  const observed: Record<string, EventHandler> = {};
-  for (const [type, handler] of Object.entries(handlers)) {
-    observed[type] = async (event, headers) => {
-      await handler(event, headers);
-      handled.push(event.id);
-    };
-  }
-  await consumer.consume(observed);
-  const sender = new MailSender({
-    sql: db.sql,
-    transport: createSmtpTransport(smtpUrl, "market.example"),
-    from: FROM,
-    log,
-    pollMs: 50,
-    retryBaseMs: 50,
-    retryMaxMs: 400,
-  });
-  await sender.start();
-  return {
-    db,
-    broker,
-    consumer,
-    publisher,
-    sender,
-    handled,
-    publish: (...envelopes) =>
-      publisher.publish(envelopes.map((e) => ({ envelope: e, headers: {} }))),
-    async close() {
-      await sender.stop();
-      await consumer.close();
-      await publisher.close();
-      await deleteQueues(broker.url, [consumer.queue, consumer.deadLetterQueue]);
-      await broker.cleanup();
-      await db.drop();
-    },
-  };
-}
-
-async function pendingMails(sql: Sql): Promise<number> {
-  const [row] = await sql<
-    { n: number }[]
-  >`select count(*)::int as n from mail_outbox where status = 'pending'`;
-  return row.n;
-}
-
-function assertLink(mail: CapturedMail, link: string) {
-  assert.ok(mail.text.includes(link), `text part lacks ${link}:\n${mail.text}`);
-  assert.ok(mail.html.includes(`href="${link}"`), `HTML part lacks a link to ${link}`);
-}
 
 Deno.test("auth events are mailed over SMTP and leave in-app notifications; redeliveries and poison are harmless", async (t) => {
   const smtp = await startSmtpCapture();

@@ -56,22 +56,32 @@ export function describeDuration(ms: number): string {
   return minutes === 1 ? "a minute" : `${minutes} minutes`;
 }
 
-/** The parts a mail is made of; `compose` renders both formats from them. */
-interface MailParts {
+/** The parts a mail is made of; `composeMail` renders both formats from them. */
+export interface MailParts {
+  /** Fixed text: nothing a user chose may reach a header. */
   subject: string;
   greeting: string;
   /** Paragraphs before the button, plain text. */
   intro: string[];
+  /** Label and value lines (a receipt, a due date), shown between intro and button. */
+  details?: [label: string, value: string][];
   action?: { label: string; url: string };
   /** Paragraphs after the button, plain text. */
   outro: string[];
 }
 
-function compose(parts: MailParts): MailContent {
-  const { subject, greeting, intro, action, outro } = parts;
+/**
+ * Renders the text and HTML parts of a mail from its parts. Every value is
+ * escaped in the HTML part, so callers pass plain text (user-chosen included).
+ */
+export function composeMail(parts: MailParts): MailContent {
+  const { subject, greeting, intro, details = [], action, outro } = parts;
   const text = [
     greeting,
     ...intro,
+    ...(details.length > 0
+      ? [details.map(([label, value]) => `${label}: ${value}`).join("\n")]
+      : []),
     ...(action ? [`${action.label}: ${action.url}`] : []),
     ...outro,
     `— ${APP_NAME}`,
@@ -86,6 +96,14 @@ function compose(parts: MailParts): MailContent {
       `<p style="margin:0 0 16px;font-size:13px;color:#555555">If the button does not work, ` +
       `open this address: <a href="${escapeHtml(action.url)}">${escapeHtml(action.url)}</a></p>`
     : "";
+  const table = details.length > 0
+    ? `<table role="presentation" style="margin:0 0 16px;border-collapse:collapse">` +
+      details.map(([label, value]) =>
+        `<tr><td style="padding:4px 16px 4px 0;color:#555555">${escapeHtml(label)}</td>` +
+        `<td style="padding:4px 0">${escapeHtml(value)}</td></tr>`
+      ).join("") +
+      `</table>`
+    : "";
   const title = escapeHtml(subject);
   const html = `<!doctype html>
 <html lang="en">
@@ -93,7 +111,7 @@ function compose(parts: MailParts): MailContent {
 <body style="margin:0;padding:24px;background:#f5f5f5;font-family:Helvetica,Arial,sans-serif;color:#222222">
 <div style="max-width:560px;margin:0 auto;background:#ffffff;padding:32px;border-radius:6px">
 ${[greeting, ...intro].map(paragraph).join("\n")}
-${button}
+${table}${button}
 ${outro.map(paragraph).join("\n")}
 <p style="margin:24px 0 0;color:#777777">— ${escapeHtml(APP_NAME)}</p>
 </div>
@@ -107,7 +125,7 @@ ${outro.map(paragraph).join("\n")}
 export function welcomeMail(
   input: { username: string; verifyUrl: string; expiresIn: string },
 ): MailContent {
-  return compose({
+  return composeMail({
     subject: `Welcome to ${APP_NAME}: confirm your email address`,
     greeting: `Hi ${input.username},`,
     intro: [
@@ -125,7 +143,7 @@ export function welcomeMail(
 export function verifyEmailMail(
   input: { username: string; verifyUrl: string; expiresIn: string },
 ): MailContent {
-  return compose({
+  return composeMail({
     subject: "Confirm your email address",
     greeting: `Hi ${input.username},`,
     intro: ["Here is your link to confirm your email address."],
@@ -139,7 +157,7 @@ export function verifyEmailMail(
 
 /** Mail for `user.email_verified`: a short confirmation. */
 export function emailVerifiedMail(input: { username: string; email: string }): MailContent {
-  return compose({
+  return composeMail({
     subject: "Your email address is confirmed",
     greeting: `Hi ${input.username},`,
     intro: [`Your email address ${input.email} is confirmed. You are all set.`],
@@ -151,7 +169,7 @@ export function emailVerifiedMail(input: { username: string; email: string }): M
 export function passwordResetMail(
   input: { username: string; resetUrl: string; expiresIn: string },
 ): MailContent {
-  return compose({
+  return composeMail({
     subject: "Reset your password",
     greeting: `Hi ${input.username},`,
     intro: [`Someone, hopefully you, asked to reset the password of your ${APP_NAME} account.`],
@@ -168,7 +186,7 @@ export function passwordChangedMail(
   input: { username: string; email: string; via: "change" | "reset" },
 ): MailContent {
   const how = input.via === "reset" ? "with a password reset link" : "from your account settings";
-  return compose({
+  return composeMail({
     subject: "Your password was changed",
     greeting: `Hi ${input.username},`,
     intro: [`The password of your ${APP_NAME} account (${input.email}) was just changed ${how}.`],
