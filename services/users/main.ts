@@ -1,0 +1,64 @@
+/**
+ * Users service process: wiring only. Run with `deno serve` (see README.md for
+ * the exact permission flags).
+ */
+import { z } from "zod";
+import { EventBus } from "@mp/shared/bus";
+import { env, loadConfig } from "@mp/shared/config";
+import { connectDb, isDbReady, migrate } from "@mp/shared/db";
+import { inboxMigration } from "@mp/shared/inbox";
+import { createTokenVerifier } from "@mp/shared/jwt";
+import { onShutdown } from "@mp/shared/lifecycle";
+import { createLogger } from "@mp/shared/log";
+import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { createApp } from "./app.ts";
+import { createEventHandlers } from "./events.ts";
+
+const config = loadConfig({
+  DATABASE_URL: env.url(["postgres", "postgresql"]),
+  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
+  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  JWT_JWKS: z.string().min(1),
+  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
+  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+const log = createLogger("users", config.LOG_LEVEL);
+const sql = connectDb(config.DATABASE_URL);
+await migrate(sql, new URL("./migrations/", import.meta.url), [outboxMigration, inboxMigration]);
+const bus = new EventBus({
+  url: config.AMQP_URL,
+  exchange: config.EVENTS_EXCHANGE,
+  service: "users",
+  log,
+});
+await bus.start();
+await bus.consume(createEventHandlers({ sql, log }));
+const relay = new OutboxRelay({ sql, bus, log });
+await relay.start();
+
+const { app, drain } = createApp({
+  sql,
+  log,
+  verifier: createTokenVerifier({
+    jwks: config.JWT_JWKS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  readiness: { database: () => isDbReady(sql), broker: () => bus.isConnected() },
+});
+
+onShutdown({
+  log,
+  drain,
+  steps: [
+    // Finish the events in hand first: their transactions need the database.
+    { name: "stop consuming", run: () => bus.stopConsuming() },
+    { name: "outbox relay", run: () => relay.stop() },
+    { name: "broker", run: () => bus.close() },
+    { name: "database", run: () => sql.end({ timeout: 5 }) },
+  ],
+});
+
+export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;
