@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { errors, type FieldError } from "@mp/shared/problem";
 import { belongsTo, categoryOf, isCategory } from "./taxonomy.ts";
-import { imageUrlSchema } from "./urls.ts";
+import { publicHttpsUrl as imageUrlSchema } from "@mp/shared/public_link";
 
 /** Package tiers, cheapest first. */
 export const TIERS = ["basic", "standard", "premium"] as const;

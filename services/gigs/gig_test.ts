@@ -3,7 +3,7 @@ import { editedRequirementIds, gigCreateSchema, packageSummary } from "./gig.ts"
 import { keywordWords, MAX_WORDS } from "./search.ts";
 import { belongsTo, categoryOf, isCategory, TAXONOMY } from "./taxonomy.ts";
 import { gigBody, pkg } from "./test_support.ts";
-import { imageUrlProblem } from "./urls.ts";
+import { linkProblem as imageUrlProblem } from "@mp/shared/public_link";
 import { AppError } from "@mp/shared/problem";
 
 Deno.test("imageUrlProblem() accepts public https links and names what is wrong with any other", () => {

@@ -16,7 +16,7 @@ import {
 } from "./fields.ts";
 import { type RatingCounts, type RatingRole, type RatingSummary, summarize } from "./ratings.ts";
 import { type SellerRow, type SellerView, sellerView } from "./seller.ts";
-import { publicHttpsUrl } from "./urls.ts";
+import { publicHttpsUrl } from "@mp/shared/public_link";
 
 /** Limits of a profile (also in the README). */
 export const PROFILE_LIMITS = { displayName: 50, bio: 600, languages: 10 } as const;

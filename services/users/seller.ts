@@ -13,7 +13,7 @@ import {
   yearSchema,
 } from "./fields.ts";
 import type { SellerLevel } from "./level.ts";
-import { publicHttpsUrl } from "./urls.ts";
+import { publicHttpsUrl } from "@mp/shared/public_link";
 
 /** Proficiency levels, as on Fiverr. */
 export const LANGUAGE_LEVELS = ["basic", "conversational", "fluent", "native"] as const;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { linkProblem, MAX_URL_LENGTH, publicHttpsUrl } from "./urls.ts";
+import { linkProblem, MAX_URL_LENGTH, publicHttpsUrl } from "./public_link.ts";
 
 Deno.test("linkProblem() accepts public https links, with or without a port, path or query", () => {
   for (
