@@ -108,6 +108,8 @@ export async function startMarketplace(
           RATE_LIMIT_PER_MINUTE: "100000",
           ...options.env?.gateway,
         },
+        // Fleets of parallel test files share one Redis.
+        gigs: { GIGS_REDIS_PREFIX: `gigs:${prefix}:`, ...options.env?.gigs },
       },
     });
   } catch (error) {

@@ -26,7 +26,7 @@ const local = {
   amqpUrl: "amqp://guest:guest@127.0.0.1:5672",
   redisUrl: "redis://127.0.0.1:6379",
   smtpUrl: "smtp://127.0.0.1:1025",
-  upstreams: { auth: "http://127.0.0.1:4001", notifications: "http://127.0.0.1:4007" },
+  upstreams: Object.fromEntries(PROCESSES.map((p) => [p.name, `http://127.0.0.1:${p.port}`])),
 };
 
 /** The JSON log entries of `text` whose `msg` is `msg`. */
@@ -63,7 +63,9 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
   );
   const gateway = serveArgs(processSpec("gateway"), { ...local, port: 8000 });
   assert.ok(
-    gateway.includes("--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4007"),
+    gateway.includes(
+      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4006,127.0.0.1:4007",
+    ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
   assert.ok(!gateway.some((arg) => arg.startsWith("--allow-read")), "the gateway reads no files");
@@ -152,7 +154,9 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
       amqpUrl: env.AMQP_URL,
       redisUrl: env.REDIS_URL,
       smtpUrl: env.SMTP_URL,
-      upstreams: { auth: gatewayEnv.AUTH_URL, notifications: gatewayEnv.NOTIFICATIONS_URL },
+      upstreams: Object.fromEntries(
+        PROCESSES.map((p) => [p.name, gatewayEnv[`${p.name.toUpperCase()}_URL`]]),
+      ),
     });
     assert.deepEqual(service.command, expected, `command of ${spec.name}`);
     if (!spec.bareEnvReason) {

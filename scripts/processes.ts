@@ -13,7 +13,7 @@
 import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
 
 /** Name of a process of the fleet. */
-export type ProcessName = "gateway" | "auth" | "notifications";
+export type ProcessName = "gateway" | "auth" | "users" | "gigs" | "reviews" | "notifications";
 
 /** How one process is run and what it talks to. */
 export interface ProcessSpec {
@@ -79,6 +79,38 @@ export const PROCESSES: readonly ProcessSpec[] = [
     ],
   },
   {
+    name: "users",
+    entry: "services/users/main.ts",
+    port: 4002,
+    reads: ["services/users/migrations"],
+    uses: { database: true, broker: true },
+    env: SERVICE_ENV,
+  },
+  {
+    name: "gigs",
+    entry: "services/gigs/main.ts",
+    port: 4003,
+    reads: ["services/gigs/migrations"],
+    uses: { database: true, broker: true, redis: true },
+    env: [
+      ...SERVICE_ENV,
+      "REDIS_URL",
+      "GIGS_REDIS_PREFIX",
+      "GIGS_DETAIL_CACHE_TTL_SECONDS",
+      "GIGS_SEARCH_CACHE_TTL_SECONDS",
+    ],
+    bareEnvReason:
+      "ioredis depends on `debug`, which enumerates the whole environment at import time",
+  },
+  {
+    name: "reviews",
+    entry: "services/reviews/main.ts",
+    port: 4006,
+    reads: ["services/reviews/migrations"],
+    uses: { database: true, broker: true },
+    env: [...SERVICE_ENV, "REVIEW_WINDOW_DAYS"],
+  },
+  {
     name: "notifications",
     entry: "services/notifications/main.ts",
     port: 4007,
@@ -90,7 +122,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
-    uses: { redis: true, upstreams: ["auth", "notifications"] },
+    uses: { redis: true, upstreams: ["auth", "users", "gigs", "reviews", "notifications"] },
     env: [
       "JWT_PRIVATE_JWK",
       "JWT_ISSUER",
@@ -98,6 +130,10 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "REDIS_URL",
       "AUTH_URL",
       "NOTIFICATIONS_URL",
+      "USERS_URL",
+      "GIGS_URL",
+      "ORDERS_URL",
+      "REVIEWS_URL",
       "PUBLIC_URL",
       "CORS_ORIGINS",
       "BODY_LIMIT_BYTES",

@@ -27,3 +27,6 @@ SQL
 
 create_service_database auth "${AUTH_DB_PASSWORD:?AUTH_DB_PASSWORD is required}"
 create_service_database notifications "${NOTIFICATIONS_DB_PASSWORD:?NOTIFICATIONS_DB_PASSWORD is required}"
+create_service_database users "${USERS_DB_PASSWORD:?USERS_DB_PASSWORD is required}"
+create_service_database gigs "${GIGS_DB_PASSWORD:?GIGS_DB_PASSWORD is required}"
+create_service_database reviews "${REVIEWS_DB_PASSWORD:?REVIEWS_DB_PASSWORD is required}"
