@@ -1,0 +1,278 @@
+/**
+ * Placing an order: `POST /api/v1/orders` with an `Idempotency-Key`.
+ *
+ * The price, currency, delivery days and revisions come from the gig replica,
+ * never from the request (whose body has no price field to tamper with). The
+ * order, its idempotency key, the PaymentIntent and the `order.created` event
+ * are made in one transaction:
+ *
+ * 1. the key is claimed first (`insert … on conflict do nothing`): a concurrent
+ *    request with the same key waits on the primary key until this one
+ *    commits, then finds the key and answers with the same order, so ten
+ *    concurrent requests make one order and one PaymentIntent;
+ * 2. the PaymentIntent is created with the provider's idempotency key
+ *    `order-<order id>`;
+ * 3. the order row, its first timeline entry and `order.created` are written.
+ *
+ * If the provider fails, everything rolls back, the key included, and the
+ * client retries with the same key. The same key with a different body is a
+ * 422 and changes nothing.
+ */
+import type { Sql } from "@mp/shared/db";
+import type { Logger } from "@mp/shared/log";
+import { AppError, errors, type FieldError } from "@mp/shared/problem";
+import { z } from "zod";
+import { publish } from "./events.ts";
+import { type FeeSchedule, quote } from "./money.ts";
+import { PaymentProviderError, type Payments } from "./payments.ts";
+import * as store from "./store.ts";
+import type { GigRequirement, Order, RequirementAnswer } from "./store.ts";
+
+/** Longest answer to one requirement question. */
+export const MAX_ANSWER_LENGTH = 5_000;
+
+/** Body of `POST /api/v1/orders`: no price, no currency, nothing but the choice. */
+export const placeOrderBody = z.strictObject({
+  gigId: z.uuid({ message: "Must be a gig id (UUID)." }),
+  package: z.enum(["basic", "standard", "premium"]),
+  requirements: z.array(z.strictObject({
+    questionId: z.string().min(1).max(100),
+    answer: z.string().trim().min(1, "Must not be empty.").max(MAX_ANSWER_LENGTH),
+  })).max(20).default([]),
+});
+
+/** A validated order request. */
+export type PlaceOrderInput = z.infer<typeof placeOrderBody>;
+
+/** Idempotency keys: 1–255 visible ASCII characters (a UUID is typical). */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+
+/** What placing an order needs. */
+export interface PlacementDeps {
+  sql: Sql;
+  payments: Payments;
+  fees: FeeSchedule;
+  log: Logger;
+  now: () => Date;
+}
+
+/** The order placed (or found again by its key). */
+export interface Placed {
+  order: Order;
+  /** True when the key had been used before and this is that order again. */
+  replayed: boolean;
+}
+
+const keyReused = () =>
+  new AppError(
+    422,
+    "idempotency_key_reused",
+    "This Idempotency-Key was used with a different request; use a new key for a new order.",
+  );
+
+/** SHA-256 (hex) of the request in a canonical form: the key's fingerprint. */
+export async function requestHash(input: PlaceOrderInput): Promise<string> {
+  const canonical = JSON.stringify({
+    gigId: input.gigId.toLowerCase(),
+    package: input.package,
+    requirements: [...input.requirements]
+      .sort((a, b) => a.questionId < b.questionId ? -1 : a.questionId > b.questionId ? 1 : 0)
+      .map((r) => [r.questionId, r.answer]),
+  });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Checks the answers against the gig's questions: each answer names a question
+ * of the gig once, a choice answer is one of its choices, and every required
+ * question is answered. Returns the answers with their questions, in the
+ * gig's order.
+ * @throws AppError 400 listing every problem.
+ */
+export function checkAnswers(
+  questions: GigRequirement[],
+  answers: PlaceOrderInput["requirements"],
+): RequirementAnswer[] {
+  const problems: FieldError[] = [];
+  const given = new Map<string, string>();
+  answers.forEach((a, index) => {
+    const question = questions.find((q) => q.id === a.questionId);
+    if (!question) {
+      problems.push({
+        pointer: `/requirements/${index}/questionId`,
+        detail: "Not a question of this gig.",
+      });
+    } else if (given.has(a.questionId)) {
+      problems.push({ pointer: `/requirements/${index}/questionId`, detail: "Answered twice." });
+    } else if (question.type === "choice" && !(question.choices ?? []).includes(a.answer)) {
+      problems.push({
+        pointer: `/requirements/${index}/answer`,
+        detail: `Must be one of: ${(question.choices ?? []).join(", ")}.`,
+      });
+    }
+    given.set(a.questionId, a.answer);
+  });
+  for (const q of questions) {
+    if (q.required && !given.has(q.id)) {
+      problems.push({
+        pointer: "/requirements",
+        detail: `Answer the required question ${q.id}: "${q.question.slice(0, 80)}".`,
+      });
+    }
+  }
+  if (problems.length > 0) throw errors.validation(problems, "Some requirement answers are wrong.");
+  return questions.filter((q) => given.has(q.id)).map((q) => ({
+    questionId: q.id,
+    question: q.question,
+    answer: given.get(q.id)!,
+  }));
+}
+
+/**
+ * Places an order for `buyerId`, or returns the order `key` already made.
+ * @throws AppError 404 `gig_not_found`, 403 `own_gig`, 409 `gig_paused`,
+ *   400 (package, answers), 422 `idempotency_key_reused`, 502 `payment_provider_error`.
+ */
+export async function placeOrder(
+  deps: PlacementDeps,
+  buyerId: string,
+  key: string,
+  input: PlaceOrderInput,
+): Promise<Placed> {
+  const { sql, payments, fees, log } = deps;
+  const hash = await requestHash(input);
+
+  // A retry of a finished request: answer from the database, no provider call.
+  const known = await store.findIdempotencyKey(sql, buyerId, key);
+  if (known) {
+    if (known.requestHash !== hash) throw keyReused();
+    return { order: (await store.findOrder(sql, known.orderId))!, replayed: true };
+  }
+
+  const gig = await store.findGig(sql, input.gigId);
+  if (!gig || gig.status === "deleted") {
+    throw new AppError(404, "gig_not_found", "No such gig, or it can no longer be ordered.");
+  }
+  if (gig.sellerId === buyerId) {
+    throw new AppError(403, "own_gig", "You cannot order your own gig.");
+  }
+  if (gig.status !== "active") {
+    throw new AppError(
+      409,
+      "gig_paused",
+      "The seller has paused this gig; it cannot be ordered now.",
+    );
+  }
+  const pkg = gig.packages.find((p) => p.tier === input.package);
+  if (!pkg) {
+    throw errors.validation([{
+      pointer: "/package",
+      detail: `This gig has no ${input.package} package.`,
+    }]);
+  }
+  const requirements = checkAnswers(gig.requirements, input.requirements);
+  const priced = quote(pkg.price, fees);
+  const orderId = crypto.randomUUID();
+
+  return await sql.begin(async (tx) => {
+    const claimed = await store.claimIdempotencyKey(tx, {
+      buyerId,
+      key,
+      requestHash: hash,
+      orderId,
+    });
+    if (claimed) {
+      if (claimed.requestHash !== hash) throw keyReused();
+      return { order: (await store.findOrder(tx, claimed.orderId))!, replayed: true };
+    }
+    let intent;
+    try {
+      intent = await payments.createPaymentIntent({
+        orderId,
+        buyerId,
+        gigId: gig.gigId,
+        description: `Order ${orderId}: ${gig.title}`.slice(0, 1000),
+        amount: priced.total,
+        currency: priced.currency,
+        idempotencyKey: `order-${orderId}`,
+      });
+    } catch (error) {
+      log.warn("could not create a PaymentIntent", { orderId, error });
+      throw new AppError(
+        502,
+        "payment_provider_error",
+        "The payment provider did not answer; try again with the same Idempotency-Key.",
+        { retryable: !(error instanceof PaymentProviderError) || error.retryable },
+      );
+    }
+    const now = deps.now();
+    const order: Order = {
+      id: orderId,
+      gigId: gig.gigId,
+      buyerId,
+      sellerId: gig.sellerId,
+      gigTitle: gig.title,
+      tier: pkg.tier,
+      package: {
+        tier: pkg.tier,
+        name: pkg.name,
+        description: pkg.description,
+        deliveryDays: pkg.deliveryDays,
+        revisions: pkg.revisions,
+        features: pkg.features,
+      },
+      requirements,
+      currency: priced.currency,
+      price: priced.price,
+      serviceFee: priced.serviceFee,
+      total: priced.total,
+      commission: priced.commission,
+      sellerEarnings: priced.sellerEarnings,
+      deliveryDays: pkg.deliveryDays,
+      revisionsIncluded: pkg.revisions,
+      revisionsUsed: 0,
+      extensionDays: 0,
+      status: "pending_payment",
+      createdAt: now,
+      paidAt: null,
+      dueAt: null,
+      deliveredAt: null,
+      autoCompleteAt: null,
+      completedAt: null,
+      completedBy: null,
+      cancelledAt: null,
+      cancelledBy: null,
+      cancelReason: null,
+      paymentProvider: payments.mode,
+      paymentIntentId: intent.id,
+      paymentClientSecret: intent.clientSecret,
+      paymentStatus: "requires_payment",
+      paymentError: null,
+    };
+    await store.insertOrder(tx, order);
+    await store.addTimeline(tx, {
+      orderId,
+      at: now,
+      kind: "placed",
+      actor: "buyer",
+      from: null,
+      to: "pending_payment",
+      details: { package: pkg.tier, total: { amount: priced.total, currency: priced.currency } },
+    });
+    const money = (amount: number) => ({ amount, currency: priced.currency });
+    await publish(tx, "order.created", {
+      orderId,
+      gigId: gig.gigId,
+      buyerId,
+      sellerId: gig.sellerId,
+      package: pkg.tier,
+      gigTitle: gig.title,
+      price: money(priced.price),
+      serviceFee: money(priced.serviceFee),
+      total: money(priced.total),
+      createdAt: now.toISOString(),
+    });
+    return { order, replayed: false };
+  });
+}
