@@ -6,43 +6,7 @@
 import assert from "node:assert/strict";
 import { waitFor } from "@mp/shared/testing";
 import { type SignedUp, startMarketplace } from "./support.ts";
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-function gigBody(title: string, price: number, options: Partial<Json> = {}) {
-  return {
-    title,
-    description: `${title}. Hand-made, delivered with source files and unlimited care.`,
-    category: "graphics-design",
-    subcategory: "logo-design",
-    tags: ["logo", "branding"],
-    images: ["https://images.example.com/gig.png"],
-    packages: [
-      {
-        tier: "basic",
-        name: "Basic",
-        description: "One concept",
-        price: { amount: price, currency: "USD" },
-        deliveryDays: 3,
-        revisions: 1,
-        features: ["1 concept"],
-      },
-      {
-        tier: "premium",
-        name: "Premium",
-        description: "Three concepts",
-        price: { amount: price * 3, currency: "USD" },
-        deliveryDays: 7,
-        revisions: 5,
-        features: ["3 concepts", "source files"],
-      },
-    ],
-    requirements: [{ question: "What is your brand name?", required: true }],
-    faq: [{ question: "Do you do vectors?", answer: "Always." }],
-    ...options,
-  };
-}
+import { gigBody, type Json, publishGig, sellerBody, verifyEmail } from "./fixtures.ts";
 
 Deno.test({
   name: "a seller publishes, edits and pauses gigs; buyers search, filter, sort and save them",
@@ -63,15 +27,7 @@ Deno.test({
       await t.step("a verified user becomes a seller; an unverified one may not", async () => {
         ada = await market.signup("ada");
         bob = await market.signup("bob");
-        const mail = await market.mailTo("ada@example.com", /confirm your email/i);
-        await api.request("POST", "/api/v1/auth/verify-email", {
-          body: { token: market.linkToken(mail, "verify-email") },
-        });
-        const sellerBody = {
-          description: "Brand designer with ten years of logos for small businesses.",
-          skills: ["logo design", "branding"],
-          languages: [{ language: "en", level: "native" }],
-        };
+        await verifyEmail(market, ada);
         const refused = await waitFor(async () => {
           const res = await bob.client.request("POST", "/api/v1/sellers", {
             token: bob.accessToken,
@@ -104,17 +60,8 @@ Deno.test({
           body: gigBody("A logo for you", 2000),
         });
         assert.equal(buyer.status, 403);
-        const publish = async (title: string, price: number, options: Partial<Json> = {}) => {
-          const res = await waitFor(async () => {
-            const r = await ada.client.request("POST", "/api/v1/gigs", {
-              token: ada.accessToken,
-              body: gigBody(title, price, options),
-            });
-            return r.status === 403 ? undefined : r; // waits for seller.created to reach gigs
-          }, { what: `gig ${title}` });
-          assert.equal(res.status, 201, JSON.stringify(res.body));
-          return res.body.gig;
-        };
+        const publish = (title: string, price: number, options: Partial<Json> = {}) =>
+          publishGig(ada, gigBody(title, price, options));
         gigs.logo = await publish("Minimalist logo design for startups", 2500);
         gigs.cheap = await publish("Quick logo sketch in one day", 900, {
           packages: [{
