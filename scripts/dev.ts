@@ -10,7 +10,14 @@
  *
  * Honours GATEWAY_PORT, PUBLIC_URL, SMTP_URL, AMQP_URL, REDIS_URL, EVENTS_EXCHANGE,
  * LOG_LEVEL and PGHOST/PGPORT/PGUSER/PGPASSWORD; any other variable a process
- * declares (e.g. AUTH_RESET_TTL_MINUTES, CORS_ORIGINS) is passed through to it.
+ * declares (e.g. AUTH_RESET_TTL_MINUTES, CORS_ORIGINS, SIGNUP_LIMIT_PER_HOUR,
+ * STRIPE_SECRET_KEY, BUYER_FEE_BPS) is passed through to it.
+ *
+ * Payments: without STRIPE_SECRET_KEY (and PAYMENTS_MODE) orders runs in the
+ * local test payment mode: no Stripe, no money moves, and a buyer completes a
+ * payment with `POST /api/v1/payments/local-test/{orderId}/succeed`. With
+ * PAYMENTS_MODE=stripe, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (and
+ * optionally STRIPE_API_URL, e.g. stripe-mock) it talks to Stripe.
  * Ctrl-C (or SIGTERM) stops everything it started.
  */
 import {
@@ -25,7 +32,15 @@ import {
 import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
 import { ansi, consolePaint } from "./log_format.ts";
 import { type MailCatcher, startMailCatcher } from "./mail_catcher.ts";
-import { matchesEnv, type ProcessName, redact } from "./processes.ts";
+import {
+  LOCAL_TEST_PAYMENTS,
+  matchesEnv,
+  paymentsMode,
+  type ProcessName,
+  redact,
+  STRIPE_API_URL,
+  upstreamVariable,
+} from "./processes.ts";
 
 const DEV_DIR = new URL("../.dev/", import.meta.url);
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -42,8 +57,8 @@ const MANAGED = [
   "PUBLIC_URL",
   "SMTP_URL",
   "LOG_LEVEL",
-  "AUTH_URL",
-  "NOTIFICATIONS_URL",
+  // The gateway's upstream URLs (AUTH_URL, ORDERS_URL, …) point at the fleet's own processes.
+  ...PROCESSES.map((p) => upstreamVariable(p.name)),
   ...POSTGRES_DRIVER_ENV,
 ];
 
@@ -86,6 +101,34 @@ function passThrough(): Partial<Record<ProcessName, Record<string, string>>> {
     if (own.length) out[spec.name] = Object.fromEntries(own);
   }
   return out;
+}
+
+/**
+ * Gives orders `PAYMENTS_MODE=local_test` unless the shell chose a mode or gave
+ * Stripe secrets (the rule of `paymentsMode`), and returns the lines that say
+ * which mode payments run in.
+ */
+export function choosePayments(
+  env: Partial<Record<ProcessName, Record<string, string>>>,
+  publicUrl: string,
+): string[] {
+  const orders = env.orders ??= {};
+  const chosen = orders.PAYMENTS_MODE;
+  orders.PAYMENTS_MODE = paymentsMode(orders);
+  if (orders.PAYMENTS_MODE === LOCAL_TEST_PAYMENTS) {
+    return [
+      `LOCAL TEST MODE (${chosen ? "PAYMENTS_MODE=local_test" : "no STRIPE_SECRET_KEY"}): ` +
+      "no Stripe, no money moves.",
+      "As an order's buyer, complete its payment with " +
+      "POST /api/v1/payments/local-test/{orderId}/succeed (see services/orders/README.md).",
+    ];
+  }
+  return [
+    `PAYMENTS_MODE=${orders.PAYMENTS_MODE}, Stripe API ${
+      redact(orders.STRIPE_API_URL ?? STRIPE_API_URL)
+    }.`,
+    `Stripe webhooks go to ${publicUrl}/api/v1/payments/stripe/webhook.`,
+  ];
 }
 
 async function main() {
@@ -139,13 +182,17 @@ async function main() {
 
   const amqpUrl = setting("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
   const redisUrl = setting("REDIS_URL") ?? "redis://127.0.0.1:6379";
+  const publicUrl = setting("PUBLIC_URL") ?? `http://localhost:${gatewayPort}`;
+  const env = passThrough();
+  const payments = choosePayments(env, publicUrl);
   console.log(
     `Starting the fleet (broker ${redact(amqpUrl)}, Redis ${redact(redisUrl)}, SMTP ${smtpUrl})…`,
   );
+  console.log(`Payments: ${payments.join("\n          ")}`);
   try {
     fleet = await startFleet({
       gatewayPort,
-      publicUrl: setting("PUBLIC_URL") ?? `http://localhost:${gatewayPort}`,
+      publicUrl,
       amqpUrl,
       redisUrl,
       smtpUrl,
@@ -153,7 +200,7 @@ async function main() {
       databasePrefix: "mp",
       keys,
       logLevel,
-      env: passThrough(),
+      env,
       output: "console",
     });
   } catch (error) {
@@ -174,6 +221,7 @@ async function main() {
     ...fleet.names.filter((n) => n !== "gateway").map((n) =>
       `  ${n.padEnd(13)} ${fleet!.urlOf(n)}  (internal)`
     ),
+    ...payments.map((line, i) => `  ${i === 0 ? "payments" : ""}`.padEnd(16) + line),
     "Press Ctrl-C to stop everything.",
     "",
   ].join("\n"));

@@ -16,6 +16,7 @@ import { consolePaint, type Paint } from "./log_format.ts";
 import { freePorts } from "./ports.ts";
 import {
   matchesEnv,
+  paymentsMode,
   PROCESSES,
   type ProcessName,
   type ProcessSpec,
@@ -34,6 +35,8 @@ export { type FleetKeys, generateKeys } from "./keys.ts";
 export { freePort, freePorts, isListening } from "./ports.ts";
 export {
   hostPort,
+  LOCAL_TEST_PAYMENTS,
+  paymentsMode,
   PROCESS_NAMES,
   PROCESSES,
   type ProcessName,
@@ -74,9 +77,20 @@ export interface FleetOptions {
   /**
    * Extra environment per process (e.g. `{ auth: { AUTH_RESET_TTL_MINUTES: "1" } }`).
    * Names outside the process's declared list are added to its `--allow-env`.
+   *
+   * Payments: without `PAYMENTS_MODE` and Stripe secrets in `env.orders`, orders
+   * runs with `PAYMENTS_MODE=local_test` (no Stripe, no money moves; its
+   * `--allow-net` names no Stripe host). For Stripe mode pass
+   * `{ orders: { PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_URL? } }`:
+   * its `--allow-net` then names the host:port of `STRIPE_API_URL` (e.g. a local
+   * double), or `api.stripe.com:443` without it.
    */
   env?: Partial<Record<ProcessName, Record<string, string>>>;
-  /** Start only these processes (the others' URLs are still given to the gateway). Default: all. */
+  /**
+   * Start only these processes. Default: all. The gateway is given the URLs of
+   * these only (and `--allow-net` for them), so it neither routes to nor waits
+   * for a service that is not running: its routes answer 404.
+   */
   only?: readonly ProcessName[];
   /**
    * Where output goes besides the in-memory buffer that `logs()` returns:
@@ -195,7 +209,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     LOG_LEVEL: options.logLevel ?? "info",
   };
   if (options.smtpUrl) known.SMTP_URL = options.smtpUrl;
-  for (const spec of specs) known[upstreamVariable(spec.name)] = urlOf(spec.name);
+  for (const name of names) known[upstreamVariable(name)] = urlOf(name);
   const runtime = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => matchesEnv(name, RUNTIME_ENV)),
   );
@@ -212,7 +226,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       if (!url) throw new Error(`no DATABASE_URL for ${spec.name}`);
       own.DATABASE_URL = url;
     }
-    const args = serveArgs(spec, {
+    const env = { ...own, ...extra };
+    // Without Stripe secrets, orders runs in the local test payment mode.
+    if (spec.uses.stripe && !env.PAYMENTS_MODE) env.PAYMENTS_MODE = paymentsMode(env);
+    // The gateway forwards only to the processes of this fleet.
+    const upstreams = spec.uses.upstreams?.filter((name) => names.includes(name));
+    const args = serveArgs(upstreams ? { ...spec, uses: { ...spec.uses, upstreams } } : spec, {
       root: ROOT,
       host,
       port: ports[spec.name],
@@ -220,7 +239,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       amqpUrl,
       redisUrl,
       smtpUrl: options.smtpUrl,
-      upstreams: Object.fromEntries(specs.map((s) => [s.name, urlOf(s.name)])),
+      paymentsMode: env.PAYMENTS_MODE,
+      stripeApiUrl: env.STRIPE_API_URL,
+      upstreams: Object.fromEntries(names.map((name) => [name, urlOf(name)])),
       extraEnv: Object.keys(extra).filter((name) => !matchesEnv(name, spec.env)),
     });
     const output: LogOutput = options.output === "console"
@@ -234,7 +255,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         name: spec.name,
         args,
         // NO_COLOR keeps Deno's own messages free of escape codes in logs.
-        env: { ...runtime, NO_COLOR: "1", ...own, ...extra },
+        env: { ...runtime, NO_COLOR: "1", ...env },
         cwd: ROOT,
         readyUrl: `${urlOf(spec.name)}/readyz`,
       }, output),

@@ -2,19 +2,24 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { connectDb, POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import { startSmtpCapture, testBus } from "@mp/shared/testing";
+import { CONFIG_NAMES as ORDERS_CONFIG_NAMES } from "../services/orders/config.ts";
 import {
   dropDatabases,
+  freePort,
   freePorts,
   hostPort,
   isListening,
+  paymentsMode,
   prepareDatabases,
   PROCESSES,
+  type ProcessName,
   type ProcessSpec,
   processSpec,
   serveArgs,
   startFleet,
 } from "./fleet.ts";
 import { matchesEnv } from "./processes.ts";
+import { choosePayments } from "./dev.ts";
 
 const FORBIDDEN =
   /^(-A|--allow-all|--allow-run|--allow-ffi|--allow-write|--allow-sys|--allow-import)(=|$)/;
@@ -64,11 +69,102 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
   const gateway = serveArgs(processSpec("gateway"), { ...local, port: 8000 });
   assert.ok(
     gateway.includes(
-      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4006,127.0.0.1:4007",
+      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007",
     ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
   assert.ok(!gateway.some((arg) => arg.startsWith("--allow-read")), "the gateway reads no files");
+});
+
+Deno.test("serveArgs() runs orders with its variables, its migrations and, in stripe mode, api.stripe.com:443", () => {
+  assert.deepEqual(serveArgs(processSpec("orders"), { ...local, port: 4005 }), [
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "4005",
+    "--allow-net=127.0.0.1:4005,127.0.0.1:5432,127.0.0.1:5672,api.stripe.com:443",
+    `--allow-env=DATABASE_URL,AMQP_URL,EVENTS_EXCHANGE,JWT_JWKS,JWT_ISSUER,JWT_AUDIENCE,LOG_LEVEL,${POSTGRES_DRIVER_ENV},` +
+    "PUBLIC_URL,PAYMENTS_MODE,STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET,STRIPE_API_URL," +
+    "BUYER_FEE_BPS,BUYER_FEE_FIXED,PLATFORM_COMMISSION_BPS,AUTO_COMPLETE_DAYS,CLEARING_DAYS,SCHEDULER_POLL_MS",
+    "--allow-read=/repo/services/orders/migrations",
+    "/repo/services/orders/main.ts",
+  ]);
+});
+
+Deno.test("serveArgs() gives orders the host:port of STRIPE_API_URL, api.stripe.com:443 without it, and no Stripe host in the local test mode", () => {
+  const net = (target: { paymentsMode?: string; stripeApiUrl?: string }) =>
+    serveArgs(processSpec("orders"), { ...local, port: 4005, ...target })
+      .find((arg) => arg.startsWith("--allow-net="));
+  const base = "--allow-net=127.0.0.1:4005,127.0.0.1:5432,127.0.0.1:5672";
+  assert.equal(net({ paymentsMode: "stripe" }), `${base},api.stripe.com:443`);
+  // Unset (or empty) is the service's own default: stripe.
+  assert.equal(net({}), `${base},api.stripe.com:443`);
+  assert.equal(net({ paymentsMode: "", stripeApiUrl: "" }), `${base},api.stripe.com:443`);
+  assert.equal(
+    net({ paymentsMode: "stripe", stripeApiUrl: "http://127.0.0.1:12111" }),
+    `${base},127.0.0.1:12111`,
+  );
+  assert.equal(
+    net({ paymentsMode: "stripe", stripeApiUrl: "https://stripe-mock.internal/v1" }),
+    `${base},stripe-mock.internal:443`,
+  );
+  assert.equal(net({ paymentsMode: "local_test" }), base);
+  assert.equal(net({ paymentsMode: "local_test", stripeApiUrl: "http://127.0.0.1:12111" }), base);
+  for (const spec of PROCESSES.filter((p) => !p.uses.stripe)) {
+    const args = serveArgs(spec, {
+      ...local,
+      port: spec.port,
+      paymentsMode: "stripe",
+      stripeApiUrl: "http://127.0.0.1:12111",
+    });
+    assert.ok(!args.some((arg) => /stripe|12111/.test(arg)), `${spec.name} gets no Stripe host`);
+  }
+});
+
+Deno.test("paymentsMode() is PAYMENTS_MODE when set, else stripe with a Stripe secret and local_test without", () => {
+  assert.equal(paymentsMode({}), "local_test");
+  assert.equal(paymentsMode({ PAYMENTS_MODE: "", STRIPE_SECRET_KEY: "" }), "local_test");
+  assert.equal(paymentsMode({ STRIPE_SECRET_KEY: "sk_test_x" }), "stripe");
+  assert.equal(paymentsMode({ STRIPE_WEBHOOK_SECRET: "whsec_x" }), "stripe");
+  assert.equal(paymentsMode({ PAYMENTS_MODE: "stripe" }), "stripe");
+  // A key with local_test is passed on as given: orders refuses to start, naming the conflict.
+  assert.equal(
+    paymentsMode({ PAYMENTS_MODE: "local_test", STRIPE_SECRET_KEY: "sk_test_x" }),
+    "local_test",
+  );
+});
+
+Deno.test("deno task dev runs payments in the local test mode without a Stripe key and says how to pay", () => {
+  const env: Parameters<typeof choosePayments>[0] = {
+    gateway: { SIGNUP_LIMIT_PER_HOUR: "100000" },
+  };
+  const lines = choosePayments(env, "http://localhost:8000");
+  assert.equal(env.orders?.PAYMENTS_MODE, "local_test");
+  assert.match(lines.join("\n"), /LOCAL TEST MODE .*no money moves/);
+  assert.match(lines.join("\n"), /POST \/api\/v1\/payments\/local-test\/\{orderId\}\/succeed/);
+  assert.deepEqual(env.gateway, { SIGNUP_LIMIT_PER_HOUR: "100000" });
+
+  const withKey = { orders: { STRIPE_SECRET_KEY: "sk_test_x", STRIPE_WEBHOOK_SECRET: "whsec_x" } };
+  const stripeLines = choosePayments(withKey, "https://market.example");
+  assert.equal((withKey.orders as Record<string, string>).PAYMENTS_MODE, "stripe");
+  assert.match(stripeLines.join("\n"), /https:\/\/api\.stripe\.com/);
+  assert.match(
+    stripeLines.join("\n"),
+    /https:\/\/market\.example\/api\/v1\/payments\/stripe\/webhook/,
+  );
+
+  // A mode chosen in the shell is kept, even one orders will refuse (it names the problem).
+  const chosen = { orders: { PAYMENTS_MODE: "stripe" } };
+  choosePayments(chosen, "http://localhost:8000");
+  assert.equal(chosen.orders.PAYMENTS_MODE, "stripe");
+});
+
+Deno.test("the orders spec allows exactly the variables services/orders/config.ts reads, plus npm:postgres's", () => {
+  assert.deepEqual(
+    new Set(processSpec("orders").env),
+    new Set([...ORDERS_CONFIG_NAMES, ...POSTGRES_DRIVER_ENV]),
+  );
 });
 
 Deno.test("serveArgs() never grants -A, --allow-run, --allow-ffi, --allow-write or --allow-sys", () => {
@@ -146,7 +242,7 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
     const env = Object.fromEntries(
       Object.entries(service.environment ?? {}).map(([k, v]) => [k, defaults(String(v))]),
     );
-    const expected = serveArgs(spec, {
+    const target = {
       root: "/app",
       host: "0.0.0.0",
       port: spec.port,
@@ -154,11 +250,23 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
       amqpUrl: env.AMQP_URL,
       redisUrl: env.REDIS_URL,
       smtpUrl: env.SMTP_URL,
+      stripeApiUrl: env.STRIPE_API_URL,
       upstreams: Object.fromEntries(
         PROCESSES.map((p) => [p.name, gatewayEnv[`${p.name.toUpperCase()}_URL`]]),
       ),
-    });
+    };
+    // PAYMENTS_MODE is chosen in .env, and compose cannot make a flag depend on a
+    // variable's value: the command is the Stripe mode's (production), which the
+    // default local test mode runs under without ever using the Stripe host.
+    const expected = serveArgs(spec, { ...target, paymentsMode: "stripe" });
     assert.deepEqual(service.command, expected, `command of ${spec.name}`);
+    if (spec.uses.stripe) {
+      assert.equal(env.PAYMENTS_MODE, "local_test", `${spec.name} defaults to the local test mode`);
+      const localTest = serveArgs(spec, { ...target, paymentsMode: env.PAYMENTS_MODE });
+      // …and differs from the local test mode's command by the Stripe host alone.
+      assert.deepEqual(expected.map((arg) => arg.replace(",api.stripe.com:443", "")), localTest);
+      assert.notDeepEqual(expected, localTest);
+    }
     if (!spec.bareEnvReason) {
       const unread = Object.keys(env).filter((name) => !matchesEnv(name, spec.env));
       assert.deepEqual(unread, [], `${spec.name} is given variables outside its --allow-env`);
@@ -170,16 +278,21 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
   }
 });
 
-Deno.test("docker-compose.yml publishes a port only for the gateway and keeps the rest on the internal network", async () => {
+Deno.test("docker-compose.yml publishes a port only for the gateway and keeps the rest on the internal network, with a way out only for Stripe's client", async () => {
   const compose = await readCompose();
   const published = Object.entries(compose.services).filter(([, s]) => s.ports?.length).map((
     [name],
   ) => name);
   assert.deepEqual(published, ["gateway"]);
   assert.equal(compose.networks.backend.internal, true);
+  assert.ok(!compose.networks.egress.internal, "egress reaches the Stripe API");
+  const stripeUsers = PROCESSES.filter((p) => p.uses.stripe).map((p) => p.name as string);
+  assert.deepEqual(stripeUsers, ["orders"]);
   for (const [name, service] of Object.entries(compose.services)) {
     if (name === "gateway") assert.deepEqual(service.networks, ["backend", "edge"]);
-    else assert.deepEqual(service.networks, ["backend"], `${name} networks`);
+    else if (stripeUsers.includes(name)) {
+      assert.deepEqual(service.networks, ["backend", "egress"], `${name} networks`);
+    } else assert.deepEqual(service.networks, ["backend"], `${name} networks`);
   }
 });
 
@@ -238,18 +351,26 @@ Deno.test("prepareDatabases() gives each service its own role and database, idem
   }
 });
 
-/** Stand-ins with each process's real flags, so the spawning and the permissions are tested today. */
-function standIns(): ProcessSpec[] {
-  const service = (name: "auth" | "notifications") => ({
+/** A stand-in with a service's real flags (`--allow-net`, `--allow-env`), reading the stand-in's migrations. */
+function standIn(name: ProcessName): ProcessSpec {
+  return {
     ...processSpec(name),
     entry: "scripts/testdata/stand_in_service.ts",
     reads: ["scripts/testdata/migrations"],
-  });
-  return [service("auth"), service("notifications"), {
+  };
+}
+
+/** Stand-ins with each process's real flags, so the spawning and the permissions are tested today. */
+function standIns(): ProcessSpec[] {
+  return [standIn("auth"), standIn("notifications"), {
     ...processSpec("gateway"),
     entry: "scripts/testdata/stand_in_gateway.ts",
   }];
 }
+
+// The processes the stand-in tests run: without this, startFleet would also
+// start the real services (which declare queues the suite's cleanup never sees).
+const STAND_INS: ProcessName[] = ["auth", "notifications", "gateway"];
 
 Deno.test("startFleet() runs each process under its real flags; it reaches its servers and nothing else", async () => {
   const prefix = uniquePrefix();
@@ -259,6 +380,7 @@ Deno.test("startFleet() runs each process under its real flags; it reaches its s
   try {
     const fleet = await startFleet({
       specs: standIns(),
+      only: STAND_INS,
       ports: "free",
       databasePrefix: prefix,
       exchange: bus.exchange,
@@ -279,6 +401,19 @@ Deno.test("startFleet() runs each process under its real flags; it reaches its s
         },
         refused: { net: true, read: true },
       });
+      // The gateway is given (and may reach) only the upstreams this fleet runs.
+      const gateway = fleet.commandOf("gateway");
+      const host = (name: ProcessName) => new URL(fleet.urlOf(name)).host;
+      assert.equal(
+        gateway.args.find((arg) => arg.startsWith("--allow-net=")),
+        `--allow-net=${host("gateway")},127.0.0.1:6379,${host("auth")},${host("notifications")}`,
+      );
+      assert.deepEqual(Object.keys(gateway.env).filter((name) => name.endsWith("_URL")).sort(), [
+        "AUTH_URL",
+        "NOTIFICATIONS_URL",
+        "PUBLIC_URL",
+        "REDIS_URL",
+      ]);
       assert.deepEqual(logged(fleet.logs("auth"), "migrated")[0]?.applied, ["001_probe.sql"]);
       assert.equal(
         logged(await Deno.readTextFile(fleet.logFile("notifications")!), "migrated").length,
@@ -325,6 +460,7 @@ Deno.test("startFleet() names a process that cannot start, shows its log and sto
       () =>
         startFleet({
           specs,
+          only: STAND_INS,
           ports: { auth, notifications, gateway },
           databasePrefix: prefix,
           exchange: bus.exchange,
@@ -339,6 +475,58 @@ Deno.test("startFleet() names a process that cannot start, shows its log and sto
     );
     assert.equal(await isListening("127.0.0.1", notifications), false);
     assert.equal(await isListening("127.0.0.1", gateway), false);
+  } finally {
+    await bus.cleanup();
+    await dropDatabases({ prefix });
+  }
+});
+
+Deno.test("startFleet() runs orders in the local test payment mode by default and in stripe mode against STRIPE_API_URL when given", async () => {
+  const prefix = uniquePrefix();
+  const bus = testBus("fleet");
+  const stripeApi = `http://127.0.0.1:${freePort()}`;
+  const common = {
+    specs: [standIn("orders")],
+    only: ["orders"] as ProcessName[],
+    ports: "free" as const,
+    databasePrefix: prefix,
+    exchange: bus.exchange,
+    amqpUrl: bus.url,
+  };
+  const allowNet = (args: string[]) => args.find((arg) => arg.startsWith("--allow-net="))!;
+  try {
+    const byDefault = await startFleet(common);
+    try {
+      const { args, env } = byDefault.commandOf("orders");
+      assert.equal(env.PAYMENTS_MODE, "local_test");
+      assert.equal(env.STRIPE_SECRET_KEY, undefined);
+      assert.doesNotMatch(allowNet(args), /stripe/);
+      assert.equal(allowNet(args).split(",").length, 3, "listen address, PostgreSQL, RabbitMQ");
+    } finally {
+      await byDefault.stop();
+    }
+
+    const withStripe = await startFleet({
+      ...common,
+      databaseUrls: byDefault.databaseUrls,
+      env: {
+        orders: {
+          PAYMENTS_MODE: "stripe",
+          STRIPE_SECRET_KEY: "sk_test_x",
+          STRIPE_WEBHOOK_SECRET: "whsec_x",
+          STRIPE_API_URL: stripeApi,
+        },
+      },
+    });
+    try {
+      const { args, env } = withStripe.commandOf("orders");
+      assert.equal(env.PAYMENTS_MODE, "stripe");
+      assert.equal(env.STRIPE_API_URL, stripeApi);
+      assert.match(allowNet(args), new RegExp(`,${new URL(stripeApi).host}$`));
+      assert.ok(args.some((arg) => /^--allow-env=.*,STRIPE_SECRET_KEY,/.test(arg)));
+    } finally {
+      await withStripe.stop();
+    }
   } finally {
     await bus.cleanup();
     await dropDatabases({ prefix });

@@ -13,7 +13,14 @@
 import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
 
 /** Name of a process of the fleet. */
-export type ProcessName = "gateway" | "auth" | "users" | "gigs" | "reviews" | "notifications";
+export type ProcessName =
+  | "gateway"
+  | "auth"
+  | "users"
+  | "gigs"
+  | "orders"
+  | "reviews"
+  | "notifications";
 
 /** How one process is run and what it talks to. */
 export interface ProcessSpec {
@@ -34,6 +41,12 @@ export interface ProcessSpec {
     broker?: boolean;
     redis?: boolean;
     smtp?: boolean;
+    /**
+     * The Stripe API (orders): `api.stripe.com:443`, or the host:port of
+     * `STRIPE_API_URL` when given; nothing in the local test payment mode
+     * (`PAYMENTS_MODE=local_test`), which never contacts Stripe.
+     */
+    stripe?: boolean;
     /** Other processes it forwards HTTP to (only the gateway does). */
     upstreams?: ProcessName[];
   };
@@ -103,6 +116,28 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "ioredis depends on `debug`, which enumerates the whole environment at import time",
   },
   {
+    name: "orders",
+    entry: "services/orders/main.ts",
+    port: 4005,
+    reads: ["services/orders/migrations"],
+    uses: { database: true, broker: true, stripe: true },
+    // services/orders/config.ts (CONFIG_NAMES); fleet_test.ts checks the two agree.
+    env: [
+      ...SERVICE_ENV,
+      "PUBLIC_URL",
+      "PAYMENTS_MODE",
+      "STRIPE_SECRET_KEY",
+      "STRIPE_WEBHOOK_SECRET",
+      "STRIPE_API_URL",
+      "BUYER_FEE_BPS",
+      "BUYER_FEE_FIXED",
+      "PLATFORM_COMMISSION_BPS",
+      "AUTO_COMPLETE_DAYS",
+      "CLEARING_DAYS",
+      "SCHEDULER_POLL_MS",
+    ],
+  },
+  {
     name: "reviews",
     entry: "services/reviews/main.ts",
     port: 4006,
@@ -122,7 +157,10 @@ export const PROCESSES: readonly ProcessSpec[] = [
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
-    uses: { redis: true, upstreams: ["auth", "users", "gigs", "reviews", "notifications"] },
+    uses: {
+      redis: true,
+      upstreams: ["auth", "users", "gigs", "orders", "reviews", "notifications"],
+    },
     env: [
       "JWT_PRIVATE_JWK",
       "JWT_ISSUER",
@@ -173,6 +211,25 @@ export function upstreamVariable(name: ProcessName): string {
   return `${name.toUpperCase()}_URL`;
 }
 
+/** The payment mode in which orders moves no money and never contacts Stripe. */
+export const LOCAL_TEST_PAYMENTS = "local_test";
+
+/** The Stripe API when `STRIPE_API_URL` is not given. */
+export const STRIPE_API_URL = "https://api.stripe.com";
+
+/**
+ * The payment mode a process that uses Stripe runs in, given its environment:
+ * `PAYMENTS_MODE` when set; otherwise `stripe` if a Stripe secret key or webhook
+ * secret is given, else `local_test`. So the fleet (tests, `deno task dev`)
+ * runs without Stripe by default, and a real key is never paired with the test
+ * mode (orders would refuse to start). Empty values count as unset, as in
+ * shared/config.ts.
+ */
+export function paymentsMode(env: Record<string, string | undefined>): string {
+  if (env.PAYMENTS_MODE) return env.PAYMENTS_MODE;
+  return env.STRIPE_SECRET_KEY || env.STRIPE_WEBHOOK_SECRET ? "stripe" : LOCAL_TEST_PAYMENTS;
+}
+
 const DEFAULT_PORTS: Record<string, number> = {
   "postgres:": 5432,
   "postgresql:": 5432,
@@ -218,6 +275,13 @@ export interface ServeTarget {
   amqpUrl?: string;
   redisUrl?: string;
   smtpUrl?: string;
+  /**
+   * `PAYMENTS_MODE` of a process that uses Stripe. Unset (or empty) means
+   * `stripe`, the service's own default; `local_test` grants no Stripe host.
+   */
+  paymentsMode?: string;
+  /** `STRIPE_API_URL` of a process that uses Stripe. Default `https://api.stripe.com`. */
+  stripeApiUrl?: string;
   /** Base URL of each upstream process, for the gateway. */
   upstreams?: Partial<Record<ProcessName, string>>;
   /** Variables given beyond the spec's list (added to `--allow-env`). */
@@ -239,6 +303,9 @@ export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
   if (spec.uses.broker) net.push(need(target.amqpUrl, "an AMQP URL"));
   if (spec.uses.redis) net.push(need(target.redisUrl, "a Redis URL"));
   if (spec.uses.smtp) net.push(need(target.smtpUrl, "an SMTP URL"));
+  if (spec.uses.stripe && target.paymentsMode !== LOCAL_TEST_PAYMENTS) {
+    net.push(hostPort(target.stripeApiUrl || STRIPE_API_URL));
+  }
   for (const upstream of spec.uses.upstreams ?? []) {
     net.push(need(target.upstreams?.[upstream], `the URL of ${upstream}`));
   }

@@ -30,3 +30,4 @@ create_service_database notifications "${NOTIFICATIONS_DB_PASSWORD:?NOTIFICATION
 create_service_database users "${USERS_DB_PASSWORD:?USERS_DB_PASSWORD is required}"
 create_service_database gigs "${GIGS_DB_PASSWORD:?GIGS_DB_PASSWORD is required}"
 create_service_database reviews "${REVIEWS_DB_PASSWORD:?REVIEWS_DB_PASSWORD is required}"
+create_service_database orders "${ORDERS_DB_PASSWORD:?ORDERS_DB_PASSWORD is required}"
