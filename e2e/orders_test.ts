@@ -262,7 +262,10 @@ Deno.test({
                 }),
             ),
           );
-          assert.ok(replies.every((r) => r.status === 200), JSON.stringify(replies.map((r) => [r.status, r.body])));
+          assert.ok(
+            replies.every((r) => r.status === 200),
+            JSON.stringify(replies.map((r) => [r.status, r.body])),
+          );
           const paid = await get(bob, placed.body.id);
           assert.equal(paid.status, "in_progress");
           assert.equal(
