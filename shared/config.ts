@@ -62,3 +62,23 @@ export const env = {
     z.enum(["true", "false", "1", "0"]).default(fallback ? "true" : "false")
       .transform((value) => value === "true" || value === "1"),
 };
+
+/**
+ * The variables every service reads: its own database, the broker, the events
+ * exchange, the gateway's public keys and the log level. Spread it into a
+ * service's shape: `loadConfig({ ...serviceEnvShape, MY_VAR: … })`.
+ */
+export const serviceEnvShape = {
+  // The service's own login role and database: both must be in the URL, or
+  // npm:postgres would fall back to PGUSER/PGDATABASE and the OS user name.
+  DATABASE_URL: env.url(["postgres", "postgresql"]).refine((value) => {
+    const url = new URL(value);
+    return url.username !== "" && url.pathname.length > 1;
+  }, { message: "must name the user and the database" }),
+  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
+  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  JWT_JWKS: z.string().min(1),
+  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
+  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+};

@@ -2,9 +2,8 @@
  * Auth service process: wiring only. Run with `deno serve` (see README.md for
  * the exact permission flags).
  */
-import { z } from "zod";
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig } from "@mp/shared/config";
+import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
@@ -14,16 +13,10 @@ import { createApp } from "./app.ts";
 import { createPasswordHasher } from "./password.ts";
 
 const config = loadConfig({
-  DATABASE_URL: env.url(["postgres", "postgresql"]),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().default("marketplace"),
+  ...serviceEnvShape,
   AUTH_REFRESH_TTL_DAYS: env.positiveInt(30),
   AUTH_VERIFY_TTL_HOURS: env.positiveInt(24),
   AUTH_RESET_TTL_MINUTES: env.positiveInt(60),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 const log = createLogger("auth", config.LOG_LEVEL);

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig } from "@mp/shared/config";
+import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
@@ -16,17 +16,11 @@ import { connectRedis, createGigCache } from "./cache.ts";
 import { createEventHandlers } from "./events.ts";
 
 const config = loadConfig({
-  DATABASE_URL: env.url(["postgres", "postgresql"]),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  ...serviceEnvShape,
   REDIS_URL: env.url(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
   GIGS_REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/).default("gigs:"),
   GIGS_DETAIL_CACHE_TTL_SECONDS: env.positiveInt(300),
   GIGS_SEARCH_CACHE_TTL_SECONDS: env.positiveInt(30),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 const log = createLogger("gigs", config.LOG_LEVEL);

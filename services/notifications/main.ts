@@ -9,7 +9,7 @@
  * `--allow-read` for its migrations. main_test.ts runs it under exactly those.
  */
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig } from "@mp/shared/config";
+import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
@@ -23,21 +23,12 @@ import { addressDomain, createSmtpTransport, MailSender } from "./mail_sender.ts
 const config = loadConfig({
   // User and database in the URL: npm:postgres would otherwise look for them in
   // PGUSER/PGDATABASE and the OS user, which the permission flags do not allow.
-  DATABASE_URL: env.url(["postgres", "postgresql"]).refine((value) => {
-    const url = new URL(value);
-    return url.username !== "" && url.pathname.length > 1;
-  }, { message: "must name the user and the database" }),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
+  ...serviceEnvShape,
   SMTP_URL: env.url(["smtp", "smtps"]),
   MAIL_FROM: z.string().refine((value) => addressDomain(value) !== undefined, {
     message: "must be an address such as `Name <no-reply@example.com>`",
   }).default("Marketplace <no-reply@marketplace.local>"),
   PUBLIC_URL: env.url(["http", "https"]).default("http://localhost:8000"),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 const log = createLogger("notifications", config.LOG_LEVEL);

@@ -5,7 +5,7 @@
  * secret; `local_test` (no money moves) refuses to start when a Stripe key is
  * set, so a real deployment can never run in it by accident.
  */
-import { ConfigError, env, loadConfig } from "@mp/shared/config";
+import { ConfigError, env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { z } from "zod";
 
 const DAY_MS = 86_400_000;
@@ -18,16 +18,7 @@ const bps = (fallback: number) => z.coerce.number().int().min(0).max(10_000).def
 export const CONFIG_SHAPE = {
   // User and database in the URL: npm:postgres would otherwise look for them in
   // PGUSER/PGDATABASE and the OS user, which the permission flags do not allow.
-  DATABASE_URL: env.url(["postgres", "postgresql"]).refine((value) => {
-    const url = new URL(value);
-    return url.username !== "" && url.pathname.length > 1;
-  }, { message: "must name the user and the database" }),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  ...serviceEnvShape,
   PUBLIC_URL: env.url(["http", "https"]).default("http://localhost:8000"),
   PAYMENTS_MODE: z.enum(["stripe", "local_test"]).default("stripe"),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {

@@ -8,26 +8,19 @@
  * for its migrations. main_test.ts runs it under exactly those.
  */
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig } from "@mp/shared/config";
+import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
-import { z } from "zod";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
 const config = loadConfig({
-  DATABASE_URL: env.url(["postgres", "postgresql"]),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
+  ...serviceEnvShape,
   REVIEW_WINDOW_DAYS: env.positiveInt(30),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 const log = createLogger("reviews", config.LOG_LEVEL);

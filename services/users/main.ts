@@ -2,9 +2,8 @@
  * Users service process: wiring only. Run with `deno serve` (see README.md for
  * the exact permission flags).
  */
-import { z } from "zod";
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig } from "@mp/shared/config";
+import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
@@ -15,13 +14,7 @@ import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
 const config = loadConfig({
-  DATABASE_URL: env.url(["postgres", "postgresql"]),
-  AMQP_URL: env.url(["amqp", "amqps"]).default("amqp://guest:guest@127.0.0.1:5672"),
-  EVENTS_EXCHANGE: z.string().min(1).default("marketplace"),
-  JWT_JWKS: z.string().min(1),
-  JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("marketplace"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  ...serviceEnvShape,
 });
 
 const log = createLogger("users", config.LOG_LEVEL);
