@@ -60,8 +60,10 @@ export const eventPipeline: Benchmark = {
     const exchange = `bench.pipeline.${id}`;
     const log = quietLogger("bench-relay");
     const db = await freshDatabase("bench_pipeline");
-    // The producer's and relay's pool, as a service's (connectDb's default size).
+    // The producer's pool, as a service's request pool (connectDb's default size),
+    // and the relay's own one-connection pool, as every service's main.ts has it.
     const sql = connectDb(db.url);
+    const relayDb = connectDb(db.url, { max: 1 });
     const bus = new EventBus({ url: amqpUrl(), exchange, service: "bench_relay", log });
     const worker = new Worker(new URL("./event_consumer.ts", import.meta.url), {
       type: "module",
@@ -89,7 +91,7 @@ export const eventPipeline: Benchmark = {
         "ready",
       );
       const offset = await clockOffset(consumer);
-      relay = new OutboxRelay({ sql, bus, log });
+      relay = new OutboxRelay({ sql: relayDb, bus, log });
       await relay.start();
 
       // ---- latency ----
@@ -146,7 +148,7 @@ export const eventPipeline: Benchmark = {
       await db.sql`vacuum analyze outbox`;
       const throughputMeter = await measureCpu();
       const started = now();
-      relay = new OutboxRelay({ sql, bus, log });
+      relay = new OutboxRelay({ sql: relayDb, bus, log });
       await relay.start();
       for (;;) {
         const [row] = await db.sql<{ left: string }[]>`
@@ -237,6 +239,7 @@ export const eventPipeline: Benchmark = {
       worker.terminate();
       await bus.close();
       await sql.end({ timeout: 5 });
+      await relayDb.end({ timeout: 5 });
       await db.drop();
       await deleteBrokerObjects(exchange, [
         `${exchange}.${CONSUMER}`,

@@ -29,7 +29,9 @@ const bus = new EventBus({
   log,
 });
 await bus.start();
-const relay = new OutboxRelay({ sql, bus, log });
+// The relay has a connection of its own, so its batches never wait behind requests.
+const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
+const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
 const hasher = createPasswordHasher();
 
@@ -54,7 +56,13 @@ onShutdown({
   log,
   drain,
   steps: [
-    { name: "outbox relay", run: () => relay.stop() },
+    {
+      name: "outbox relay",
+      run: async () => {
+        await relay.stop();
+        await relayDb.end({ timeout: 5 });
+      },
+    },
     { name: "broker", run: () => bus.close() },
     { name: "password workers", run: () => hasher.close() },
     { name: "database", run: () => sql.end({ timeout: 5 }) },

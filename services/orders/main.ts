@@ -50,7 +50,9 @@ const bus = new EventBus({
 });
 await bus.start();
 await bus.consume(createEventHandlers({ sql, log }));
-const relay = new OutboxRelay({ sql, bus, log });
+// The relay has a connection of its own, so its batches never wait behind requests.
+const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
+const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
 
 const now = () => new Date();
@@ -91,7 +93,13 @@ onShutdown({
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
     { name: "stop scheduler", run: () => scheduler.stop() },
-    { name: "stop outbox relay", run: () => relay.stop() },
+    {
+      name: "stop outbox relay",
+      run: async () => {
+        await relay.stop();
+        await relayDb.end({ timeout: 5 });
+      },
+    },
     { name: "close broker", run: () => bus.close() },
     { name: "close database", run: () => sql.end({ timeout: 5 }) },
   ],

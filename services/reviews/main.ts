@@ -39,7 +39,9 @@ const bus = new EventBus({
 });
 await bus.start();
 await bus.consume(createEventHandlers({ sql, log }));
-const relay = new OutboxRelay({ sql, bus, log });
+// The relay has a connection of its own, so its batches never wait behind requests.
+const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
+const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
 
 const { app, drain } = createApp({
@@ -59,7 +61,13 @@ onShutdown({
   drain,
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
-    { name: "outbox relay", run: () => relay.stop() },
+    {
+      name: "outbox relay",
+      run: async () => {
+        await relay.stop();
+        await relayDb.end({ timeout: 5 });
+      },
+    },
     { name: "broker", run: () => bus.close() },
     { name: "database", run: () => sql.end({ timeout: 5 }) },
   ],
