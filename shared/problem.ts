@@ -23,6 +23,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers, e.g. `Retry-After` on a 503. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "AppError";
@@ -86,7 +88,7 @@ export const errors = {
 export function problemErrorHandler(log: Logger): ErrorHandler {
   return (err: Error, c: Context) => {
     if (err instanceof AppError) {
-      return problem(err.status, err.code, err.message, err.extra);
+      return problem(err.status, err.code, err.message, err.extra, err.headers);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

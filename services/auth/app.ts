@@ -19,7 +19,7 @@ import {
   type UserRow,
 } from "./account.ts";
 import { publish } from "./events.ts";
-import type { PasswordHasher } from "./password.ts";
+import { HasherBusyError, type PasswordHasher } from "./password.ts";
 import * as store from "./store.ts";
 import { hashToken, newToken, TOKEN_PATTERN } from "./tokens.ts";
 
@@ -52,7 +52,23 @@ const opaqueToken = z.string().max(200);
 
 /** Builds the Hono app of the auth service. */
 export function createApp(deps: AuthDeps) {
-  const { sql, hasher, verifier, log, lifetimes } = deps;
+  const { sql, verifier, log, lifetimes } = deps;
+  // Hashing is bounded: when its queue is full, say so at once rather than
+  // queue work whose client will have given up by the time it runs.
+  const busy = (error: unknown): never => {
+    if (error instanceof HasherBusyError) {
+      throw new AppError(503, "busy", "Too many sign-ins at once. Try again in a moment.", {}, {
+        "retry-after": "1",
+      });
+    }
+    throw error;
+  };
+  const hasher = {
+    hash: (password: string, signal?: AbortSignal) =>
+      deps.hasher.hash(password, signal).catch(busy),
+    verify: (password: string, hash: string, signal?: AbortSignal) =>
+      deps.hasher.verify(password, hash, signal).catch(busy),
+  };
   const { app, drain } = createServiceApp<{ Variables: AuthVariables }>({
     log,
     drain: deps.drain,
@@ -63,7 +79,7 @@ export function createApp(deps: AuthDeps) {
 
   // Verifying against a fixed hash when the account does not exist makes a wrong
   // username cost as much as a wrong password, so timing does not reveal accounts.
-  const dummyHash = hasher.hash(crypto.randomUUID());
+  const dummyHash = deps.hasher.hash(crypto.randomUUID());
 
   /** Starts a sign-in: a new refresh-token family, answered as the gateway expects. */
   async function session(user: UserRow, status: 200 | 201, tx?: Tx) {
@@ -102,7 +118,7 @@ export function createApp(deps: AuthDeps) {
       const input = c.req.valid("json");
       assertPasswordPolicy(input.password, input.email, input.username, "/password");
       await assertAvailable(input.email, input.username);
-      const passwordHash = await hasher.hash(input.password);
+      const passwordHash = await hasher.hash(input.password, c.req.raw.signal);
       const verification = await newToken();
       const verificationExpiresAt = later(lifetimes.verifyEmailMs);
       try {
@@ -162,7 +178,11 @@ export function createApp(deps: AuthDeps) {
     async (c) => {
       const { login, password } = c.req.valid("json");
       const user = await store.findUserByLogin(sql, login);
-      const ok = await hasher.verify(password, user?.password_hash ?? await dummyHash);
+      const ok = await hasher.verify(
+        password,
+        user?.password_hash ?? await dummyHash,
+        c.req.raw.signal,
+      );
       if (!user || !ok) throw invalidCredentials();
       const result = await session(user, 200);
       return c.json(result.body, result.status);

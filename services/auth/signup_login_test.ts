@@ -215,3 +215,29 @@ Deno.test("malformed JSON is a 400 malformed_json problem", async () => {
     await f.close();
   }
 });
+
+Deno.test("a login flood beyond the hashing capacity is refused with 503 and Retry-After, not queued", async () => {
+  const f = await authFixture();
+  try {
+    await f.signup("alice");
+    // Two workers with eight waiting each: forty at once cannot all be taken.
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        f.app.request("/api/v1/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ login: "alice", password: "correct horse battery" }),
+        })),
+    );
+    const statuses = replies.map((r) => r.status);
+    assert.ok(statuses.includes(200), String(statuses));
+    const refused = replies.filter((r) => r.status === 503);
+    assert.ok(refused.length > 0, String(statuses));
+    assert.ok(statuses.every((s) => s === 200 || s === 503), String(statuses));
+    assert.equal(refused[0].headers.get("retry-after"), "1");
+    const bodies = await Promise.all(replies.map((r) => r.json()));
+    assert.equal(bodies[replies.indexOf(refused[0])].code, "busy");
+  } finally {
+    await f.close();
+  }
+});

@@ -10,7 +10,7 @@ export async function authFixture() {
   const db = await freshDatabase("auth");
   await migrate(db.sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
   const keys = await createTestKeys();
-  const hasher = createPasswordHasher(2);
+  const hasher = createPasswordHasher({ workers: 2 });
   const { app } = createApp({
     sql: db.sql,
     hasher,
