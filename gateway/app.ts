@@ -19,6 +19,7 @@ import { clientAddress, rateLimitSubject } from "./client_ip.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { AccessTokenSigner } from "./keys.ts";
 import { forward } from "./proxy.ts";
+import { BatchedLimiter } from "./general_limit.ts";
 import { gatewayLimits, identitySubject, limitBy, RateLimiter, refusal } from "./rate_limit.ts";
 import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
@@ -86,7 +87,19 @@ export function createApp(deps: GatewayDeps) {
     exposeHeaders: ["X-Request-Id", "Retry-After"],
     maxAge: 600,
   }));
-  app.use(limitBy(limiter, limits.general, ipOf));
+  const general = new BatchedLimiter({
+    redis,
+    prefix: config.RATE_LIMIT_PREFIX,
+    policy: limits.general,
+    log,
+    syncMs: config.RATE_LIMIT_SYNC_MS,
+  });
+  general.start();
+  app.use(async (c, next) => {
+    const decision = general.take(ipOf(c));
+    if (!decision.allowed) return refusal(limits.general, decision);
+    await next();
+  });
   app.use(bodyLimit({
     maxSize: config.BODY_LIMIT_BYTES,
     onError: () =>
@@ -158,5 +171,7 @@ export function createApp(deps: GatewayDeps) {
     return toUpstream(upstream)(c);
   });
 
-  return { app, drain };
+  /** Stops background work: the last counts of the general limit go to Redis. */
+  const stop = () => general.stop();
+  return { app, drain, stop };
 }

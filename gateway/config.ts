@@ -52,6 +52,8 @@ export const gatewayConfigShape = {
   RATE_LIMIT_PREFIX: z.string().regex(/^[\w:.-]{1,100}$/, "letters, digits and _ : . - only")
     .default("gw:rl:"),
   RATE_LIMIT_PER_MINUTE: env.positiveInt(600),
+  // How often each replica adds its counts of the general limit to Redis.
+  RATE_LIMIT_SYNC_MS: env.positiveInt(200),
   SIGNUP_LIMIT_PER_HOUR: env.positiveInt(20),
   LOGIN_IP_LIMIT_PER_MINUTE: env.positiveInt(30),
   LOGIN_FAILURES_PER_MINUTE: env.positiveInt(5),

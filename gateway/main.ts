@@ -31,12 +31,12 @@ async function configure(): Promise<{ config: GatewayConfig; signer: AccessToken
 const { config, signer } = await configure();
 const log = createLogger("gateway", config.LOG_LEVEL);
 const redis = connectRedis(config.REDIS_URL, log);
-const { app, drain } = createApp({ config, log, redis, signer });
+const { app, drain, stop } = createApp({ config, log, redis, signer });
 
 onShutdown({
   log,
   drain,
-  steps: [{
+  steps: [{ name: "rate limit sync", run: stop }, {
     name: "redis",
     // QUIT waits for pending replies; without a connection there is nothing to wait for.
     run: () => redis.status === "ready" ? redis.quit() : redis.disconnect(),

@@ -217,8 +217,14 @@ Deno.test("limits live in Redis: shared by replicas and kept across a gateway re
     NOTIFICATIONS_URL: notifications.url,
     RATE_LIMIT_PER_MINUTE: "4",
     RATE_LIMIT_PREFIX: `test:gw:${crypto.randomUUID()}:`,
+    RATE_LIMIT_SYNC_MS: "10",
   };
-  const get = (gateway: TestGateway) => statusOf(fetch(`${gateway.url}/api/v1/notifications`));
+  // The general limit syncs replicas every RATE_LIMIT_SYNC_MS: let a few syncs pass per request.
+  const get = async (gateway: TestGateway) => {
+    const status = await statusOf(fetch(`${gateway.url}/api/v1/notifications`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return status;
+  };
   const first = await startGateway({ env, keepRateLimitKeys: true });
   const replica = await startGateway({ env, keepRateLimitKeys: true });
   assert.equal(await get(first), 200);

@@ -214,7 +214,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   const log = options.log ?? quietLogger("gateway");
   const redis = connectRedis(config.REDIS_URL, log);
   if (!options.redisDown) await waitFor(() => redis.status === "ready", { what: "redis" });
-  const { app } = createApp({ config, log, redis, signer });
+  const { app, stop } = createApp({ config, log, redis, signer });
   const server = serve(app.fetch);
   return {
     ...server,
@@ -224,6 +224,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     redis,
     close: async () => {
       await server.close();
+      await stop();
       if (redis.status === "ready") {
         const keys = options.keepRateLimitKeys
           ? []

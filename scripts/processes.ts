@@ -180,6 +180,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "COOKIE_SECURE",
       "RATE_LIMIT_PREFIX",
       "RATE_LIMIT_PER_MINUTE",
+      "RATE_LIMIT_SYNC_MS",
       "SIGNUP_LIMIT_PER_HOUR",
       "LOGIN_IP_LIMIT_PER_MINUTE",
       "LOGIN_FAILURES_PER_MINUTE",
