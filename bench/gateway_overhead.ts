@@ -130,7 +130,7 @@ export const gatewayOverhead: Benchmark = {
         ],
         notes: [
           `Gateway path: client → gateway (request id, secure headers, CORS, the per-IP rate ` +
-          `limit as one Redis script call, proxy with header filtering) → auth. ` +
+          `limit counted in memory and synced to Redis in batches, proxy with header filtering) → auth. ` +
           `\`RATE_LIMIT_PER_MINUTE\` was raised to 100,000,000 so the single client address ` +
           `is never refused; the check still runs.`,
           `Processes logged at \`${context.logLevel}\` (at \`info\` every process writes an ` +
