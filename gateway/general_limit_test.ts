@@ -5,7 +5,7 @@ import { connectRedis } from "./redis.ts";
 
 const policy = { name: "ip", limit: 3, windowSeconds: 60, failOpen: true };
 
-async function replicas(
+function replicas(
   prefix: string,
   redisUrl = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379",
 ) {
@@ -17,7 +17,7 @@ async function replicas(
 
 Deno.test("BatchedLimiter refuses locally at the limit, with the time left in the window", async () => {
   const prefix = `test:general:${crypto.randomUUID()}:`;
-  const { redis, a } = await replicas(prefix);
+  const { redis, a } = replicas(prefix);
   await waitFor(() => redis.status === "ready", { what: "redis" });
   try {
     for (let i = 0; i < 3; i++) assert.equal(a.take("198.51.100.1").allowed, true);
@@ -35,7 +35,7 @@ Deno.test("BatchedLimiter refuses locally at the limit, with the time left in th
 
 Deno.test("BatchedLimiter replicas share one budget once they synced", async () => {
   const prefix = `test:general:${crypto.randomUUID()}:`;
-  const { redis, a, b } = await replicas(prefix);
+  const { redis, a, b } = replicas(prefix);
   await waitFor(() => redis.status === "ready", { what: "redis" });
   try {
     assert.equal(a.take("203.0.113.9").allowed, true);
@@ -59,7 +59,7 @@ Deno.test("BatchedLimiter keeps limiting with its own counts while Redis is unre
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const { redis, a } = await replicas(
+  const { redis, a } = replicas(
     `test:general:${crypto.randomUUID()}:`,
     `redis://127.0.0.1:${port}`,
   );

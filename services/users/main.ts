@@ -3,7 +3,7 @@
  * the exact permission flags).
  */
 import { EventBus } from "@mp/shared/bus";
-import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
+import { loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
