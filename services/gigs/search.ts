@@ -1,16 +1,19 @@
 /**
  * Gig search in PostgreSQL.
  *
- * - Keywords: the query's words become a prefix tsquery (`logo:* & desi:*`)
- *   matched against `search_vector` (title A, tags B, description C; GIN index)
- *   and ranked with `ts_rank`. A word that is not a word of any title or tag is
- *   widened with its nearest neighbours in `search_terms` by trigram similarity
- *   (GIN trigram index), so "logo dezign" also asks for "design".
+ * - Keywords: each word of the query matches as typed or as one of the known
+ *   title/tag words (`search_terms`) it begins, so "desi" asks for "design"; a
+ *   word that is not a word of any title or tag is also widened with its nearest
+ *   neighbours by trigram similarity, so "logo dezign" also asks for "design".
+ *   The tsquery is matched against `search_vector` (title A, tags B,
+ *   description C; GIN index); the first `RANK_CAP` matches are ranked with
+ *   `ts_rank` and sorted.
  * - Filters: category, subcategory, price range (in each gig's own currency),
  *   fastest delivery, minimum rating, seller; all combinable, all on B-tree
  *   indexes that are partial on `status = 'active'`.
- * - Counts: one grouped query over the same filters minus category/subcategory
- *   gives the total and the category facets together. An unfiltered browse reads
+ * - Counts: one grouped query over the same filters minus category/subcategory,
+ *   stopping after `MATCH_CAP + 1` matches, gives the total and the category
+ *   facets together (flagged inexact when capped). An unfiltered browse reads
  *   the trigger-kept `category_counts` instead of counting every gig.
  * - The page of items is chosen over gigs alone, then joined to the seller
  *   replica, so only the cards shown pay for the join.
@@ -34,6 +37,23 @@ export const MAX_QUERY_LENGTH = 200;
 export const MAX_WORDS = 8;
 /** Nearest known words added for an unknown word. */
 const ALTERNATIVES = 3;
+/** Known words a partly typed word is completed to. */
+const COMPLETIONS = 5;
+/** Shortest word that is completed (a 1–2 letter prefix would begin too many words). */
+const MIN_PREFIX = 3;
+/**
+ * Most matching gigs that are counted. Beyond it `total` is this cap with `totalExact: false`, facets are
+ * counted over the first `MATCH_CAP + 1` matches (`facets.approximate: true`).
+ * Bounds the work of every search whatever it matches.
+ */
+export const MATCH_CAP = 1_000;
+/**
+ * Most keyword matches that are ranked by relevance: a keyword search sorted by
+ * relevance shows the best of its first `RANK_CAP` matches (in index order).
+ * Ranking reads each match's whole tsvector, the dearest part of a keyword
+ * search. Sorted by price, rating or date it orders its first `MATCH_CAP`.
+ */
+export const RANK_CAP = 300;
 
 /** Sort orders. `relevance` without keywords falls back to rating. */
 export const SORTS = ["relevance", "price_asc", "price_desc", "rating", "newest"] as const;
@@ -143,27 +163,46 @@ export function keywordWords(q: string): string[] {
 const SAFE_WORD = /^[\p{L}\p{N}]+$/u;
 
 /**
- * Builds the tsquery text for `words`: each word as a prefix, and each word
- * that no title or tag contains widened with its nearest known words.
- * Undefined when there are no words.
+ * Builds the tsquery text for `words`. Each word matches as typed (stemmed), or
+ * as one of the few known title/tag words it begins (`COMPLETIONS`, shortest
+ * first, for words of 3+ characters), or, when no title or tag has it, as one of
+ * its nearest known words by trigram similarity. Every alternative is an exact
+ * lexeme: a `word:*` prefix tsquery would make the GIN index read the posting
+ * list of every lexeme starting so, descriptions included (`exp:*` reads most of
+ * the table). Undefined when there are no words.
  */
 export async function keywordQuery(db: Db, words: string[]): Promise<string | undefined> {
   if (words.length === 0) return undefined;
-  const rows = await db<{ word: string; known: boolean; alternatives: string[] }[]>`
-    select w.word,
-      exists (select 1 from search_terms t where t.term = w.word) as known,
+  const rows = await db<
+    { word: string; known: boolean; completions: string[]; alternatives: string[] }[]
+  >`
+    select w.word, k.known,
       array(
+        select t.term from search_terms t
+        -- The words that begin with w.word, as a byte-order range the
+        -- text_pattern_ops index answers (LIKE would need a constant pattern).
+        where length(w.word) >= ${MIN_PREFIX}
+          and t.term ~>=~ w.word and t.term ~<~ (w.word || chr(1114111)) and t.term <> w.word
+        order by length(t.term), t.term
+        limit ${COMPLETIONS}
+      ) as completions,
+      -- Trigram neighbours only for unknown words (the similarity of every term
+      -- to a known word would be computed for nothing).
+      case when k.known then '{}'::text[] else array(
         select t.term from search_terms t
         where length(w.word) >= 3 and t.term % w.word and t.term <> w.word
         order by similarity(t.term, w.word) desc, t.term
         limit ${ALTERNATIVES}
-      ) as alternatives
+      ) end as alternatives
     from unnest(${words}::text[]) with ordinality as w(word, n)
+    cross join lateral (
+      select exists (select 1 from search_terms t where t.term = w.word) as known
+    ) k
     order by w.n`;
-  return rows.map(({ word, known, alternatives }) => {
-    const options = [`${word}:*`];
-    if (!known) options.push(...alternatives.filter((a) => SAFE_WORD.test(a)));
-    return options.length === 1 ? options[0] : `(${options.join(" | ")})`;
+  return rows.map(({ word, known, completions, alternatives }) => {
+    const options = new Set([word, ...completions.filter((c) => SAFE_WORD.test(c))]);
+    if (!known) { for (const a of alternatives) if (SAFE_WORD.test(a)) options.add(a); }
+    return options.size === 1 ? word : `(${[...options].join(" | ")})`;
   }).join(" & ");
 }
 
@@ -216,27 +255,43 @@ function where(db: Db, plan: SearchPlan, withCategory: boolean) {
 /** The query for one page of cards (exported so a test can EXPLAIN it). */
 export function itemsQuery(db: Db, plan: SearchPlan) {
   const order = orderOf(plan);
-  const rank = plan.tsquery
-    ? db`, ts_rank(search_vector, to_tsquery('english', ${plan.tsquery})) as rank`
+  const columns = db`id, seller_id, title, starting_price, currency, images[1] as image,
+    rating_average, rating_count, created_at`;
+  const offset = (plan.page - 1) * plan.limit;
+  // Keywords: the first matches come from the GIN index (the LIMIT in a
+  // materialized CTE fences the planner off walking a sort index and testing
+  // every gig's tsvector), then only they are sorted: RANK_CAP of them ranked
+  // by relevance (ts_rank reads each whole tsvector), or MATCH_CAP by columns.
+  const relevance = order === "relevance";
+  const rank = relevance
+    ? db`, ts_rank(search_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
     : db``;
-  return db<CardRow[]>`select p.id, p.title, p.starting_price, p.currency, p.image,
-      p.rating_average, p.rating_count, s.username, s.display_name, s.level, s.avatar_url
-    from (
-      select id, seller_id, title, starting_price, currency, images[1] as image, rating_average,
-        rating_count, created_at ${rank}
+  const page = plan.tsquery
+    ? db`with matches as materialized (
+        select ${columns} ${rank}
+        from gigs
+        where ${where(db, plan, true)}
+        limit ${relevance ? RANK_CAP : MATCH_CAP}
+      )
+      select * from matches
+      order by ${db.unsafe(ORDER[order](""))}
+      limit ${plan.limit} offset ${offset}`
+    : db`select ${columns}
       from gigs
       where ${where(db, plan, true)}
       order by ${db.unsafe(ORDER[order](""))}
-      limit ${plan.limit} offset ${(plan.page - 1) * plan.limit}
-    ) p
+      limit ${plan.limit} offset ${offset}`;
+  return db<CardRow[]>`select p.id, p.title, p.starting_price, p.currency, p.image,
+      p.rating_average, p.rating_count, s.username, s.display_name, s.level, s.avatar_url
+    from (${page}) p
     join sellers s on s.user_id = p.seller_id
     order by ${db.unsafe(ORDER[order]("p."))}`;
 }
 
 /**
- * The query counting matches per subcategory without the category filters
- * (exported so a test can EXPLAIN it). An unfiltered browse reads the kept
- * counts instead.
+ * The query counting matches per subcategory without the category filters,
+ * over at most `MATCH_CAP + 1` matches (exported so a test can EXPLAIN it). An
+ * unfiltered browse reads the exact kept counts instead.
  */
 export function countsQuery(db: Db, plan: SearchPlan) {
   type Count = { category: string; subcategory: string; n: number };
@@ -244,9 +299,23 @@ export function countsQuery(db: Db, plan: SearchPlan) {
     return db<Count[]>`select category, subcategory, active as n from category_counts
       where active > 0`;
   }
-  return db<Count[]>`select category, subcategory, count(*)::int as n from gigs
-    where ${where(db, plan, false)}
+  return db<Count[]>`select category, subcategory, count(*)::int as n
+    from (
+      select category, subcategory from gigs
+      where ${where(db, plan, false)}
+      limit ${MATCH_CAP + 1}
+    ) m
     group by category, subcategory`;
+}
+
+/**
+ * The query counting matches with every filter, up to `MATCH_CAP + 1`
+ * (exported so a test can EXPLAIN it). Needed only when a category or
+ * subcategory is selected and the facet counts were capped.
+ */
+export function totalQuery(db: Db, plan: SearchPlan) {
+  return db<{ n: number }[]>`select count(*)::int as n
+    from (select 1 from gigs where ${where(db, plan, true)} limit ${MATCH_CAP + 1}) m`;
 }
 
 /** One page of results with the total and category facets. */
@@ -254,11 +323,16 @@ export interface SearchResult {
   items: Card[];
   page: number;
   limit: number;
+  /** Matches, exact up to `MATCH_CAP`; `MATCH_CAP` (with `totalExact: false`) beyond. */
   total: number;
+  /** False when more than `MATCH_CAP` gigs match: show "1,000+". */
+  totalExact: boolean;
   facets: {
     categories: { slug: string; count: number }[];
     /** Within the selected category, when one is selected. */
     subcategories?: { slug: string; count: number }[];
+    /** True when the counts are of the first `MATCH_CAP + 1` matches only. */
+    approximate: boolean;
   };
 }
 
@@ -272,7 +346,9 @@ export async function search(db: Db, params: SearchParams): Promise<SearchResult
   const perCategory = new Map<string, number>();
   const perSubcategory = new Map<string, number>();
   let total = 0;
+  let counted = 0;
   for (const { category, subcategory, n } of counts) {
+    counted += n;
     perCategory.set(category, (perCategory.get(category) ?? 0) + n);
     if (plan.category && category === plan.category) {
       perSubcategory.set(subcategory, (perSubcategory.get(subcategory) ?? 0) + n);
@@ -282,6 +358,13 @@ export async function search(db: Db, params: SearchParams): Promise<SearchResult
       (!plan.subcategory || subcategory === plan.subcategory)
     ) total += n;
   }
+  // Browse counts come from category_counts and are exact however many there are.
+  const approximate = !isBrowse(plan) && counted > MATCH_CAP;
+  if (approximate && (plan.category || plan.subcategory)) {
+    // The capped facets hold only some of the selected category's matches.
+    [{ n: total }] = await totalQuery(db, plan);
+  }
+  const totalExact = isBrowse(plan) || total <= MATCH_CAP;
   const facet = (counts: Map<string, number>) =>
     [...counts].map(([slug, count]) => ({ slug, count }))
       .sort((a, b) => b.count - a.count || a.slug.localeCompare(b.slug));
@@ -289,10 +372,12 @@ export async function search(db: Db, params: SearchParams): Promise<SearchResult
     items: rows.map(toCard),
     page: params.page,
     limit: params.limit,
-    total,
+    total: totalExact ? total : MATCH_CAP,
+    totalExact,
     facets: {
       categories: facet(perCategory),
       ...(plan.category ? { subcategories: facet(perSubcategory) } : {}),
+      approximate,
     },
   };
 }
