@@ -16,12 +16,20 @@
 import type { LogLevel } from "../scripts/fleet.ts";
 import { eventPipeline } from "./event_pipeline.ts";
 import { gatewayOverhead } from "./gateway_overhead.ts";
+import { gigSearch } from "./gig_search.ts";
 import { loginFlood } from "./login_flood.ts";
+import { ordersE2e } from "./orders_e2e.ts";
 import { environment, waitForQuiet } from "./machine.ts";
 import { type Benchmark, type BenchmarkRecord, renderRecord, renderResults } from "./report.ts";
 
 /** Every benchmark, in the order `deno task bench` runs them. */
-export const BENCHMARKS: readonly Benchmark[] = [gatewayOverhead, loginFlood, eventPipeline];
+export const BENCHMARKS: readonly Benchmark[] = [
+  gatewayOverhead,
+  loginFlood,
+  eventPipeline,
+  gigSearch,
+  ordersE2e,
+];
 
 const RESULTS_JSON = new URL("./results.json", import.meta.url);
 const RESULTS_MD = new URL("./RESULTS.md", import.meta.url);
