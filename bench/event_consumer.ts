@@ -10,11 +10,18 @@
  * `{ op: "effects", effects: [seq, received, committed][] }` (then it closes), `{ op: "error", message }`.
  * Times are `performance.timeOrigin + performance.now()` of this worker.
  */
-/// <reference lib="deno.worker" />
 import { EventBus } from "@mp/shared/bus";
 import { connectDb, type Sql } from "@mp/shared/db";
 import { handleOnce } from "@mp/shared/inbox";
 import { quietLogger } from "@mp/shared/testing";
+
+// The worker global, typed by hand: a `lib="deno.worker"` reference would leak
+// worker typings into every module type-checked together with this one.
+const worker = self as unknown as {
+  onmessage: ((event: MessageEvent<Command>) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+};
 
 type Command =
   | {
@@ -58,22 +65,22 @@ async function start(command: Extract<Command, { op: "start" }>) {
       if (applied) effects.push([seq, received, now()]);
     },
   });
-  self.postMessage({ op: "ready" });
+  worker.postMessage({ op: "ready" });
 }
 
-self.onmessage = async (event: MessageEvent<Command>) => {
+worker.onmessage = async (event: MessageEvent<Command>) => {
   const command = event.data;
   try {
     if (command.op === "start") await start(command);
-    else if (command.op === "clock") self.postMessage({ op: "clock", now: now() });
-    else if (command.op === "count") self.postMessage({ op: "count", effects: effects.length });
+    else if (command.op === "clock") worker.postMessage({ op: "clock", now: now() });
+    else if (command.op === "count") worker.postMessage({ op: "count", effects: effects.length });
     else if (command.op === "stop") {
       await bus?.close();
       await sql?.end({ timeout: 5 });
-      self.postMessage({ op: "effects", effects });
-      self.close();
+      worker.postMessage({ op: "effects", effects });
+      worker.close();
     }
   } catch (error) {
-    self.postMessage({ op: "error", message: String(error) });
+    worker.postMessage({ op: "error", message: String(error) });
   }
 };
