@@ -5,18 +5,25 @@
  *   title/tag words (`search_terms`) it begins, so "desi" asks for "design"; a
  *   word that is not a word of any title or tag is also widened with its nearest
  *   neighbours by trigram similarity, so "logo dezign" also asks for "design".
- *   The tsquery is matched against `search_vector` (title A, tags B,
- *   description C; GIN index); the first `RANK_CAP` matches are ranked with
- *   `ts_rank` and sorted.
+ *   The tsquery is matched against `search_vector` (title, tags, description)
+ *   through the GIN index `gigs_search`, which also holds category and
+ *   subcategory, so a keyword search within a place is one index scan. The
+ *   first `MATCH_CAP` matches are ordered; by relevance, `ts_rank` over
+ *   `rank_vector` (title A, tags B): a description can make a gig match but
+ *   only its title and tags rank it.
  * - Filters: category, subcategory, price range (in each gig's own currency),
- *   fastest delivery, minimum rating, seller; all combinable, all on B-tree
- *   indexes that are partial on `status = 'active'`.
+ *   fastest delivery, minimum rating, seller; all combinable. Without keywords
+ *   every filter and sort is answered by covering B-tree indexes (migration
+ *   003), index-only, partial on `status = 'active'`.
  * - Counts: one grouped query over the same filters minus category/subcategory,
  *   stopping after `MATCH_CAP + 1` matches, gives the total and the category
  *   facets together (flagged inexact when capped). An unfiltered browse reads
  *   the trigger-kept `category_counts` instead of counting every gig.
- * - The page of items is chosen over gigs alone, then joined to the seller
- *   replica, so only the cards shown pay for the join.
+ * - The page is chosen over gigs' search columns alone, then joined to the gig
+ *   rows and the seller replica, so only the cards shown pay for the join.
+ *
+ * The gigs database makes sequential scans a last resort and turns JIT off
+ * (migration 004 says why); the search plan test reads the plans.
  */
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
@@ -42,18 +49,13 @@ const COMPLETIONS = 5;
 /** Shortest word that is completed (a 1–2 letter prefix would begin too many words). */
 const MIN_PREFIX = 3;
 /**
- * Most matching gigs that are counted. Beyond it `total` is this cap with `totalExact: false`, facets are
- * counted over the first `MATCH_CAP + 1` matches (`facets.approximate: true`).
- * Bounds the work of every search whatever it matches.
+ * Most matching gigs that are counted, and that a keyword search orders. Beyond
+ * it `total` is this cap with `totalExact: false`, facets are counted over the
+ * first `MATCH_CAP + 1` matches (`facets.approximate: true`), and a keyword
+ * search shows the best of its first `MATCH_CAP` matches (in index order) by
+ * the sort asked for. Bounds the work of every search whatever it matches.
  */
 export const MATCH_CAP = 1_000;
-/**
- * Most keyword matches that are ranked by relevance: a keyword search sorted by
- * relevance shows the best of its first `RANK_CAP` matches (in index order).
- * Ranking reads each match's whole tsvector, the dearest part of a keyword
- * search. Sorted by price, rating or date it orders its first `MATCH_CAP`.
- */
-export const RANK_CAP = 300;
 
 /** Sort orders. `relevance` without keywords falls back to rating. */
 export const SORTS = ["relevance", "price_asc", "price_desc", "rating", "newest"] as const;
@@ -255,36 +257,39 @@ function where(db: Db, plan: SearchPlan, withCategory: boolean) {
 /** The query for one page of cards (exported so a test can EXPLAIN it). */
 export function itemsQuery(db: Db, plan: SearchPlan) {
   const order = orderOf(plan);
-  const columns = db`id, seller_id, title, starting_price, currency, images[1] as image,
-    rating_average, rating_count, created_at`;
   const offset = (plan.page - 1) * plan.limit;
-  // Keywords: the first matches come from the GIN index (the LIMIT in a
-  // materialized CTE fences the planner off walking a sort index and testing
-  // every gig's tsvector), then only they are sorted: RANK_CAP of them ranked
-  // by relevance (ts_rank reads each whole tsvector), or MATCH_CAP by columns.
+  const sortOrder = db.unsafe(ORDER[order](""));
+  // Without keywords the page is chosen from the sort and filter columns alone,
+  // which every search index carries (migration 003): an index-only scan, and
+  // only the cards shown read their gig rows below.
+  // With keywords, the first MATCH_CAP matches come from the GIN index (the
+  // LIMIT in a materialized CTE fences the planner off walking a sort index and
+  // testing every gig's out-of-line tsvector), then only they are sorted.
   const relevance = order === "relevance";
   const rank = relevance
-    ? db`, ts_rank(search_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
-    : db``;
+    ? db`, ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
+    : db`, null::real as rank`;
+  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   const page = plan.tsquery
     ? db`with matches as materialized (
-        select ${columns} ${rank}
+        select ${keys} ${rank}
         from gigs
         where ${where(db, plan, true)}
-        limit ${relevance ? RANK_CAP : MATCH_CAP}
+        limit ${MATCH_CAP}
       )
       select * from matches
-      order by ${db.unsafe(ORDER[order](""))}
+      order by ${sortOrder}
       limit ${plan.limit} offset ${offset}`
-    : db`select ${columns}
+    : db`select ${keys}, null::real as rank
       from gigs
       where ${where(db, plan, true)}
-      order by ${db.unsafe(ORDER[order](""))}
+      order by ${sortOrder}
       limit ${plan.limit} offset ${offset}`;
-  return db<CardRow[]>`select p.id, p.title, p.starting_price, p.currency, p.image,
+  return db<CardRow[]>`select p.id, g.title, p.starting_price, g.currency, g.images[1] as image,
       p.rating_average, p.rating_count, s.username, s.display_name, s.level, s.avatar_url
     from (${page}) p
-    join sellers s on s.user_id = p.seller_id
+    join gigs g on g.id = p.id
+    join sellers s on s.user_id = g.seller_id
     order by ${db.unsafe(ORDER[order]("p."))}`;
 }
 
