@@ -38,7 +38,6 @@ import {
 } from "./load.ts";
 import { type CpuUsage, describeCpu, measureCpu, redisUrl } from "./machine.ts";
 import { type MailFleet, startMailFleet } from "./mail_fleet.ts";
-import { reapedPostgresMeter } from "./reaped_cpu.ts";
 import type { BenchContext, Benchmark, Table, Target } from "./report.ts";
 import { ms, num, percentile } from "./stats.ts";
 
@@ -301,7 +300,6 @@ async function measureSearch(
   const counters = await keyspaceMeter(redis);
   const checkpoints = await checkpointMeter();
   const meter = await measureCpu(bench.pids());
-  const reaped = await reapedPostgresMeter();
   const [result, livezResult] = await Promise.all([
     openLoop({
       rate: SEARCH_RATE,
@@ -311,7 +309,6 @@ async function measureSearch(
     openLoop({ rate: LIVEZ_RATE, durationMs: SEARCH_MS, send: livez }),
   ]);
   const cpu = await meter.stop();
-  const endedPostgres = await reaped.stop();
   const checkpointed = await checkpoints.stop();
   const keyspace = await counters.stop();
   const generationAfter = await redis.get(generationKey);
@@ -321,7 +318,6 @@ async function measureSearch(
     result,
     livez: livezResult,
     cpu,
-    endedPostgres,
     checkpointed,
     keyspace,
     generation: { before: generationBefore, after: generationAfter },
@@ -370,14 +366,12 @@ async function measureCapacity(
   });
   const counters = await keyspaceMeter(redis);
   const meter = await measureCpu(bench.pids());
-  const reaped = await reapedPostgresMeter();
   const result = await closedLoop({
     concurrency: CAPACITY_CLIENTS,
     durationMs: CAPACITY_MS,
     send: (i) => httpSend(`${bench.fleet.gatewayUrl}${fresh[i % fresh.length].path}`)(i),
   });
   const cpu = await meter.stop();
-  const endedPostgres = await reaped.stop();
   const keyspace = await counters.stop();
   const ok = result.outcomes.filter(isOk).length;
   return {
@@ -386,7 +380,6 @@ async function measureCapacity(
     // Per request one generation read (a hit) and one entry read.
     cacheHits: keyspace.hits - result.sent,
     cpu,
-    endedPostgres,
   };
 }
 
@@ -424,16 +417,14 @@ async function measureDetail(
   );
   const warmCounters = await keyspaceMeter(redis);
   const meter = await measureCpu(bench.pids());
-  const reaped = await reapedPostgresMeter();
   const warm = await openLoop({
     rate: DETAIL_RATE,
     durationMs: DETAIL_MS,
     send: (i) => detail(picks[i]),
   });
   const cpu = await meter.stop();
-  const endedPostgres = await reaped.stop();
   const warmKeyspace = await warmCounters.stop();
-  return { cold, coldKeyspace, warm, warmKeyspace, cpu, endedPostgres };
+  return { cold, coldKeyspace, warm, warmKeyspace, cpu };
 }
 
 /** `count` distinct ids of `ids`, chosen with a fixed seed. */
@@ -531,12 +522,11 @@ function report(r: {
     ms(p.max),
   ];
   const latencyColumns = ["", "requests", "failed", "p50", "p90", "p95", "p99", "max"];
-  const cpuRow = (label: string, u: CpuUsage, endedPostgres: number) => [
+  const cpuRow = (label: string, u: CpuUsage) => [
     label,
     `${u.processes.gateway ?? 0} %`,
     `${u.processes.gigs ?? 0} %`,
     `${u.servers.postgres} %`,
-    `${endedPostgres} %`,
     `${u.servers.redis} %`,
     `${u.processes["load generator"] ?? 0} %`,
     `${u.machine} %`,
@@ -683,16 +673,15 @@ function report(r: {
         "gateway",
         "gigs",
         "postgres",
-        "postgres, ended processes (in “not ours”)",
         "redis",
         "load generator",
         "machine",
         "not ours",
       ],
       rows: [
-        cpuRow(`search ${SEARCH_RATE}/s + /livez`, search.cpu, search.endedPostgres),
-        cpuRow("cold-search capacity", capacity.cpu, capacity.endedPostgres),
-        cpuRow("detail, warm", detail.cpu, detail.endedPostgres),
+        cpuRow(`search ${SEARCH_RATE}/s + /livez`, search.cpu),
+        cpuRow("cold-search capacity", capacity.cpu),
+        cpuRow("detail, warm", detail.cpu),
       ],
     },
     {
@@ -788,10 +777,9 @@ function report(r: {
       `Gateway limits raised for the run (\`RATE_LIMIT_PER_MINUTE\`, \`SIGNUP_LIMIT_PER_HOUR\`, ` +
       `\`LOGIN_IP_LIMIT_PER_MINUTE\`) since one client address sends everything; the checks ` +
       `still run. Processes logged at \`${r.context.logLevel}\`.`,
-      `"postgres, ended processes" is the CPU of PostgreSQL processes that ended during the ` +
-      `phase, chiefly parallel query workers (\`max_parallel_workers_per_gather\` is 2 on this ` +
-      `server): the postmaster's reaped-children time (reaped_cpu.ts). \`measureCpu\` counts ` +
-      `only processes alive at both ends, so this CPU is inside "not ours".`,
+      `"postgres" includes PostgreSQL processes that ended during the phase, chiefly parallel ` +
+      `query workers (\`max_parallel_workers_per_gather\` is 2 on this server) and closed ` +
+      `connections, from the postmaster's reaped-children time (\`measureCpu\`, machine.ts).`,
       `PostgreSQL (the whole server) made ${search.checkpointed.checkpoints} checkpoint(s) ` +
       `writing ${num(search.checkpointed.buffers)} buffers during the measured search ` +
       `(the benchmark's own load was checkpointed before it; others' work on this server, such ` +
@@ -818,7 +806,6 @@ function report(r: {
           byKind.map((k) => [k.kind, { all: latencies(k.all), misses: latencies(k.misses) }]),
         ),
         cpu: search.cpu,
-        endedPostgresCpu: search.endedPostgres,
         checkpoints: search.checkpointed,
       },
       livez: { rate: LIVEZ_RATE, latency: livez, outcomes: outcomeCounts(search.livez) },
@@ -830,7 +817,6 @@ function report(r: {
         outcomes: outcomeCounts(capacity.result),
         cacheHits: capacity.cacheHits,
         cpu: capacity.cpu,
-        endedPostgresCpu: capacity.endedPostgres,
       },
       costs: r.costs,
       detail: {
@@ -847,7 +833,6 @@ function report(r: {
           outcomes: outcomeCounts(detail.warm),
         },
         cpu: detail.cpu,
-        endedPostgresCpu: detail.endedPostgres,
       },
     },
   };

@@ -120,19 +120,31 @@ export interface CpuUsage {
   machine: number;
   /** Our own processes by role (the load generator, each fleet process). */
   processes: Record<string, number>;
-  /** The servers, all their processes together (also serving anyone else on the machine). */
+  /**
+   * The servers, all their processes together (also serving anyone else on the
+   * machine); postgres includes its processes that ended during the phase.
+   */
   servers: { postgres: number; rabbitmq: number; redis: number };
   /** The rest: other people's work on a shared machine, the kernel, everything not listed. */
   other: number;
 }
 
 const SERVERS = { postgres: "postgres", rabbitmq: "beam.smp", redis: "redis-server" } as const;
+type Server = keyof typeof SERVERS;
+
+/**
+ * Per-process ticks, keyed by pid and start time: a pid reused by a new
+ * process during the phase must not be taken for the old one.
+ */
+export type TicksByProcess = Map<string, number>;
 
 interface CpuSnapshot {
   at: number;
   machineBusy: number;
   processes: Record<string, number>;
-  servers: Record<keyof typeof SERVERS, number>;
+  servers: Record<Server, TicksByProcess>;
+  /** cutime + cstime of each postmaster: the CPU of its children it has reaped. */
+  postmasters: TicksByProcess;
 }
 
 let clockTicks: number | undefined;
@@ -148,35 +160,65 @@ async function ticksPerSecond(): Promise<number> {
   return clockTicks;
 }
 
-/** utime + stime of a process (all its threads), in ticks; 0 when it is gone. */
-async function processTicks(pid: number): Promise<{ comm: string; ticks: number } | undefined> {
+interface ProcessStat {
+  comm: string;
+  ppid: number;
+  /** pid and start time, see `TicksByProcess`. */
+  key: string;
+  /** utime + stime (all its threads). */
+  ticks: number;
+  /** cutime + cstime: CPU of the children it has reaped (and of theirs). */
+  reapedTicks: number;
+}
+
+/** A process's /proc/<pid>/stat, or undefined when it is gone. */
+async function processStat(pid: number): Promise<ProcessStat | undefined> {
   try {
     const text = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // The command name is in parentheses and may contain spaces: fields follow the last ")".
+    // The command name is in parentheses and may contain spaces: fields follow the last ")",
+    // starting with field 3 (state), so field n of proc(5) is at index n - 3.
     const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ").map(Number);
+    return {
+      comm,
+      ppid: fields[1],
+      key: `${pid}@${fields[19]}`,
+      ticks: fields[11] + fields[12],
+      reapedTicks: fields[13] + fields[14],
+    };
   } catch {
     return undefined;
   }
 }
 
-async function snapshot(pids: Record<string, number | undefined>): Promise<CpuSnapshot> {
+async function scan(pids: Record<string, number | undefined>): Promise<CpuSnapshot> {
   const stat = await Deno.readTextFile("/proc/stat");
   const [, ...values] = stat.slice(0, stat.indexOf("\n")).trim().split(/\s+/);
   // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
   const [user, nice, system, , , irq, softirq, steal] = values.map(Number);
   const processes: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) {
-    processes[name] = pid === undefined ? 0 : (await processTicks(pid))?.ticks ?? 0;
+    processes[name] = pid === undefined ? 0 : (await processStat(pid))?.ticks ?? 0;
   }
-  const servers = { postgres: 0, rabbitmq: 0, redis: 0 };
+  const all = new Map<number, ProcessStat>();
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
-    const info = await processTicks(Number(entry.name));
-    if (!info) continue;
+    const info = await processStat(Number(entry.name));
+    if (info) all.set(Number(entry.name), info);
+  }
+  const servers: Record<Server, TicksByProcess> = {
+    postgres: new Map(),
+    rabbitmq: new Map(),
+    redis: new Map(),
+  };
+  const postmasters: TicksByProcess = new Map();
+  for (const info of all.values()) {
     for (const [server, comm] of Object.entries(SERVERS)) {
-      if (info.comm === comm) servers[server as keyof typeof SERVERS] += info.ticks;
+      if (info.comm === comm) servers[server as Server].set(info.key, info.ticks);
+    }
+    // Every PostgreSQL process is a child of the postmaster, the one whose parent is not postgres.
+    if (info.comm === SERVERS.postgres && all.get(info.ppid)?.comm !== SERVERS.postgres) {
+      postmasters.set(info.key, info.reapedTicks);
     }
   }
   return {
@@ -184,12 +226,57 @@ async function snapshot(pids: Record<string, number | undefined>): Promise<CpuSn
     machineBusy: user + nice + system + irq + softirq + steal,
     processes,
     servers,
+    postmasters,
   };
 }
 
 /**
+ * A scan of /proc in which no postmaster reaped a child while it ran: otherwise
+ * a backend read alive and then reaped would be counted twice (or, at the
+ * start, not at all). Tries a few times, then takes the last scan.
+ */
+async function snapshot(pids: Record<string, number | undefined>): Promise<CpuSnapshot> {
+  for (let attempt = 1;; attempt++) {
+    const taken = await scan(pids);
+    let reapedMeanwhile = false;
+    for (const [key, reaped] of taken.postmasters) {
+      const now = await processStat(Number(key.split("@")[0]));
+      if (now?.key === key && now.reapedTicks !== reaped) reapedMeanwhile = true;
+    }
+    if (!reapedMeanwhile || attempt === 3) return taken;
+  }
+}
+
+/**
+ * Ticks a server's processes used between two snapshots: for each process
+ * alive at the end, its ticks since the start (all of them if it started
+ * later). With `reaped` (the postmasters' reaped ticks at both ends), plus the
+ * processes that ended in between: the kernel adds a process's whole CPU to
+ * its parent's when the parent reaps it, so the reaped change less what those
+ * processes had used before the start is what they used during the phase,
+ * floored at 0 (a process that ended but is not reaped yet counts as alive).
+ */
+export function serverTicks(
+  before: TicksByProcess,
+  after: TicksByProcess,
+  reaped?: { before: TicksByProcess; after: TicksByProcess },
+): number {
+  let alive = 0;
+  for (const [key, ticks] of after) alive += ticks - (before.get(key) ?? 0);
+  if (!reaped) return alive;
+  let reapedChange = 0;
+  for (const [key, ticks] of reaped.after) {
+    const start = reaped.before.get(key);
+    if (start !== undefined) reapedChange += ticks - start;
+  }
+  let endedBefore = 0;
+  for (const [key, ticks] of before) if (!after.has(key)) endedBefore += ticks;
+  return alive + Math.max(0, reapedChange - endedBefore);
+}
+
+/**
  * Starts measuring CPU for the named processes (the load generator is added as
- * "load generator"); `stop()` returns the usage since the start.
+ * "load generator") and the servers; `stop()` returns the usage since the start.
  */
 export async function measureCpu(
   pids: Record<string, number | undefined> = {},
@@ -209,9 +296,14 @@ export async function measureCpu(
         ]),
       );
       const servers = {
-        postgres: pct(after.servers.postgres - before.servers.postgres),
-        rabbitmq: pct(after.servers.rabbitmq - before.servers.rabbitmq),
-        redis: pct(after.servers.redis - before.servers.redis),
+        postgres: pct(
+          serverTicks(before.servers.postgres, after.servers.postgres, {
+            before: before.postmasters,
+            after: after.postmasters,
+          }),
+        ),
+        rabbitmq: pct(serverTicks(before.servers.rabbitmq, after.servers.rabbitmq)),
+        redis: pct(serverTicks(before.servers.redis, after.servers.redis)),
       };
       const machine = pct(after.machineBusy - before.machineBusy);
       const ours = Object.values(processes).reduce((a, b) => a + b, 0) +

@@ -24,7 +24,6 @@ import { closedLoop, isOk, type LoadResult, openLoop, outcomeCounts } from "./lo
 import { amqpUrl, type CpuUsage, describeCpu, measureCpu } from "./machine.ts";
 import { type MailFleet, startMailFleet } from "./mail_fleet.ts";
 import type { SinkMail } from "./mail_sink.ts";
-import { reapedPostgresMeter } from "./reaped_cpu.ts";
 import type { BenchContext, Benchmark, Table } from "./report.ts";
 import { ms, num, percentile } from "./stats.ts";
 
@@ -201,7 +200,6 @@ async function measure(
     const rateJourneys: Journey[] = [];
     const makeRate = journeyOf("rate");
     const rateMeter = await measureCpu(bench.pids());
-    const rateReaped = await reapedPostgresMeter();
     const rateStarted = performance.now();
     const rateResult = await openLoop({
       rate: RATE,
@@ -212,14 +210,12 @@ async function measure(
     rateResult.lags.forEach((lag, i) => rateJourneys[i].lag = lag);
     const rateMailWait = await waitForMails(rateJourneys);
     const rateCpu = await rateMeter.stop();
-    const rateEnded = await rateReaped.stop();
 
     // ---- maximum throughput ----
     context.log(`maximum: ${CLIENTS} closed-loop clients for ${MAX_MS / 1000} s`);
     const maxJourneys: Journey[] = [];
     const makeMax = journeyOf("max");
     const maxMeter = await measureCpu(bench.pids());
-    const maxReaped = await reapedPostgresMeter();
     const maxStarted = performance.now();
     const mailsBefore = bench.mail.received;
     const maxResult = await closedLoop({
@@ -236,7 +232,6 @@ async function measure(
     const maxMailWait = await waitForMails(maxJourneys);
     const maxMails = bench.mail.received - mailsBefore;
     const maxCpu = await maxMeter.stop();
-    const maxEnded = await maxReaped.stop();
 
     return report({
       context,
@@ -247,7 +242,6 @@ async function measure(
         started: rateStarted,
         loadEnded: rateLoadEnded,
         cpu: rateCpu,
-        endedPostgres: rateEnded,
       },
       max: {
         result: maxResult,
@@ -255,7 +249,6 @@ async function measure(
         started: maxStarted,
         loadEnded: maxLoadEnded,
         cpu: maxCpu,
-        endedPostgres: maxEnded,
         mails: maxMails,
       },
       mailWaits: { rate: rateMailWait, max: maxMailWait },
@@ -387,8 +380,6 @@ interface Phase {
   /** When the last request of the phase was answered. */
   loadEnded: number;
   cpu: CpuUsage;
-  /** CPU of PostgreSQL processes that ended during the phase (reaped_cpu.ts). */
-  endedPostgres: number;
 }
 
 function report(r: {
@@ -450,13 +441,12 @@ function report(r: {
     ms(p.max),
   ];
   const stageColumns = ["stage", "orders", "p50", "p90", "p95", "p99", "max"];
-  const cpuRow = (label: string, u: CpuUsage, endedPostgres: number) => [
+  const cpuRow = (label: string, u: CpuUsage) => [
     label,
     `${u.processes.gateway ?? 0} %`,
     `${u.processes.orders ?? 0} %`,
     `${u.processes.notifications ?? 0} %`,
     `${u.servers.postgres} %`,
-    `${endedPostgres} %`,
     `${u.servers.rabbitmq} %`,
     `${u.processes["load generator"] ?? 0} %`,
     `${u.machine} %`,
@@ -540,15 +530,14 @@ function report(r: {
         "orders",
         "notifications",
         "postgres",
-        "postgres, ended processes (in “not ours”)",
         "rabbitmq",
         "load generator",
         "machine",
         "not ours",
       ],
       rows: [
-        cpuRow(`fixed rate ${RATE}/s`, r.rate.cpu, r.rate.endedPostgres),
-        cpuRow("maximum", r.max.cpu, r.max.endedPostgres),
+        cpuRow(`fixed rate ${RATE}/s`, r.rate.cpu),
+        cpuRow("maximum", r.max.cpu),
       ],
     },
   ];
@@ -574,10 +563,9 @@ function report(r: {
       `after ${MAIL_TIMEOUT_MS / 1000} s counts as not arrived.`,
       `Gateway limits raised for the run since one client address sends everything; the ` +
       `checks still run. Processes logged at \`${r.context.logLevel}\`.`,
-      `"postgres, ended processes": CPU of PostgreSQL processes that ended during the phase ` +
-      `(closed connections, parallel workers), from the postmaster's reaped-children time ` +
-      `(reaped_cpu.ts); \`measureCpu\` counts only processes alive at both ends, so it is ` +
-      `inside "not ours".`,
+      `"postgres" includes PostgreSQL processes that ended during the phase (parallel ` +
+      `workers, closed connections), from the postmaster's reaped-children time ` +
+      `(\`measureCpu\`, machine.ts).`,
       `CPU, fixed rate (until the last mail): ${describeCpu(r.rate.cpu)}.`,
       `CPU, maximum (until the last mail): ${describeCpu(r.max.cpu)}.`,
     ],
