@@ -151,7 +151,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
     port: 4007,
     reads: ["services/notifications/migrations"],
     uses: { database: true, broker: true, smtp: true },
-    env: [...SERVICE_ENV, "SMTP_URL", "MAIL_FROM", "PUBLIC_URL"],
+    env: [...SERVICE_ENV, "SMTP_URL", "MAIL_FROM", "PUBLIC_URL", "MAIL_SEND_CONCURRENCY"],
   },
   {
     name: "gateway",

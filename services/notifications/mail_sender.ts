@@ -5,9 +5,11 @@
  * Like shared/outbox.ts `OutboxRelay` it wakes on NOTIFY and polls as a fallback.
  * Unlike it, it does not hold a transaction while it talks to the SMTP server: it
  * claims one due row with a lease (`claimNextMail`), sends, then records the
- * outcome under its claim token. Two replicas never claim the same row
- * (`for update skip locked` plus the lease); a replica that dies mid-send leaves a
- * row that becomes due again when its lease ends.
+ * outcome under its claim token. Each process runs `concurrency` such loops over
+ * one pooled SMTP transport, so mails go out several at a time over connections
+ * that are reused. Two loops, in one replica or in two, never claim the same row
+ * (`for update skip locked` plus the lease); a replica that dies mid-send leaves
+ * a row that becomes due again when its lease ends.
  *
  * SMTP is at-least-once at this boundary: if the process dies after the server
  * accepted a mail and before the row is marked sent, the mail goes out again.
@@ -44,20 +46,39 @@ export interface OutgoingMail {
 /** What the sender needs of a transport; a nodemailer transporter is one. */
 export interface MailTransport {
   sendMail(mail: OutgoingMail): Promise<unknown>;
+  /** Closes idle pooled connections; call it once the sender has stopped. */
+  close?(): void;
 }
+
+/** Send loops per process, and SMTP connections in the pool (`MAIL_SEND_CONCURRENCY`). */
+export const DEFAULT_MAIL_CONCURRENCY = 4;
 
 const CONNECTION_TIMEOUT_MS = 10_000;
 
 /**
- * An SMTP transport for `url` (smtp://host:port, smtps://user:pass@host:port).
- * `heloName` is the name given in EHLO; passing it keeps nodemailer from asking
- * the OS for the hostname (which needs `--allow-sys`). Timeouts are bounded so a
- * hung server cannot outlast the lease of the row being sent.
+ * An SMTP transport for `url` (smtp://host:port, smtps://user:pass@host:port)
+ * that keeps up to `maxConnections` connections open and reuses them; give it
+ * the sender's `concurrency`, so every send loop has a connection and none waits
+ * in the pool's queue. `heloName` is the name given in EHLO; passing it keeps
+ * nodemailer from asking the OS for the hostname (which needs `--allow-sys`).
+ * Timeouts are bounded so a hung server cannot outlast the lease of the row being
+ * sent. Close it (`close()`) on shutdown.
  */
-export function createSmtpTransport(url: string, heloName: string): MailTransport {
+export function createSmtpTransport(
+  url: string,
+  heloName: string,
+  maxConnections: number = DEFAULT_MAIL_CONCURRENCY,
+): MailTransport {
   return nodemailer.createTransport({
     url,
+    pool: true,
+    maxConnections,
+    // A fresh connection now and then: relays commonly cap messages per session,
+    // and the pool would otherwise hold one session open for as long as mail flows.
+    maxMessages: 100,
     name: heloName,
+    // The pool opens each of its connections through this too (smtp-pool's
+    // PoolResource.connect calls the transport's getSocket).
     getSocket: connectByName,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     greetingTimeout: 10_000,
@@ -138,52 +159,65 @@ export interface MailSenderOptions {
   retryMaxMs?: number;
   /** On stop, how long a send in progress may take before it is aborted. */
   stopGraceMs?: number;
+  /**
+   * Send loops run at once, each claiming its own row; at most the transport's
+   * pooled connections (`createSmtpTransport`'s `maxConnections`). Default 4.
+   */
+  concurrency?: number;
 }
 
 /** What one `sendOnce()` did. */
 export type SendOutcome = "idle" | "sent" | "retry" | "failed";
 
-/** Sends `mail_outbox` rows; safe with several replicas. */
+/** Sends `mail_outbox` rows with several loops at once; safe with several replicas. */
 export class MailSender {
   #running = false;
-  #loop?: Promise<void>;
-  #wake?: () => void;
-  #notified = false;
+  #loops: Promise<void>[] = [];
+  /** Wakes of the loops waiting for their next poll; NOTIFY and stop() call them all. */
+  readonly #waiters = new Set<() => void>();
+  /** NOTIFYs received so far; a loop compares it before and after a claim. */
+  #notifications = 0;
   #unlisten?: () => Promise<void>;
   #abort = new AbortController();
   readonly #domain: string;
+  readonly #concurrency: number;
 
   constructor(private readonly options: MailSenderOptions) {
     this.#domain = addressDomain(options.from) ?? "localhost";
+    this.#concurrency = options.concurrency ?? DEFAULT_MAIL_CONCURRENCY;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+    }
   }
 
-  /** Starts the send loop in the background. */
+  /** Starts the send loops in the background. */
   async start(): Promise<void> {
     this.#running = true;
     this.#abort = new AbortController();
     try {
       const { unlisten } = await this.options.sql.listen(MAIL_CHANNEL, () => {
-        // Remembered, so a mail enqueued while a send is in progress is not left to the poll.
-        this.#notified = true;
-        this.#wake?.();
+        // Counted, so a mail enqueued while a loop is claiming is not left to the poll.
+        this.#notifications++;
+        this.#wakeAll();
       });
       this.#unlisten = unlisten;
     } catch (error) {
       this.options.log.warn("mail outbox listen failed, polling only", { error });
     }
-    this.#loop = this.#run();
+    this.#loops = Array.from({ length: this.#concurrency }, () => this.#run());
   }
 
   /**
-   * Stops the loop. A send in progress may finish within `stopGraceMs`; after
-   * that it is aborted and its row released for another sender.
+   * Stops the loops. Sends in progress may finish within `stopGraceMs`; after
+   * that they are aborted and their rows released for another sender. The
+   * transport stays open: its owner closes it.
    */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#wakeAll();
     const timer = setTimeout(() => this.#abort.abort(), this.options.stopGraceMs ?? 5_000);
     try {
-      await this.#loop;
+      await Promise.all(this.#loops);
     } finally {
       clearTimeout(timer);
     }
@@ -252,10 +286,30 @@ export class MailSender {
     return "retry";
   }
 
+  #wakeAll(): void {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  /** Resolves after `ms`, or sooner when a NOTIFY or stop() wakes the loops. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#waiters.add(wake);
+    });
+  }
+
+  /** One send loop; `start()` runs `concurrency` of them, apart thanks to skip locked. */
   async #run(): Promise<void> {
     const { log, pollMs = 1000 } = this.options;
     let failures = 0;
     while (this.#running) {
+      const notificationsBefore = this.#notifications;
       let outcome: SendOutcome | "error";
       try {
         outcome = await this.sendOnce();
@@ -270,20 +324,10 @@ export class MailSender {
       // Keep going while there is mail; after a failed send the server is likely
       // down, so wait for the next poll rather than try the next row at once.
       if (outcome === "sent" || outcome === "failed") continue;
-      if (this.#notified && outcome === "idle") {
-        this.#notified = false;
-        continue;
-      }
-      const wait = outcome === "error" ? Math.min(5000, 200 * 2 ** failures) : pollMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-      this.#notified = false;
+      // A NOTIFY during an empty claim may be for a row committed after the
+      // claim's query began: look again rather than leave it to the poll.
+      if (outcome === "idle" && this.#notifications !== notificationsBefore) continue;
+      await this.#sleep(outcome === "error" ? Math.min(5000, 200 * 2 ** failures) : pollMs);
     }
   }
 }

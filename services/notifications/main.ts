@@ -18,7 +18,12 @@ import { createLogger } from "@mp/shared/log";
 import { z } from "zod";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
-import { addressDomain, createSmtpTransport, MailSender } from "./mail_sender.ts";
+import {
+  addressDomain,
+  createSmtpTransport,
+  DEFAULT_MAIL_CONCURRENCY,
+  MailSender,
+} from "./mail_sender.ts";
 
 const config = loadConfig({
   // User and database in the URL: npm:postgres would otherwise look for them in
@@ -29,6 +34,7 @@ const config = loadConfig({
     message: "must be an address such as `Name <no-reply@example.com>`",
   }).default("Marketplace <no-reply@marketplace.local>"),
   PUBLIC_URL: env.url(["http", "https"]).default("http://localhost:8000"),
+  MAIL_SEND_CONCURRENCY: env.positiveInt(DEFAULT_MAIL_CONCURRENCY),
 });
 
 const log = createLogger("notifications", config.LOG_LEVEL);
@@ -45,12 +51,19 @@ const bus = new EventBus({
 await bus.start();
 await bus.consume(createEventHandlers({ sql, publicUrl: config.PUBLIC_URL, log }));
 
+// One pooled connection per send loop, so no loop waits for another's connection.
+const transport = createSmtpTransport(
+  config.SMTP_URL,
+  // EHLO with the sender's mail domain: a name we own, and no OS hostname lookup.
+  addressDomain(config.MAIL_FROM)!,
+  config.MAIL_SEND_CONCURRENCY,
+);
 const sender = new MailSender({
   sql,
-  // EHLO with the sender's mail domain: a name we own, and no OS hostname lookup.
-  transport: createSmtpTransport(config.SMTP_URL, addressDomain(config.MAIL_FROM)!),
+  transport,
   from: config.MAIL_FROM,
   log,
+  concurrency: config.MAIL_SEND_CONCURRENCY,
 });
 await sender.start();
 
@@ -67,6 +80,8 @@ onShutdown({
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
     { name: "stop mail sender", run: () => sender.stop() },
+    // After the sender: its aborted sends are already released, so nothing is in flight.
+    { name: "close SMTP pool", run: () => transport.close?.() },
     { name: "close broker", run: () => bus.close() },
     { name: "close database", run: () => sql.end({ timeout: 5 }) },
   ],

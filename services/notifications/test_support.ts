@@ -277,9 +277,10 @@ export async function startPipeline(prefix: string, smtpUrl: string): Promise<Pi
     };
   }
   await consumer.consume(observed);
+  const transport = createSmtpTransport(smtpUrl, MAIL_DOMAIN);
   const sender = new MailSender({
     sql: db.sql,
-    transport: createSmtpTransport(smtpUrl, MAIL_DOMAIN),
+    transport,
     from: FROM,
     log,
     pollMs: 50,
@@ -304,6 +305,8 @@ export async function startPipeline(prefix: string, smtpUrl: string): Promise<Pi
     },
     async close() {
       await sender.stop();
+      // As main.ts does: the pool's open connections would otherwise outlive the test.
+      transport.close?.();
       await consumer.close();
       await publisher.close();
       await deleteQueues(broker.url, [consumer.queue, consumer.deadLetterQueue]);
