@@ -61,6 +61,12 @@ export async function searchCosts(
     onnotice: () => {},
     debug: (_connection, text, args) => captured.push({ text, args: args as unknown[] }),
   });
+  // One query before any with an array parameter: on a new pool, npm:postgres
+  // loads the array types with the first query, and seen here (Deno 2.9,
+  // postgres 3.4.9) a first query's text[] parameter was sometimes bound before
+  // they had loaded ("malformed array literal"), breaking that statement for the
+  // connection. The services never meet this: their first query is the migration.
+  await sql`select 1`;
   const timed = async (run: () => Promise<unknown>): Promise<Timed> => {
     captured = [];
     const started = performance.now();
