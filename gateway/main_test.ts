@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { createTestKeys, waitFor } from "@mp/shared/testing";
+import { createTestKeys, passThrough, waitFor } from "@mp/shared/testing";
 import { closedPort, startEchoUpstream } from "./test_support.ts";
 
 const main = new URL("./main.ts", import.meta.url).pathname;
 const redisHostPort = new URL(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379").host;
-
-function denoEnv(): Record<string, string> {
-  const names = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"];
-  return Object.fromEntries(names.flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }));
-}
 
 /** `deno serve` for the gateway with exactly the flags README.md documents. */
 function serveGateway(port: number, upstreams: string[], env: Record<string, string>) {
@@ -29,7 +21,11 @@ function serveGateway(port: number, upstreams: string[], env: Record<string, str
       main,
     ],
     // Only what Deno itself needs to find its cache, plus the gateway's own variables.
-    env: { ...denoEnv(), NO_COLOR: "1", ...env },
+    env: {
+      ...passThrough(["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"]),
+      NO_COLOR: "1",
+      ...env,
+    },
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",

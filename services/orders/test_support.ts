@@ -13,6 +13,7 @@ import { outboxMigration } from "@mp/shared/outbox";
 import {
   createTestKeys,
   freshDatabase,
+  passThrough,
   quietLogger,
   type TestDatabase,
   type TestKeys,
@@ -462,15 +463,6 @@ async function collect(stream: ReadableStream<Uint8Array>, lines: string[]) {
     lines.push(...parts);
   }
   if (rest) lines.push(rest);
-}
-
-function passThrough(names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
 }
 
 /**

@@ -8,3 +8,4 @@ export { type TestBus, testBus } from "./broker.ts";
 export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.ts";
 export { createTestKeys, type TestKeys } from "./keys.ts";
 export { quietLogger, waitFor } from "./wait.ts";
+export { passThrough, startProcess, type TestProcess } from "./process.ts";
