@@ -6,15 +6,20 @@ import type { z } from "zod";
 import { type EventEnvelope, PoisonMessageError } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
 
-/** DDL of the inbox table, applied by `migrate()` through its `include` option. */
+/**
+ * DDL of the inbox table, applied by `migrate()` through its `include` option.
+ * v2 adds the index retention prunes by (shared/retention.ts); every statement
+ * is idempotent, so a database that recorded v1 gets just that index from v2.
+ */
 export const inboxMigration = {
-  version: "shared/inbox_v1",
+  version: "shared/inbox_v2",
   sql: `
     create table if not exists inbox (
       event_id uuid primary key,
       type text not null,
       processed_at timestamptz not null default now()
     );
+    create index if not exists inbox_processed_at on inbox (processed_at);
   `,
 };
 

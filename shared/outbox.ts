@@ -10,9 +10,13 @@ import type { EventBus, EventEnvelope, EventHeaders } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
 import { currentContext, type Logger } from "./log.ts";
 
-/** DDL of the outbox table, applied by `migrate()` through its `include` option. */
+/**
+ * DDL of the outbox table, applied by `migrate()` through its `include` option.
+ * v2 adds the index retention prunes by (shared/retention.ts); every statement
+ * is idempotent, so a database that recorded v1 gets just that index from v2.
+ */
 export const outboxMigration = {
-  version: "shared/outbox_v1",
+  version: "shared/outbox_v2",
   sql: `
     create table if not exists outbox (
       seq bigserial primary key,
@@ -24,6 +28,8 @@ export const outboxMigration = {
       published_at timestamptz
     );
     create index if not exists outbox_unpublished on outbox (seq) where published_at is null;
+    create index if not exists outbox_published_at on outbox (published_at)
+      where published_at is not null;
   `,
 };
 

@@ -9,6 +9,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { RetentionJob } from "@mp/shared/retention";
 import { createApp } from "./app.ts";
 import { createPasswordHasher } from "./password.ts";
 
@@ -33,6 +34,9 @@ await bus.start();
 const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
 const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
+// Prunes published outbox rows past their retention (auth has no inbox; skipped).
+const retention = new RetentionJob({ sql, log });
+retention.start();
 const hasher = createPasswordHasher();
 
 const { app, drain } = createApp({
@@ -56,6 +60,7 @@ onShutdown({
   log,
   drain,
   steps: [
+    { name: "retention job", run: () => retention.stop() },
     {
       name: "outbox relay",
       run: async () => {

@@ -11,6 +11,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { RetentionJob } from "@mp/shared/retention";
 import { createApp } from "./app.ts";
 import { connectRedis, createGigCache } from "./cache.ts";
 import { createEventHandlers } from "./events.ts";
@@ -47,6 +48,9 @@ await bus.consume(createEventHandlers({ sql, cache, log }));
 const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
 const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
+// Prunes published outbox rows and processed inbox ids past their retention.
+const retention = new RetentionJob({ sql, log });
+retention.start();
 
 const { app, drain } = createApp({
   sql,
@@ -66,6 +70,7 @@ onShutdown({
   drain,
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
+    { name: "retention job", run: () => retention.stop() },
     {
       name: "outbox relay",
       run: async () => {

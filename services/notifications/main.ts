@@ -15,6 +15,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
+import { RetentionJob } from "@mp/shared/retention";
 import { z } from "zod";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
@@ -66,6 +67,9 @@ const sender = new MailSender({
   concurrency: config.MAIL_SEND_CONCURRENCY,
 });
 await sender.start();
+// Prunes processed inbox ids past their retention (no shared outbox here; skipped).
+const retention = new RetentionJob({ sql, log });
+retention.start();
 
 const verifier = createTokenVerifier({
   jwks: config.JWT_JWKS,
@@ -79,6 +83,7 @@ onShutdown({
   drain,
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
+    { name: "stop retention job", run: () => retention.stop() },
     { name: "stop mail sender", run: () => sender.stop() },
     // After the sender: its aborted sends are already released, so nothing is in flight.
     { name: "close SMTP pool", run: () => transport.close?.() },

@@ -16,6 +16,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { RetentionJob } from "@mp/shared/retention";
 import { createApp } from "./app.ts";
 import { readConfig } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
@@ -70,6 +71,9 @@ const scheduler = new Scheduler({
   pollMs: config.SCHEDULER_POLL_MS,
 });
 scheduler.start();
+// Prunes published outbox rows and processed inbox ids past their retention.
+const retention = new RetentionJob({ sql, log });
+retention.start();
 
 const { app, drain } = createApp({
   sql,
@@ -93,6 +97,7 @@ onShutdown({
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
     { name: "stop scheduler", run: () => scheduler.stop() },
+    { name: "stop retention job", run: () => retention.stop() },
     {
       name: "stop outbox relay",
       run: async () => {

@@ -15,6 +15,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
+import { RetentionJob } from "@mp/shared/retention";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
@@ -43,6 +44,9 @@ await bus.consume(createEventHandlers({ sql, log }));
 const relayDb = connectDb(config.DATABASE_URL, { max: 1 });
 const relay = new OutboxRelay({ sql: relayDb, bus, log });
 await relay.start();
+// Prunes published outbox rows and processed inbox ids past their retention.
+const retention = new RetentionJob({ sql, log });
+retention.start();
 
 const { app, drain } = createApp({
   sql,
@@ -61,6 +65,7 @@ onShutdown({
   drain,
   steps: [
     { name: "stop consuming", run: () => bus.stopConsuming() },
+    { name: "retention job", run: () => retention.stop() },
     {
       name: "outbox relay",
       run: async () => {
