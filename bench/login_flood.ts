@@ -216,9 +216,12 @@ export const loginFlood: Benchmark = {
           `Each login: gateway limits (2 Redis calls + a release), auth looks the user up, ` +
           `verifies argon2id (m=19 MiB, t=2, p=1) in its worker pool, inserts a refresh-token ` +
           `family; the gateway signs an ES256 access token.`,
-          `Logins beyond capacity wait in auth's hash queue (first come, first served, no bound); ` +
-          `one that waits longer than the gateway's \`UPSTREAM_TIMEOUT_MS\` (10 s) is answered 504 ` +
-          `by the gateway, while auth still hashes it later.`,
+          `Logins beyond capacity wait in auth's bounded hash queue (8 per worker, under a ` +
+          `second of work, first come first served); beyond it auth answers 503 \`busy\` with ` +
+          `Retry-After at once, and a job whose request was aborted while waiting is dropped.`,
+          `Auth hashes on one worker per core but one: on this 2-core machine one worker, which ` +
+          `holds a whole core while logins flood in, beside the gateway, auth's request thread, ` +
+          `PostgreSQL and the load generator on the other.`,
           `Processes logged at \`${context.logLevel}\`.`,
           `CPU, capacity: ${describeCpu(capacityCpu)}.`,
           `CPU, routes without logins: ${describeCpu(quiet.cpu)}.`,
