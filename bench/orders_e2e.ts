@@ -550,8 +550,9 @@ function report(r: {
       `No target is set for this benchmark (issue 4 asks for the numbers); compare runs.`,
       `Per order the pipeline carries two events (\`order.created\`, \`order.paid\`) and ` +
       `notifications sends four mails (receipt and new-order at placement, payment received ` +
-      `and payment confirmed on payment) through its mail outbox, one at a time over a new ` +
-      `SMTP connection each: the buyer's payment mail queues behind the others. At maximum ` +
+      `and payment confirmed on payment) through its mail outbox, with \`MAIL_SEND_CONCURRENCY\` ` +
+      `(4) send loops over a pooled SMTP transport: the buyer's payment mail queues behind the ` +
+      `others. At maximum ` +
       `throughput the sink received ${num(throughput.max.mailsPerSecond, 1)} mails/s ` +
       `(${num(r.max.mails)} mails); ${num(r.mailsReceived)} in the whole run.`,
       `"load generator" is this process: the clients, the Stripe double (PaymentIntents, ` +
