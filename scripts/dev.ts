@@ -6,7 +6,9 @@
  * 2. one database and login role per service (as the PG* superuser),
  * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025),
  * 4. every service, then the gateway, each a `deno serve` process with its own
- *    least-privilege flags, their logs prefixed on this console.
+ *    least-privilege flags, their logs prefixed on this console;
+ * 5. a process that exits unexpectedly is started again with exponential backoff
+ *    and jitter (0.5 s doubling to 30 s, reset after 30 s up), logging why it exited.
  *
  * Honours GATEWAY_PORT, PUBLIC_URL, SMTP_URL, AMQP_URL, REDIS_URL, EVENTS_EXCHANGE,
  * LOG_LEVEL and PGHOST/PGPORT/PGUSER/PGPASSWORD; any other variable a process
@@ -21,6 +23,7 @@
  * Ctrl-C (or SIGTERM) stops everything it started.
  */
 import {
+  DEV_RESTART_POLICY,
   type Fleet,
   type FleetKeys,
   generateKeys,
@@ -202,6 +205,8 @@ async function main() {
       logLevel,
       env,
       output: "console",
+      // A process that exits unexpectedly comes back, with backoff (scripts/restart_policy.ts).
+      restart: DEV_RESTART_POLICY,
     });
   } catch (error) {
     console.error(`\n${(error as Error).message}`);

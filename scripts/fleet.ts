@@ -23,6 +23,7 @@ import {
   serveArgs,
   upstreamVariable,
 } from "./processes.ts";
+import type { RestartPolicy } from "./restart_policy.ts";
 import { type LogOutput, ManagedProcess } from "./supervisor.ts";
 
 export {
@@ -32,6 +33,7 @@ export {
   prepareDatabases,
 } from "./databases.ts";
 export { type FleetKeys, generateKeys } from "./keys.ts";
+export { DEV_RESTART_POLICY, type RestartPolicy } from "./restart_policy.ts";
 export { freePort, freePorts, isListening } from "./ports.ts";
 export {
   hostPort,
@@ -106,6 +108,11 @@ export interface FleetOptions {
   readyTimeoutMs?: number;
   /** How long a process may take to exit after SIGTERM before SIGKILL. Default 15 s. */
   stopDeadlineMs?: number;
+  /**
+   * Start a process again whenever it exits without `stop`/`restart` asking it to
+   * (a crash, a kill -9), with this backoff. Default: none (tests restart by hand).
+   */
+  restart?: RestartPolicy;
   /** Replaces process specs (same names), e.g. to run a stand-in entry. For the fleet's own tests. */
   specs?: readonly ProcessSpec[];
 }
@@ -125,6 +132,8 @@ export interface Fleet {
   urlOf(name: ProcessName): string;
   /** Process id while it runs, else undefined. */
   pid(name: ProcessName): number | undefined;
+  /** How many times the restart policy has started a process again. */
+  restarts(name: ProcessName): number;
   /** What a process printed (kept across restarts, last 5,000 lines). */
   logs(name: ProcessName): string;
   /** The log file of a process under `output: "files"`. */
@@ -251,14 +260,18 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       : { kind: "memory" };
     processes.set(
       spec.name,
-      new ManagedProcess({
-        name: spec.name,
-        args,
-        // NO_COLOR keeps Deno's own messages free of escape codes in logs.
-        env: { ...runtime, NO_COLOR: "1", ...env },
-        cwd: ROOT,
-        readyUrl: `${urlOf(spec.name)}/readyz`,
-      }, output),
+      new ManagedProcess(
+        {
+          name: spec.name,
+          args,
+          // NO_COLOR keeps Deno's own messages free of escape codes in logs.
+          env: { ...runtime, NO_COLOR: "1", ...env },
+          cwd: ROOT,
+          readyUrl: `${urlOf(spec.name)}/readyz`,
+        },
+        output,
+        options.restart,
+      ),
     );
   }
 
@@ -304,6 +317,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     names,
     urlOf,
     pid: (name) => get(name).pid,
+    restarts: (name) => get(name).restarts,
     logs: (name) => get(name).logs(),
     logFile: (name) => (logDir && processes.has(name) ? `${logDir}/${name}.log` : undefined),
     commandOf: (name) => ({ args: [...get(name).plan.args], env: { ...get(name).plan.env } }),

@@ -2,9 +2,11 @@
  * One child process of the fleet: spawned with `Deno.execPath()`, its output
  * captured line by line (kept in memory, and copied to the console or to a log
  * file), readiness awaited on `/readyz`, stopped with SIGTERM and, after a
- * deadline, SIGKILL.
+ * deadline, SIGKILL. With a `RestartPolicy` it is started again whenever it
+ * exits without being asked to (see restart_policy.ts).
  */
 import { formatLogLine, type Paint } from "./log_format.ts";
+import { describeExit, restartDelay, type RestartPolicy } from "./restart_policy.ts";
 
 /** Where a process's output goes besides the in-memory buffer. */
 export type LogOutput =
@@ -46,8 +48,23 @@ export class ManagedProcess {
   #pumps: Promise<void>[] = [];
   #lines: string[] = [];
   #file?: Deno.FsFile;
+  // Restart state: set by stop(), cleared by spawn(); the pending restart; the backoff step.
+  #stopped = false;
+  #pending?: ReturnType<typeof setTimeout>;
+  #attempt = 0;
+  #startedAt = 0;
+  #restarts = 0;
 
-  constructor(readonly plan: ProcessPlan, private readonly output: LogOutput) {}
+  constructor(
+    readonly plan: ProcessPlan,
+    private readonly output: LogOutput,
+    private readonly restart?: RestartPolicy,
+  ) {}
+
+  /** How many times the restart policy has started the process again. */
+  get restarts(): number {
+    return this.#restarts;
+  }
 
   /** Process id while running, otherwise undefined. */
   get pid(): number | undefined {
@@ -76,6 +93,9 @@ export class ManagedProcess {
 
   /** Starts the child. Throws if it is already running. */
   spawn(): void {
+    this.#stopped = false;
+    clearTimeout(this.#pending);
+    this.#pending = undefined;
     if (this.running) {
       throw new Error(`${this.plan.name} is already running (pid ${this.#child!.pid})`);
     }
@@ -94,6 +114,7 @@ export class ManagedProcess {
     const child = command.spawn();
     this.#child = child;
     this.#status = undefined;
+    this.#startedAt = Date.now();
     live.add(child);
     this.#record(`[fleet] started ${this.plan.name} (pid ${child.pid})`, "meta");
     this.#pumps = [this.#pump(child.stdout, "out"), this.#pump(child.stderr, "err")];
@@ -103,10 +124,32 @@ export class ManagedProcess {
       // Report the exit after the last lines it printed.
       await Promise.all(pumps);
       this.#status = status;
-      const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
-      this.#record(`[fleet] ${this.plan.name} exited with ${how}`, "meta");
+      this.#record(`[fleet] ${this.plan.name} exited with ${describeExit(status)}`, "meta");
+      if (this.restart && !this.#stopped) this.#scheduleRestart(this.restart, status);
       return status;
     });
+  }
+
+  #scheduleRestart(policy: RestartPolicy, status: Deno.CommandStatus): void {
+    const upMs = Date.now() - this.#startedAt;
+    if (upMs >= policy.resetAfterMs) this.#attempt = 0;
+    const delay = restartDelay(policy, this.#attempt++);
+    this.#record(
+      `[fleet] ${this.plan.name} exited unexpectedly (${describeExit(status)}) after ` +
+        `${(upMs / 1000).toFixed(1)} s; restarting in ${delay} ms (attempt ${this.#attempt})`,
+      "meta",
+    );
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      if (this.#stopped || this.running) return;
+      this.spawn();
+      this.#restarts++;
+      // A run that dies before it is ready is handled by its own exit; only log the good news.
+      this.waitReady(60_000).then(
+        () => this.#record(`[fleet] ${this.plan.name} is ready again`, "meta"),
+        () => {},
+      );
+    }, delay);
   }
 
   /** Resolves when the current run ends (immediately if not running). */
@@ -162,6 +205,9 @@ export class ManagedProcess {
    * `deadlineMs`. Resolves once it has exited and its output is read to the end.
    */
   async stop(deadlineMs: number): Promise<Deno.CommandStatus | undefined> {
+    this.#stopped = true;
+    clearTimeout(this.#pending);
+    this.#pending = undefined;
     if (this.running) {
       this.signal("SIGTERM");
       let timer: ReturnType<typeof setTimeout> | undefined;
