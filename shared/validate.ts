@@ -2,10 +2,56 @@
  * Request validation with zod, answering 400 problem+json that lists every
  * failing field as a JSON pointer. Schemas for bodies should be `z.strictObject`
  * so unknown fields (mass assignment) are rejected rather than dropped.
+ *
+ * Before any schema runs, every string (and object key) of the body, query or
+ * path must keep the text rule of `text.ts`, so no field of any schema can let
+ * NUL, a lone surrogate or a control character through to the database.
  */
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { AppError, errors, type FieldError } from "./problem.ts";
+import { textProblem } from "./text.ts";
+
+/** Deepest nesting of arrays and objects a request may have; no schema of ours goes near it. */
+export const MAX_DEPTH = 32;
+
+const escapePointer = (key: string | number) =>
+  String(key).replaceAll("~", "~0").replaceAll("/", "~1");
+
+/**
+ * Field errors for every string or key of `value` that breaks the text rule
+ * (multi-line form; single-line fields refuse more in their schema), and for
+ * nesting deeper than `MAX_DEPTH`. Iterative, so no input can overflow the stack.
+ */
+export function textErrors(value: unknown, prefix = ""): FieldError[] {
+  const found: FieldError[] = [];
+  const stack: { value: unknown; pointer: string; depth: number }[] = [
+    { value, pointer: prefix, depth: 0 },
+  ];
+  while (stack.length > 0 && found.length < 20) {
+    const item = stack.pop()!;
+    if (typeof item.value === "string") {
+      const problem = textProblem(item.value, true);
+      if (problem) found.push({ pointer: item.pointer || "/", detail: problem });
+      continue;
+    }
+    if (item.value === null || typeof item.value !== "object") continue;
+    if (item.depth >= MAX_DEPTH) {
+      found.push({
+        pointer: item.pointer || "/",
+        detail: `Must not nest deeper than ${MAX_DEPTH}.`,
+      });
+      continue;
+    }
+    for (const [key, child] of Object.entries(item.value)) {
+      const pointer = `${item.pointer}/${escapePointer(key)}`;
+      const keyProblem = textProblem(key, false);
+      if (keyProblem) found.push({ pointer, detail: `Field name: ${keyProblem}` });
+      else stack.push({ value: child, pointer, depth: item.depth + 1 });
+    }
+  }
+  return found;
+}
 
 function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   // zod 4 may add length checks on a value of the wrong type (an array for a
@@ -34,10 +80,30 @@ export function parseOrThrow<S extends z.ZodType>(
   value: unknown,
   prefix = "",
 ): z.infer<S> {
+  const badText = textErrors(value, prefix);
+  if (badText.length > 0) throw errors.validation(badText);
   const result = schema.safeParse(value);
   if (!result.success) throw errors.validation(toFieldErrors(result.error, prefix));
   return result.data;
 }
+
+/** Where a validator reads: Hono's validation targets used here. */
+export type ValidationTarget = "json" | "query" | "param";
+
+/**
+ * A validating middleware that carries its schema, so tools (the route-walking
+ * test, docs) can read each route's fields from `app.routes` without a second
+ * declaration.
+ */
+export type Validating<M> = M & {
+  validation: { target: ValidationTarget; schema: z.ZodType };
+};
+
+const describe = <M extends object>(
+  middleware: M,
+  target: ValidationTarget,
+  schema: z.ZodType,
+): Validating<M> => Object.assign(middleware, { validation: { target, schema } });
 
 /**
  * Validates a JSON body. Answers 415 for a non-JSON content type, 400
@@ -46,18 +112,30 @@ export function parseOrThrow<S extends z.ZodType>(
  * schema rejects.
  */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
-  validator("json", (value, c) => {
-    const type = c.req.header("content-type") ?? "";
-    if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-      throw new AppError(415, "unsupported_media_type", "The body must be application/json.");
-    }
-    return parseOrThrow(schema, value) as z.infer<S>;
-  });
+  describe(
+    validator("json", (value, c) => {
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+        throw new AppError(415, "unsupported_media_type", "The body must be application/json.");
+      }
+      return parseOrThrow(schema, value) as z.infer<S>;
+    }),
+    "json",
+    schema,
+  );
 
 /** Validates the query string (`#/name` pointers). */
 export const queryParams = <S extends z.ZodType>(schema: S) =>
-  validator("query", (value) => parseOrThrow(schema, value, "#") as z.infer<S>);
+  describe(
+    validator("query", (value) => parseOrThrow(schema, value, "#") as z.infer<S>),
+    "query",
+    schema,
+  );
 
 /** Validates path parameters (`#/name` pointers). */
 export const pathParams = <S extends z.ZodType>(schema: S) =>
-  validator("param", (value) => parseOrThrow(schema, value, "#") as z.infer<S>);
+  describe(
+    validator("param", (value) => parseOrThrow(schema, value, "#") as z.infer<S>),
+    "param",
+    schema,
+  );

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { parseOrThrow } from "./validate.ts";
+import {
+  jsonBody,
+  MAX_DEPTH,
+  parseOrThrow,
+  pathParams,
+  queryParams,
+  textErrors,
+} from "./validate.ts";
 import { AppError } from "./problem.ts";
 
 function fieldErrors(schema: z.ZodType, value: unknown, prefix = "") {
@@ -29,4 +36,42 @@ Deno.test("parseOrThrow() reports only the type for a value of the wrong type", 
 Deno.test("parseOrThrow() prefixes query pointers with #", () => {
   const errors = fieldErrors(z.object({ limit: z.coerce.number().max(50) }), { limit: "500" }, "#");
   assert.deepEqual(errors.map((e) => e.pointer), ["#/limit"]);
+});
+
+Deno.test("parseOrThrow() refuses NUL, lone surrogates and C1 controls in any string, naming the field", () => {
+  // A schema that takes any string: the text rule holds before any schema runs.
+  const loose = z.object({ a: z.string(), list: z.array(z.object({ b: z.string() })) });
+  for (const bad of ["x\u0000y", "\ud800", "a\udc00", "\u0085", "\u009f", "\u001b[31m"]) {
+    const errors = fieldErrors(loose, { a: "ok", list: [{ b: bad }] });
+    assert.deepEqual(errors.map((e) => e.pointer), ["/list/0/b"], JSON.stringify(bad));
+  }
+  assert.deepEqual(fieldErrors(loose, { a: "\u0000" }, "#").map((e) => e.pointer), ["#/a"]);
+  // Newline and tab are the multi-line form's only controls; a line refuses them in its schema.
+  assert.deepEqual(parseOrThrow(z.object({ a: z.string() }), { a: "one\n\ttwo" }), {
+    a: "one\n\ttwo",
+  });
+});
+
+Deno.test("parseOrThrow() refuses a bad field name and escapes it in the pointer", () => {
+  const errors = fieldErrors(z.record(z.string(), z.string()), { "a/\u0000": "x" });
+  assert.deepEqual(errors.map((e) => e.pointer), ["/a~1\u0000"]);
+});
+
+Deno.test("parseOrThrow() refuses nesting deeper than MAX_DEPTH without overflowing the stack", () => {
+  let deep: unknown = "leaf";
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const errors = fieldErrors(z.unknown(), { a: deep });
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].detail, new RegExp(`deeper than ${MAX_DEPTH}`));
+  // Nesting within the limit is left to the schema.
+  let shallow: unknown = "leaf";
+  for (let i = 0; i < MAX_DEPTH - 1; i++) shallow = [shallow];
+  assert.deepEqual(textErrors(shallow), []);
+});
+
+Deno.test("jsonBody(), queryParams() and pathParams() carry their schema for route tools", () => {
+  const schema = z.strictObject({ a: z.string() });
+  assert.deepEqual(jsonBody(schema).validation, { target: "json", schema });
+  assert.deepEqual(queryParams(schema).validation, { target: "query", schema });
+  assert.deepEqual(pathParams(schema).validation, { target: "param", schema });
 });
