@@ -1,13 +1,15 @@
 /**
- * Bounded retention for the shared outbox and inbox tables, which otherwise keep
- * every published event and every processed event id forever (millions of rows
- * a day at the fleet's peak). `RetentionJob` prunes both once soon after start
- * and then every hour; each prune deletes in short batches, one statement (and
- * so one short transaction) each, so it never holds a long lock set. Both walk
- * an index on their timestamp (outbox_v2, inbox_v2 migrations), so a prune
- * with nothing to do reads next to nothing however large the table is.
+ * Bounded retention for the shared outbox, inbox and idempotency tables, which
+ * otherwise keep every published event, every processed event id and every
+ * answer forever (millions of rows a day at the fleet's peak). `RetentionJob`
+ * prunes them once soon after start and then every hour; each prune deletes in
+ * short batches, one statement (and so one short transaction) each, so it never
+ * holds a long lock set. Each walks an index on its timestamp (outbox_v2,
+ * inbox_v2, idempotency_v1 migrations), so a prune with nothing to do reads next
+ * to nothing however large the table is.
  */
 import type { Sql } from "./db.ts";
+import { IDEMPOTENCY_RETENTION_MS } from "./idempotency.ts";
 import type { Logger } from "./log.ts";
 
 const DAY_MS = 86_400_000;
@@ -85,6 +87,30 @@ export async function pruneInbox(sql: Sql, options: PruneOptions = {}): Promise<
   );
 }
 
+/**
+ * Deletes idempotency records older than `olderThanMs` (default one day, see
+ * `IDEMPOTENCY_RETENTION_MS`), in batches: a key sent again after that is a new
+ * request. Returns the number of rows deleted; 0 when the database has no such
+ * table.
+ */
+export async function pruneIdempotencyRecords(
+  sql: Sql,
+  options: PruneOptions = {},
+): Promise<number> {
+  const { olderThanMs = IDEMPOTENCY_RETENTION_MS } = options;
+  return await pruneInBatches(
+    sql,
+    "idempotency_records",
+    options,
+    async (limit) =>
+      (await sql`delete from idempotency_records where (scope, key) in (
+        select scope, key from idempotency_records
+        where created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+        order by created_at limit ${limit}
+        for update skip locked)`).count,
+  );
+}
+
 async function pruneInBatches(
   sql: Sql,
   table: string,
@@ -114,6 +140,8 @@ export interface RetentionJobOptions {
   outboxRetentionMs?: number;
   /** Default `INBOX_RETENTION_MS` (30 days). */
   inboxRetentionMs?: number;
+  /** Default `IDEMPOTENCY_RETENTION_MS` (1 day). */
+  idempotencyRetentionMs?: number;
   /** Default `PRUNE_BATCH_SIZE`. */
   batchSize?: number;
   /** Between prunes; default one hour. */
@@ -126,10 +154,11 @@ export interface RetentionJobOptions {
 export interface PruneReport {
   outbox: number;
   inbox: number;
+  idempotency: number;
 }
 
 /**
- * Prunes the outbox and inbox tables (whichever the database has) soon after
+ * Prunes the outbox, inbox and idempotency tables (whichever the database has) soon after
  * `start()` and then every `intervalMs`. A failed prune is logged and retried at
  * the next interval. `start()` in every replica, `stop()` on shutdown before the
  * pool closes.
@@ -150,13 +179,19 @@ export class RetentionJob {
     this.#loop = this.#run();
   }
 
-  /** Prunes both tables once (also used by tests). */
+  /** Prunes every table once (also used by tests). */
   async pruneOnce(): Promise<PruneReport> {
-    const { sql, outboxRetentionMs, inboxRetentionMs, batchSize } = this.options;
+    const { sql, outboxRetentionMs, inboxRetentionMs, idempotencyRetentionMs, batchSize } =
+      this.options;
     const signal = this.#abort?.signal;
     return {
       outbox: await pruneOutbox(sql, { olderThanMs: outboxRetentionMs, batchSize, signal }),
       inbox: await pruneInbox(sql, { olderThanMs: inboxRetentionMs, batchSize, signal }),
+      idempotency: await pruneIdempotencyRecords(sql, {
+        olderThanMs: idempotencyRetentionMs,
+        batchSize,
+        signal,
+      }),
     };
   }
 
@@ -184,7 +219,7 @@ export class RetentionJob {
       wait = intervalMs;
       try {
         const removed = await this.pruneOnce();
-        if (removed.outbox + removed.inbox > 0) {
+        if (removed.outbox + removed.inbox + removed.idempotency > 0) {
           log.info("retention pruned old rows", { ...removed });
         }
       } catch (error) {

@@ -105,13 +105,13 @@ Deno.test("pruneInbox removes old processed ids; a pruned id is accepted again (
   });
 });
 
-Deno.test("a database without an outbox or inbox table is skipped", async () => {
+Deno.test("a database without an outbox, inbox or idempotency table is skipped", async () => {
   const db = await freshDatabase("retention_none");
   try {
     assert.equal(await pruneOutbox(db.sql), 0);
     assert.equal(await pruneInbox(db.sql), 0);
     const job = new RetentionJob({ sql: db.sql, log: quietLogger() });
-    assert.deepEqual(await job.pruneOnce(), { outbox: 0, inbox: 0 });
+    assert.deepEqual(await job.pruneOnce(), { outbox: 0, inbox: 0, idempotency: 0 });
   } finally {
     await db.drop();
   }
@@ -128,7 +128,7 @@ Deno.test("the job prunes after start, logs what it removed, and stops", async (
     try {
       const pruned = await waitFor(() => lines.find((l) => l.msg === "retention pruned old rows"));
       assert.equal(pruned.level, "info");
-      assert.deepEqual(pruned.fields, { outbox: 7, inbox: 3 });
+      assert.deepEqual(pruned.fields, { outbox: 7, inbox: 3, idempotency: 0 });
     } finally {
       await job.stop();
     }
