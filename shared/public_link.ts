@@ -6,7 +6,8 @@
  * own network (or, if a future component ever fetched it, ours).
  *
  * The check is on the URL as written, after WHATWG parsing (which turns
- * `https://2130706433/` and `https://0x7f.1/` into `127.0.0.1`). Names are not
+ * `https://2130706433/`, `https://0x7f.1/` and `https://0177.0.0.1./` into
+ * `127.0.0.1`); ipaddr.js then names the address's range. Names are not
  * resolved: a public name pointing at a private address is beyond what a
  * stored link can be checked for; anything that fetches must check again at
  * fetch time.
@@ -20,16 +21,30 @@ export const MAX_URL_LENGTH = 2048;
 // Special-use and internal names (RFC 6761, 6762, 8375, and ICANN's `.internal`).
 const INTERNAL_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet"];
 
+// ::/96 holds the deprecated IPv4-compatible addresses (`::127.0.0.1` is `::7f00:1`),
+// plus :: and ::1; ipaddr.js names only the last two, so this prefix is checked here.
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
+/** Why the IP address `literal` is not a public one, or undefined if it is. */
+function nonPublicAddressReason(literal: string): string | undefined {
+  const parsed = ipaddr.parse(literal);
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
+    return "Must not point at an IPv4-compatible IPv6 address.";
+  }
+  // An IPv4-mapped address (::ffff:a.b.c.d) is judged as the IPv4 address it reaches.
+  // Every other special range, including the ones that wrap an IPv4 address
+  // (NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32), is refused whole:
+  // only global unicast is public.
+  const range = ipaddr.process(literal).range();
+  return range === "unicast" ? undefined : `Must not point at a ${range} address.`;
+}
+
 /** Why `host` (a URL's hostname) is not a public host, or undefined if it is. */
 export function nonPublicHostReason(host: string): string | undefined {
-  const name = host.toLowerCase().replace(/\.$/, "");
+  // Any number of trailing dots names the same host ("localhost..", "127.0.0.1..").
+  const name = host.toLowerCase().replace(/\.+$/, "");
   const literal = name.startsWith("[") && name.endsWith("]") ? name.slice(1, -1) : name;
-  if (ipaddr.isValid(literal)) {
-    // Only global unicast is public; ipaddr.js names every special range
-    // (private, loopback, linkLocal, uniqueLocal, carrierGradeNat, ipv4Mapped, 6to4…).
-    const range = ipaddr.parse(literal).range();
-    return range === "unicast" ? undefined : `Must not point at a ${range} address.`;
-  }
+  if (ipaddr.isValid(literal)) return nonPublicAddressReason(literal);
   if (name === "localhost" || INTERNAL_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
     return "Must not point at a local or internal host.";
   }

@@ -8,6 +8,7 @@ Deno.test("linkProblem() accepts public https links, with or without a port, pat
       "https://example.com:8443/x?y=1#z",
       "https://8.8.8.8/a.png",
       "https://[2001:4860:4860::8888]/a.png",
+      "https://[::ffff:8.8.8.8]/", // IPv4-mapped: judged as the public address it reaches
       "https://example.com./trailing-dot",
       "https://xn--bcher-kva.example/",
     ]
@@ -60,6 +61,30 @@ Deno.test("linkProblem() refuses loopback, private, link-local and other non-pub
       "https://[::ffff:10.0.0.1]/",
       "https://[2002:7f00:1::]/", // 6to4 wrapping 127.0.0.1
       "https://[64:ff9b::a00:1]/", // NAT64 wrapping 10.0.0.1
+      "https://[64:ff9b::808:808]/", // NAT64 wrapping a public address: still not a plain one
+      "https://[::127.0.0.1]/", // IPv4-compatible, serialised [::7f00:1]
+      "https://[::7f00:1]/",
+      "https://[::10.0.0.1]/",
+      "https://[::8.8.8.8]/", // IPv4-compatible addresses are deprecated whatever they wrap
+      "https://[0:0:0:0:0:0:127.0.0.1]/",
+      "https://[::ffff:7f00:1]/", // IPv4-mapped in hex
+      "https://[::ffff:169.254.169.254]/",
+      "https://[2002:a9fe:a9fe::]/", // 6to4 wrapping 169.254.169.254
+      "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", // Teredo
+      "https://[2001:db8::1]/", // documentation
+      "https://[fec0::1]/", // deprecated site-local
+      "https://[ff02::1]/", // multicast
+      "https://0x7f000001/", // hex, one number
+      "https://017700000001/", // octal, one number
+      "https://127.0.0.1./", // trailing dot
+      "https://127.0.0.1../", // two trailing dots (WHATWG leaves it a name)
+      "https://0x7f.1../",
+      "https://localhost../",
+      "https://printer.local../",
+      "https://%31%32%37.0.0.1/", // percent-encoded digits
+      "https://\uff11\uff12\uff17.0.0.1/", // full-width digits (IDNA maps them)
+      "https://192.0.2.1/", // documentation (reserved)
+      "https://198.18.0.1/", // benchmarking
       "https://localhost/",
       "https://LOCALHOST./",
       "https://api.localhost/",
