@@ -33,31 +33,21 @@ export interface GatewayDeps {
   drain?: Drain;
 }
 
-/** How long /readyz waits for each dependency. */
-export const READINESS_TIMEOUT_MS = 1_000;
-
-async function upstreamReady(upstream: Upstream): Promise<boolean> {
-  const response = await fetch(`${upstream.origin}/readyz`, {
-    signal: AbortSignal.timeout(READINESS_TIMEOUT_MS),
-    redirect: "manual",
-  });
-  await response.body?.cancel();
-  return response.status === 200;
-}
-
-async function redisReady(redis: Redis): Promise<boolean> {
-  return await redis.ping() === "PONG";
-}
-
 /** Builds the gateway app. */
 export function createApp(deps: GatewayDeps) {
   const { config, log, redis, signer } = deps;
   const upstreams = upstreamsFrom(config);
-  const readiness = Object.fromEntries([
-    ["redis", () => redisReady(redis)],
-    ...[...upstreams.values()].map((upstream) => [upstream.name, () => upstreamReady(upstream)]),
-  ]);
-  const { app, drain } = createServiceApp({ log, drain: deps.drain, readiness });
+  // /readyz: can this gateway serve? Its config and key are loaded (main.ts exits
+  // otherwise) and it is not draining. It waits on nothing: a slow service must not
+  // take the gateway out of rotation; upstream health decides routing (proxy.ts: an
+  // unreachable one is a quick 503). Redis is shown, not required: each rate limit
+  // fails open or closed on its own (rate_limit.ts), and every replica shares one Redis.
+  const { app, drain } = createServiceApp({
+    log,
+    drain: deps.drain,
+    readiness: { signingKey: () => signer.jwks.keys.length > 0 },
+    reported: { redis: () => redis.status === "ready" },
+  });
 
   const limiter = new RateLimiter({ redis, prefix: config.RATE_LIMIT_PREFIX, log });
   const limits = gatewayLimits(config);

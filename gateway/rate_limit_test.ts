@@ -278,10 +278,11 @@ Deno.test("with Redis unreachable nothing hangs: browsing and signup fail open, 
     }
     assert.deepEqual(auth.calls.map((call) => call.path), ["/api/v1/auth/signup"]);
 
+    // Readiness does not depend on Redis (the limits above decide per limit); it shows it.
     const ready = await fetch(`${gateway.url}/readyz`);
-    assert.equal(ready.status, 503);
+    assert.equal(ready.status, 200);
     const readiness = await json(ready);
-    assert.deepEqual(readiness.checks, { redis: false, auth: true, notifications: true });
+    assert.deepEqual(readiness.reported, { redis: false });
   } finally {
     await gateway.close();
     await auth.close();

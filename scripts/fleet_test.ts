@@ -217,6 +217,7 @@ type ComposeService = {
   networks?: string[];
   healthcheck?: { test: string[] };
   profiles?: string[];
+  restart?: string;
 };
 type Compose = {
   services: Record<string, ComposeService>;
@@ -306,6 +307,13 @@ Deno.test("docker-compose.yml health-checks every process and server of the flee
   for (const spec of PROCESSES) {
     const test = compose.services[spec.name].healthcheck!.test;
     assert.deepEqual(test.slice(-2), ["/app/scripts/healthcheck.ts", String(spec.port)], spec.name);
+  }
+});
+
+Deno.test("docker-compose.yml restarts every container that stops unexpectedly, as deno task dev does", async () => {
+  const compose = await readCompose();
+  for (const [name, service] of Object.entries(compose.services)) {
+    assert.equal(service.restart, "unless-stopped", name);
   }
 });
 

@@ -45,6 +45,22 @@ export interface ServiceAppOptions {
   drain?: Drain;
   /** Dependencies that must answer for `/readyz` to be 200. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Shown by `/readyz` under `reported` without deciding it: the process serves without them. */
+  reported?: Record<string, ReadinessCheck>;
+}
+
+async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, boolean>> {
+  const results: Record<string, boolean> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        results[name] = await check();
+      } catch {
+        results[name] = false;
+      }
+    }),
+  );
+  return results;
 }
 
 // Request ids we accept from outside: short and printable, so they are safe in logs.
@@ -55,7 +71,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * their routes to it.
  */
 export function createServiceApp<E extends object = object>(options: ServiceAppOptions) {
-  const { log, drain = new Drain(), readiness = {} } = options;
+  const { log, drain = new Drain(), readiness = {}, reported } = options;
   const app = new Hono<E & { Variables: { requestId: string } }>();
 
   app.use(requestId({
@@ -97,19 +113,11 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
 
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
-    const results: Record<string, boolean> = {};
-    await Promise.all(
-      Object.entries(readiness).map(async ([name, check]) => {
-        try {
-          results[name] = await check();
-        } catch {
-          results[name] = false;
-        }
-      }),
-    );
+    const [results, extra] = await Promise.all([runChecks(readiness), runChecks(reported ?? {})]);
+    const shown = reported ? { checks: results, reported: extra } : { checks: results };
     const ready = !drain.draining && Object.values(results).every(Boolean);
-    if (ready) return c.json({ status: "ready", checks: results });
-    return problem(503, "not_ready", "A dependency is unavailable.", { checks: results });
+    if (ready) return c.json({ status: "ready", ...shown });
+    return problem(503, "not_ready", "A dependency is unavailable.", shown);
   });
 
   app.onError(problemErrorHandler(log));
