@@ -124,10 +124,49 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
     schema,
   );
 
+const decodes = (raw: string) => {
+  try {
+    decodeURIComponent(raw);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const NOT_UTF8 = "Must be percent-encoded UTF-8 text.";
+
+// Hono keeps a percent-encoding that is not UTF-8 (e.g. the bytes of a lone
+// surrogate, %ED%A0%80) as literal text; such a value is not text, so it is refused.
+function throwOnBadQueryEncoding(url: string) {
+  const search = new URL(url).search.slice(1);
+  const bad = search.split("&").filter((pair) => pair && !decodes(pair.replaceAll("+", " ")));
+  if (bad.length > 0) {
+    throw errors.validation(bad.map((pair) => {
+      const name = pair.split("=")[0];
+      return {
+        pointer: `#/${escapePointer(decodes(name) ? decodeURIComponent(name) : name)}`,
+        detail: NOT_UTF8,
+      };
+    }));
+  }
+}
+
+function throwOnBadPathEncoding(url: string, routePath: string) {
+  const segments = new URL(url).pathname.split("/");
+  const bad = routePath.split("/").flatMap((part, i) =>
+    part.startsWith(":") && segments[i] !== undefined && !decodes(segments[i])
+      ? [{ pointer: `#/${part.slice(1).replace(/\{.*$/, "")}`, detail: NOT_UTF8 }]
+      : []
+  );
+  if (bad.length > 0) throw errors.validation(bad);
+}
+
 /** Validates the query string (`#/name` pointers). */
 export const queryParams = <S extends z.ZodType>(schema: S) =>
   describe(
-    validator("query", (value) => parseOrThrow(schema, value, "#") as z.infer<S>),
+    validator("query", (value, c) => {
+      throwOnBadQueryEncoding(c.req.url);
+      return parseOrThrow(schema, value, "#") as z.infer<S>;
+    }),
     "query",
     schema,
   );
@@ -135,7 +174,10 @@ export const queryParams = <S extends z.ZodType>(schema: S) =>
 /** Validates path parameters (`#/name` pointers). */
 export const pathParams = <S extends z.ZodType>(schema: S) =>
   describe(
-    validator("param", (value) => parseOrThrow(schema, value, "#") as z.infer<S>),
+    validator("param", (value, c) => {
+      throwOnBadPathEncoding(c.req.url, c.req.routePath);
+      return parseOrThrow(schema, value, "#") as z.infer<S>;
+    }),
     "param",
     schema,
   );

@@ -8,7 +8,9 @@ import {
   queryParams,
   textErrors,
 } from "./validate.ts";
-import { AppError } from "./problem.ts";
+import { Hono } from "hono";
+import { AppError, problemErrorHandler } from "./problem.ts";
+import { quietLogger } from "./testing/wait.ts";
 
 function fieldErrors(schema: z.ZodType, value: unknown, prefix = "") {
   try {
@@ -74,4 +76,26 @@ Deno.test("jsonBody(), queryParams() and pathParams() carry their schema for rou
   assert.deepEqual(jsonBody(schema).validation, { target: "json", schema });
   assert.deepEqual(queryParams(schema).validation, { target: "query", schema });
   assert.deepEqual(pathParams(schema).validation, { target: "param", schema });
+});
+
+Deno.test("queryParams() and pathParams() refuse percent-encodings that are not UTF-8, naming the field", async () => {
+  const app = new Hono();
+  app.onError(problemErrorHandler(quietLogger()));
+  app.get(
+    "/items/:id",
+    pathParams(z.object({ id: z.string() })),
+    queryParams(z.object({ q: z.string().optional() })),
+    (c) => c.json({ q: c.req.valid("query").q ?? null }),
+  );
+  // A lone surrogate's bytes (ED A0 80) would otherwise arrive as the literal "%ED%A0%80".
+  for (const [url, pointer] of [["/items/x?q=%ED%A0%80", "#/q"], ["/items/%ED%A0%80", "#/id"]]) {
+    const res = await app.request(url);
+    assert.equal(res.status, 400, url);
+    const body = await res.json();
+    assert.deepEqual(body.errors.map((e: { pointer: string }) => e.pointer), [pointer], url);
+  }
+  const nul = await app.request("/items/x?q=a%00b");
+  assert.equal(nul.status, 400);
+  const ok = await app.request("/items/x?q=caf%C3%A9+au+lait");
+  assert.deepEqual(await ok.json(), { q: "café au lait" });
 });
