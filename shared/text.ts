@@ -17,7 +17,11 @@ const CONTROL_EXCEPT_NEWLINE_TAB = /(?![\n\t])\p{Cc}/u;
 /** Why `value` breaks the text rule, or undefined if it keeps it. */
 export function textProblem(value: string, multiline: boolean): string | undefined {
   if (!value.isWellFormed()) return "Must be valid Unicode text (no lone surrogates).";
-  if ((multiline ? CONTROL_EXCEPT_NEWLINE_TAB : CONTROL).test(value)) {
+  // A multi-line field takes CRLF as a newline (browsers send textareas so).
+  const bad = multiline
+    ? CONTROL_EXCEPT_NEWLINE_TAB.test(value.replaceAll("\r\n", "\n"))
+    : CONTROL.test(value);
+  if (bad) {
     return multiline
       ? "Must not contain control characters other than newline and tab."
       : "Must not contain control characters (nor line breaks or tabs).";

@@ -24,6 +24,8 @@ Deno.test("textProblem() refuses NUL, lone surrogates, C0, DEL and C1 in any fie
 
 Deno.test("textProblem() lets newline and tab through in multi-line fields only", () => {
   assert.equal(textProblem("one\ntwo\tthree", true), undefined);
+  assert.equal(textProblem("one\r\ntwo", true), undefined);
+  assert.ok(textProblem("one\rtwo", true));
   assert.ok(textProblem("one\ntwo", false));
   assert.ok(textProblem("one\ttwo", false));
   // Well-formed text of every plane, paired surrogates included.
