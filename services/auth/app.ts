@@ -8,6 +8,7 @@ import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/ht
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
+import { line } from "@mp/shared/text";
 import { jsonBody } from "@mp/shared/validate";
 import {
   countrySchema,
@@ -171,7 +172,7 @@ export function createApp(deps: AuthDeps) {
     "/api/v1/auth/login",
     jsonBody(
       z.strictObject({
-        login: z.string().trim().min(1).max(254),
+        login: line(254),
         password: z.string().min(1).max(128),
       }),
     ),

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { errors, type FieldError } from "@mp/shared/problem";
 import { belongsTo, categoryOf, isCategory } from "./taxonomy.ts";
 import { publicHttpsUrl as imageUrlSchema } from "@mp/shared/public_link";
+import { line, paragraph } from "@mp/shared/text";
 
 /** Package tiers, cheapest first. */
 export const TIERS = ["basic", "standard", "premium"] as const;
@@ -46,23 +47,6 @@ export const GIG_LIMITS = {
 
 /** Statuses a gig has; `deleted` is never shown to anyone. */
 export type GigStatus = "active" | "paused" | "deleted";
-
-// Control characters (other than the line breaks and tabs a paragraph may hold)
-// have no business in text that other people's browsers render.
-const CONTROL = /[^\P{Cc}\n\r\t]/u;
-const LINE_CONTROL = /\p{Cc}/u;
-
-/** One line of text, trimmed. */
-const line = (max: number, min = 1) =>
-  z.string().trim().min(min, `Must be at least ${min} characters.`)
-    .max(max, `Must be at most ${max} characters.`)
-    .refine((value) => !LINE_CONTROL.test(value), "Must not contain control characters.");
-
-/** Text that may span lines, trimmed. */
-const paragraph = (max: number, min = 1) =>
-  z.string().trim().min(min, `Must be at least ${min} characters.`)
-    .max(max, `Must be at most ${max} characters.`)
-    .refine((value) => !CONTROL.test(value), "Must not contain control characters.");
 
 /** A refinement rejecting duplicate items of a list by a key. */
 function unique<T>(key: (item: T) => string, what: string) {

@@ -27,6 +27,7 @@
  */
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
+import { line } from "@mp/shared/text";
 import { categorySchema, GIG_LIMITS, subcategorySchema } from "./gig.ts";
 import { type Card, type CardRow, toCard } from "./store.ts";
 import { belongsTo } from "./taxonomy.ts";
@@ -72,8 +73,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Query parameters of `GET /api/v1/gigs`; unknown parameters are a 400. */
 export const searchQuerySchema = z.strictObject({
-  q: z.string().max(MAX_QUERY_LENGTH, `Must be at most ${MAX_QUERY_LENGTH} characters.`)
-    .optional(),
+  q: line(MAX_QUERY_LENGTH, 0).optional(),
   category: categorySchema.optional(),
   subcategory: subcategorySchema.optional(),
   minPrice: wholeNumber(0, GIG_LIMITS.maxAmount).optional(),

@@ -12,6 +12,8 @@ import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/ht
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
+import { publicHttpsUrl } from "@mp/shared/public_link";
+import { paragraph } from "@mp/shared/text";
 import { jsonBody, pathParams, queryParams } from "@mp/shared/validate";
 import type { FeeSchedule } from "./money.ts";
 import { MAX_EXTENSION_DAYS, type Party } from "./order.ts";
@@ -74,31 +76,16 @@ const requestParam = z.object({
   requestId: z.uuid({ message: "Must be a request id (UUID)." }),
 });
 
-// Control characters other than line breaks and tabs have no place in text people read.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const text = (max: number) =>
-  z.string().trim().min(1, "Must not be empty.").max(max, `Must be at most ${max} characters.`)
-    .refine((value) => !CONTROL.test(value), "Must not contain control characters.");
-const fileUrl = z.string().max(2048).refine((value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" && url.username === "" && url.password === "";
-  } catch {
-    return false;
-  }
-}, "Must be an https URL.");
-
 const deliverBody = z.strictObject({
-  message: text(5_000),
-  files: z.array(fileUrl).max(20).default([]),
+  message: paragraph(5_000),
+  files: z.array(publicHttpsUrl).max(20).default([]),
 });
-const revisionBody = z.strictObject({ message: text(5_000) });
-const reasonBody = z.strictObject({ reason: text(1_000) });
-const cancelBody = z.strictObject({ reason: text(1_000).optional() });
+const revisionBody = z.strictObject({ message: paragraph(5_000) });
+const reasonBody = z.strictObject({ reason: paragraph(1_000) });
+const cancelBody = z.strictObject({ reason: paragraph(1_000).optional() });
 const extensionBody = z.strictObject({
   days: z.number().int().min(1).max(MAX_EXTENSION_DAYS),
-  reason: text(1_000),
+  reason: paragraph(1_000),
 });
 const cancellationAnswer = z.strictObject({ accept: z.boolean() });
 const extensionAnswer = z.strictObject({ approve: z.boolean() });

@@ -21,6 +21,7 @@
 import type { Sql } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors, type FieldError } from "@mp/shared/problem";
+import { line, paragraph } from "@mp/shared/text";
 import { z } from "zod";
 import { publish } from "./events.ts";
 import { type FeeSchedule, quote } from "./money.ts";
@@ -36,8 +37,8 @@ export const placeOrderBody = z.strictObject({
   gigId: z.uuid({ message: "Must be a gig id (UUID)." }),
   package: z.enum(["basic", "standard", "premium"]),
   requirements: z.array(z.strictObject({
-    questionId: z.string().min(1).max(100),
-    answer: z.string().trim().min(1, "Must not be empty.").max(MAX_ANSWER_LENGTH),
+    questionId: line(100),
+    answer: paragraph(MAX_ANSWER_LENGTH),
   })).max(20).default([]),
 });
 

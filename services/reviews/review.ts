@@ -3,6 +3,7 @@
  * order may be reviewed, what a valid review text is, and how ratings add up.
  */
 import { z } from "zod";
+import { paragraph } from "@mp/shared/text";
 
 /** Which side of an order wrote a review. */
 export type Direction = "buyer_to_seller" | "seller_to_buyer";
@@ -69,20 +70,8 @@ export function reviewBlocker(
 /** Longest comment or reply, in characters. */
 export const MAX_TEXT = 2000;
 
-// C0 controls other than tab, line feed and carriage return, and DEL. PostgreSQL
-// refuses NUL in text outright; the others have no place in a review either.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
-/**
- * A review comment or reply: trimmed, 1–2000 characters, well-formed Unicode
- * (no lone surrogates) and no control characters besides tabs and line breaks.
- */
-export const reviewText = z.string().trim()
-  .min(1, "Must not be empty.")
-  .max(MAX_TEXT, `Must be at most ${MAX_TEXT} characters.`)
-  .refine((text) => text.isWellFormed(), "Must be valid Unicode text.")
-  .refine((text) => !CONTROL.test(text), "Must not contain control characters.");
+/** A review comment or reply: the kit's multi-line text, trimmed, 1–2000 characters. */
+export const reviewText = paragraph(MAX_TEXT);
 
 /** Stars: a whole number from 1 to 5. */
 export const rating = z.number({ error: "Must be a whole number from 1 to 5." }).int(

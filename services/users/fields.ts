@@ -1,36 +1,11 @@
 /**
- * Field rules shared by profile and seller bodies: bounded, trimmed text without
- * control characters, ISO country codes, language tags and IANA time zones.
+ * Field rules shared by profile and seller bodies: free text (the kit's `line` and
+ * `paragraph`), ISO country codes, language tags and IANA time zones.
  */
 import { z } from "zod";
 
-// Control characters (C0, DEL, C1); multi-line text keeps \n and \t (CRLF becomes LF first).
-const CONTROL = /\p{Cc}/u;
-const CONTROL_EXCEPT_NEWLINES = /(?![\n\t])\p{Cc}/u;
-
-// A lone surrogate (e.g. "\uD800" in JSON) is not text: PostgreSQL refuses it inside jsonb,
-// and it would turn into U+FFFD in a text column.
-const isWellFormed = (value: string) => value.isWellFormed();
-const NOT_UNICODE = "Must be valid Unicode text.";
-
-/** One line of text: trimmed, 1..`max` characters, no control characters. */
-export const line = (max: number) =>
-  z.string().trim().min(1, "Must not be empty.").max(max, `Must be at most ${max} characters.`)
-    .refine(isWellFormed, NOT_UNICODE)
-    .refine((value) => !CONTROL.test(value), "Must not contain control characters.");
-
-/** Free text over several lines: trimmed, at most `max` characters, CRLF stored as LF. */
-export const paragraph = (max: number, min = 0) =>
-  z.string().transform((value) => value.replaceAll("\r\n", "\n").trim())
-    .pipe(
-      z.string().min(min, `Must be at least ${min} characters.`)
-        .max(max, `Must be at most ${max} characters.`)
-        .refine(isWellFormed, NOT_UNICODE)
-        .refine(
-          (value) => !CONTROL_EXCEPT_NEWLINES.test(value),
-          "Must not contain control characters.",
-        ),
-    );
+/** Free text follows the kit's one text rule. */
+export { line, paragraph } from "@mp/shared/text";
 
 /** ISO 3166-1 alpha-2 country code, as auth accepts it. */
 export const countrySchema = z.string().regex(/^[A-Z]{2}$/, "Must be an ISO 3166-1 alpha-2 code.");

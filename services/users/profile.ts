@@ -28,7 +28,7 @@ export const PROFILE_LIMITS = { displayName: 50, bio: 600, languages: 10 } as co
  */
 export const profilePatchSchema = z.strictObject({
   displayName: line(PROFILE_LIMITS.displayName).optional(),
-  bio: paragraph(PROFILE_LIMITS.bio).optional(),
+  bio: paragraph(PROFILE_LIMITS.bio, 0).optional(),
   country: countrySchema.nullable().optional(),
   languages: z.array(languageTag).max(PROFILE_LIMITS.languages)
     .superRefine(uniqueBy((tag: string) => tag)).optional(),

@@ -51,7 +51,7 @@ const certification = z.strictObject({
 const portfolioItem = z.strictObject({
   title: line(80),
   url: publicHttpsUrl,
-  description: paragraph(300).nullable().default(null),
+  description: paragraph(300, 0).nullable().default(null),
 });
 
 const fields = {
