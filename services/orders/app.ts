@@ -4,11 +4,18 @@
  * signature instead. Only the buyer and the seller of an order see it or act on
  * it: anyone else gets 404, exactly as for an unknown id; the wrong party for
  * an action gets 403 and an illegal move 409 naming the current status.
+ *
+ * Every state-changing POST runs under shared/idempotency.ts: the change and
+ * its answer commit in one transaction, so an `Idempotency-Key` retry gets the
+ * first answer, and no database read follows the commit. A provider call
+ * (refund, payout) runs after the commit and refines the stored answer.
  */
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import type { Sql } from "@mp/shared/db";
+import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
+import { type Committed, idempotentJson } from "@mp/shared/idempotency";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
@@ -19,8 +26,14 @@ import type { FeeSchedule } from "./money.ts";
 import { MAX_EXTENSION_DAYS, type Party } from "./order.ts";
 import { paymentSucceeded } from "./payment_facts.ts";
 import type { Payments } from "./payments.ts";
-import { IDEMPOTENCY_KEY, placeOrder, placeOrderBody } from "./placement.ts";
-import { requestPayout, type SettlementDeps, startOnboarding, submitRefund } from "./settlement.ts";
+import { canonicalRequest, placeOrder, placeOrderBody } from "./placement.ts";
+import {
+  recordPayout,
+  type SettlementDeps,
+  startOnboarding,
+  submitPayout,
+  submitRefund,
+} from "./settlement.ts";
 import * as store from "./store.ts";
 import {
   actOnOrder,
@@ -95,6 +108,9 @@ const payoutBody = z.strictObject({
 });
 const balanceQuery = z.strictObject(pageQuery);
 
+// The route context as createServiceApp types it.
+type Ctx = Context<{ Variables: AuthVariables & { requestId: string } }>;
+
 /** The app and its drain (for graceful shutdown). */
 export type OrdersApp = ReturnType<typeof createServiceApp<{ Variables: AuthVariables }>>;
 
@@ -132,24 +148,52 @@ export function createApp(deps: OrdersDeps): OrdersApp {
   }
   app.use("/api/v1/payments/local-test/*", auth);
 
-  /** The order as `userId` sees it, or 404. */
-  async function viewOrder(orderId: string, userId: string) {
-    const order = await store.findOrder(sql, orderId);
+  /** The order as `userId` sees it, or 404; read in `db` (the change's transaction). */
+  async function viewOrder(orderId: string, userId: string, db: Sql | Tx = sql) {
+    const order = await store.findOrder(db, orderId);
     const role = order && partyOf(order, userId);
     if (!order || !role) throw orderNotFound();
-    return orderDetail(order, await store.loadHistory(sql, orderId), role, now());
+    return orderDetail(order, await store.loadHistory(db, orderId), role, now());
   }
 
-  /** Applies a command as the caller, submits a refund it queued; the answer's body. */
-  async function act(
-    userId: string,
+  /** Runs `work` under the request's Idempotency-Key (the caller's scope). */
+  const idempotently = (
+    c: Ctx,
+    body: unknown,
+    work: (tx: Tx) => Promise<Committed>,
+    required = false,
+  ) => idempotentJson(c, { sql, log, scope: c.get("caller").userId, body, required }, work);
+
+  /**
+   * Applies a command as the caller and answers with the order, in one
+   * transaction. A refund it queued is submitted after the commit; the answer
+   * then shows it.
+   */
+  function act(
+    c: Ctx,
     orderId: string,
+    body: unknown,
     input: CommandInput,
+    status: 200 | 201 = 200,
     extra: (applied: Applied) => Record<string, unknown> = () => ({}),
   ) {
-    const applied = await actOnOrder(transitions, orderId, userId, input);
-    if (applied.refundQueued) await refundNow(orderId);
-    return { ...extra(applied), order: await viewOrder(orderId, userId) };
+    const userId = c.get("caller").userId;
+    return idempotently(c, body, async (tx) => {
+      const applied = await actOnOrder(tx, transitions, orderId, userId, input);
+      const answer = async (db: Sql | Tx) => ({
+        status,
+        body: { ...extra(applied), order: await viewOrder(orderId, userId, db) },
+      });
+      return {
+        ...await answer(tx),
+        afterCommit: applied.refundQueued
+          ? async () => {
+            await refundNow(orderId);
+            return await answer(sql);
+          }
+          : undefined,
+      };
+    });
   }
 
   /** Submits a queued refund at once; on failure the scheduler retries it. */
@@ -162,24 +206,23 @@ export function createApp(deps: OrdersDeps): OrdersApp {
   // ------------------------------------------------------------ orders
 
   app.post("/api/v1/orders", jsonBody(placeOrderBody), async (c) => {
-    const key = c.req.header("idempotency-key");
-    if (!key || !IDEMPOTENCY_KEY.test(key)) {
-      throw new AppError(
-        400,
-        "idempotency_key_required",
-        "Send an Idempotency-Key header (1–255 visible ASCII characters, e.g. a UUID).",
-      );
-    }
     const buyerId = c.get("caller").userId;
-    const placed = await placeOrder(
-      { sql, payments, fees, log, now },
-      buyerId,
-      key,
-      c.req.valid("json"),
-    );
-    c.header("location", `/api/v1/orders/${placed.order.id}`);
-    if (placed.replayed) c.header("idempotent-replayed", "true");
-    return c.json(await viewOrder(placed.order.id, buyerId), 201);
+    const input = c.req.valid("json");
+    // The key is required here: a retried placement must never make a second order.
+    return await idempotently(c, canonicalRequest(input), async (tx) => {
+      const order = await placeOrder(
+        { payments, fees, log, now },
+        tx,
+        buyerId,
+        c.req.header("idempotency-key")!,
+        input,
+      );
+      return {
+        status: 201,
+        body: await viewOrder(order.id, buyerId, tx),
+        headers: { location: `/api/v1/orders/${order.id}` },
+      };
+    }, true);
   });
 
   app.get("/api/v1/orders", queryParams(listQuery), async (c) => {
@@ -212,15 +255,19 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     "/api/v1/orders/:id/deliveries",
     pathParams(idParam),
     jsonBody(deliverBody),
-    async (c) => {
+    (c) => {
       const body = c.req.valid("json");
-      return c.json(
-        await act(c.get("caller").userId, c.req.valid("param").id, {
+      return act(
+        c,
+        c.req.valid("param").id,
+        body,
+        {
           command: { type: "deliver" },
           message: body.message,
           files: body.files,
-        }, (applied) => ({ deliveryId: applied.createdId })),
+        },
         201,
+        (applied) => ({ deliveryId: applied.createdId }),
       );
     },
   );
@@ -229,60 +276,72 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     "/api/v1/orders/:id/revisions",
     pathParams(idParam),
     jsonBody(revisionBody),
-    async (c) =>
-      c.json(
-        await act(c.get("caller").userId, c.req.valid("param").id, {
+    (c) => {
+      const body = c.req.valid("json");
+      return act(
+        c,
+        c.req.valid("param").id,
+        body,
+        {
           command: { type: "request_revision" },
-          message: c.req.valid("json").message,
-        }, (applied) => ({ revisionRequestId: applied.createdId })),
+          message: body.message,
+        },
         201,
-      ),
+        (applied) => ({ revisionRequestId: applied.createdId }),
+      );
+    },
   );
 
-  app.post("/api/v1/orders/:id/accept", pathParams(idParam), async (c) =>
-    c.json(
-      await act(c.get("caller").userId, c.req.valid("param").id, { command: { type: "accept" } }),
-    ));
+  app.post(
+    "/api/v1/orders/:id/accept",
+    pathParams(idParam),
+    (c) => act(c, c.req.valid("param").id, null, { command: { type: "accept" } }),
+  );
 
   app.post(
     "/api/v1/orders/:id/cancel",
     pathParams(idParam),
     jsonBody(cancelBody),
-    async (c) =>
-      c.json(
-        await act(c.get("caller").userId, c.req.valid("param").id, {
-          command: { type: "cancel" },
-          reason: c.req.valid("json").reason,
-        }),
-      ),
+    (c) => {
+      const body = c.req.valid("json");
+      return act(c, c.req.valid("param").id, body, {
+        command: { type: "cancel" },
+        reason: body.reason,
+      });
+    },
   );
 
   app.post(
     "/api/v1/orders/:id/cancellation-requests",
     pathParams(idParam),
     jsonBody(reasonBody),
-    async (c) =>
-      c.json(
-        await act(c.get("caller").userId, c.req.valid("param").id, {
+    (c) => {
+      const body = c.req.valid("json");
+      return act(
+        c,
+        c.req.valid("param").id,
+        body,
+        {
           command: { type: "request_cancellation" },
-          reason: c.req.valid("json").reason,
-        }, (applied) => ({ requestId: applied.createdId })),
+          reason: body.reason,
+        },
         201,
-      ),
+        (applied) => ({ requestId: applied.createdId }),
+      );
+    },
   );
 
   app.post(
     "/api/v1/orders/:id/cancellation-requests/:requestId/answer",
     pathParams(requestParam),
     jsonBody(cancellationAnswer),
-    async (c) => {
+    (c) => {
       const { id, requestId } = c.req.valid("param");
-      return c.json(
-        await act(c.get("caller").userId, id, {
-          command: { type: "answer_cancellation", accept: c.req.valid("json").accept },
-          requestId,
-        }),
-      );
+      const body = c.req.valid("json");
+      return act(c, id, body, {
+        command: { type: "answer_cancellation", accept: body.accept },
+        requestId,
+      });
     },
   );
 
@@ -290,14 +349,18 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     "/api/v1/orders/:id/extension-requests",
     pathParams(idParam),
     jsonBody(extensionBody),
-    async (c) => {
+    (c) => {
       const body = c.req.valid("json");
-      return c.json(
-        await act(c.get("caller").userId, c.req.valid("param").id, {
+      return act(
+        c,
+        c.req.valid("param").id,
+        body,
+        {
           command: { type: "request_extension", days: body.days },
           reason: body.reason,
-        }, (applied) => ({ requestId: applied.createdId })),
+        },
         201,
+        (applied) => ({ requestId: applied.createdId }),
       );
     },
   );
@@ -306,14 +369,13 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     "/api/v1/orders/:id/extension-requests/:requestId/answer",
     pathParams(requestParam),
     jsonBody(extensionAnswer),
-    async (c) => {
+    (c) => {
       const { id, requestId } = c.req.valid("param");
-      return c.json(
-        await act(c.get("caller").userId, id, {
-          command: { type: "answer_extension", approve: c.req.valid("json").approve },
-          requestId,
-        }),
-      );
+      const body = c.req.valid("json");
+      return act(c, id, body, {
+        command: { type: "answer_extension", approve: body.approve },
+        requestId,
+      });
     },
   );
 
@@ -333,23 +395,34 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     app.post(
       "/api/v1/payments/local-test/:id/succeed",
       pathParams(idParam),
-      async (c) => {
+      (c) => {
         const orderId = c.req.valid("param").id;
         const userId = c.get("caller").userId;
-        const outcome = await sql.begin(async (tx) => {
+        return idempotently(c, null, async (tx) => {
           const order = await store.lockOrder(tx, orderId);
           const party = order && partyOf(order, userId);
           if (!order || !party) throw orderNotFound();
           if (party !== "buyer") {
             throw new AppError(403, "wrong_party", "Only the buyer pays for an order.");
           }
-          return await paymentSucceeded(tx, transitions, order);
-        });
-        if (outcome.refundQueued) await refundNow(orderId);
-        return c.json({
-          localTest: true,
-          result: outcome.result,
-          order: await viewOrder(orderId, userId),
+          const outcome = await paymentSucceeded(tx, transitions, order);
+          const answer = async (db: Sql | Tx) => ({
+            status: 200 as const,
+            body: {
+              localTest: true,
+              result: outcome.result,
+              order: await viewOrder(orderId, userId, db),
+            },
+          });
+          return {
+            ...await answer(tx),
+            afterCommit: outcome.refundQueued
+              ? async () => {
+                await refundNow(orderId);
+                return await answer(sql);
+              }
+              : undefined,
+          };
         });
       },
     );
@@ -380,9 +453,25 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     });
   });
 
-  app.post("/api/v1/sellers/me/payouts", jsonBody(payoutBody), async (c) => {
-    const payout = await requestPayout(settlement, c.get("caller").userId, c.req.valid("json"));
-    return c.json({ payout: payoutView(payout) }, 201);
+  app.post("/api/v1/sellers/me/payouts", jsonBody(payoutBody), (c) => {
+    const input = c.req.valid("json");
+    return idempotently(c, input, async (tx) => {
+      const payoutId = await recordPayout(tx, now(), c.get("caller").userId, input);
+      const answer = async (db: Sql | Tx) => ({
+        status: 201 as const,
+        body: { payout: payoutView((await store.findPayout(db, payoutId))!) },
+      });
+      return {
+        ...await answer(tx),
+        // The transfer goes after the commit; the answer then says how it went.
+        afterCommit: async () => {
+          await submitPayout(settlement, payoutId).catch((error) =>
+            log.warn("payout submission failed, the scheduler retries", { payoutId, error })
+          );
+          return await answer(sql);
+        },
+      };
+    });
   });
 
   app.get("/api/v1/sellers/me/payment-account", async (c) => {
@@ -394,26 +483,28 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     });
   });
 
-  app.post("/api/v1/sellers/me/payment-account", async (c) => {
+  app.post("/api/v1/sellers/me/payment-account", (c) => {
     const sellerId = c.get("caller").userId;
-    if (!await store.isKnownSeller(sql, sellerId)) {
-      throw new AppError(
-        403,
-        "not_a_seller",
-        "Only sellers with a gig can connect a payout account.",
-      );
-    }
-    try {
-      return c.json(await startOnboarding(settlement, sellerId), 201);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      log.warn("onboarding failed", { error });
-      throw new AppError(
-        502,
-        "payment_provider_error",
-        "The payment provider did not answer; try again.",
-      );
-    }
+    return idempotently(c, null, async (tx) => {
+      if (!await store.isKnownSeller(tx, sellerId)) {
+        throw new AppError(
+          403,
+          "not_a_seller",
+          "Only sellers with a gig can connect a payout account.",
+        );
+      }
+      try {
+        return { status: 201, body: await startOnboarding(settlement, sellerId, tx) };
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        log.warn("onboarding failed", { error });
+        throw new AppError(
+          502,
+          "payment_provider_error",
+          "The payment provider did not answer; try again.",
+        );
+      }
+    });
   });
 
   return { app, drain };

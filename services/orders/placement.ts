@@ -1,24 +1,17 @@
 /**
- * Placing an order: `POST /api/v1/orders` with an `Idempotency-Key`.
+ * Placing an order: `POST /api/v1/orders` with a required `Idempotency-Key`.
  *
  * The price, currency, delivery days and revisions come from the gig replica,
  * never from the request (whose body has no price field to tamper with). The
- * order, its idempotency key, the PaymentIntent and the `order.created` event
- * are made in one transaction:
- *
- * 1. the key is claimed first (`insert … on conflict do nothing`): a concurrent
- *    request with the same key waits on the primary key until this one
- *    commits, then finds the key and answers with the same order, so ten
- *    concurrent requests make one order and one PaymentIntent;
- * 2. the PaymentIntent is created with the provider's idempotency key
- *    `order-<order id>`;
- * 3. the order row, its first timeline entry and `order.created` are written.
- *
+ * route runs `placeOrder` under shared/idempotency.ts, so the key's record
+ * (with the answer), the PaymentIntent, the order and `order.created` are made
+ * in one transaction: a duplicate while it runs is a 409, a retry afterwards
+ * gets the first answer, the same key with another body is a 422. The
+ * PaymentIntent carries the provider's idempotency key `order-<order id>`.
  * If the provider fails, everything rolls back, the key included, and the
- * client retries with the same key. The same key with a different body is a
- * 422 and changes nothing.
+ * client retries with the same key.
  */
-import type { Sql } from "@mp/shared/db";
+import type { Tx } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors, type FieldError } from "@mp/shared/problem";
 import { line, paragraph } from "@mp/shared/text";
@@ -45,23 +38,12 @@ export const placeOrderBody = z.strictObject({
 /** A validated order request. */
 export type PlaceOrderInput = z.infer<typeof placeOrderBody>;
 
-/** Idempotency keys: 1–255 visible ASCII characters (a UUID is typical). */
-export const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
-
 /** What placing an order needs. */
 export interface PlacementDeps {
-  sql: Sql;
   payments: Payments;
   fees: FeeSchedule;
   log: Logger;
   now: () => Date;
-}
-
-/** The order placed (or found again by its key). */
-export interface Placed {
-  order: Order;
-  /** True when the key had been used before and this is that order again. */
-  replayed: boolean;
 }
 
 const keyReused = () =>
@@ -71,16 +53,27 @@ const keyReused = () =>
     "This Idempotency-Key was used with a different request; use a new key for a new order.",
   );
 
-/** SHA-256 (hex) of the request in a canonical form: the key's fingerprint. */
-export async function requestHash(input: PlaceOrderInput): Promise<string> {
-  const canonical = JSON.stringify({
+/**
+ * The request in a canonical form (answers in any order are the same request):
+ * what the Idempotency-Key's fingerprint is taken of.
+ */
+export function canonicalRequest(input: PlaceOrderInput) {
+  return {
     gigId: input.gigId.toLowerCase(),
     package: input.package,
     requirements: [...input.requirements]
       .sort((a, b) => a.questionId < b.questionId ? -1 : a.questionId > b.questionId ? 1 : 0)
       .map((r) => [r.questionId, r.answer]),
-  });
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  };
+}
+
+/**
+ * SHA-256 (hex) of the canonical request, as keys made before shared/idempotency.ts
+ * recorded it (`idempotency_keys`, read-only now; see migration 002).
+ */
+export async function legacyRequestHash(input: PlaceOrderInput): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(canonicalRequest(input)));
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -131,27 +124,26 @@ export function checkAnswers(
 }
 
 /**
- * Places an order for `buyerId`, or returns the order `key` already made.
+ * Places an order for `buyerId` in `tx` (the route's idempotent transaction).
+ * A key recorded before shared/idempotency.ts existed returns its order.
  * @throws AppError 404 `gig_not_found`, 403 `own_gig`, 409 `gig_paused`,
  *   400 (package, answers), 422 `idempotency_key_reused`, 502 `payment_provider_error`.
  */
 export async function placeOrder(
   deps: PlacementDeps,
+  tx: Tx,
   buyerId: string,
   key: string,
   input: PlaceOrderInput,
-): Promise<Placed> {
-  const { sql, payments, fees, log } = deps;
-  const hash = await requestHash(input);
-
-  // A retry of a finished request: answer from the database, no provider call.
-  const known = await store.findIdempotencyKey(sql, buyerId, key);
-  if (known) {
-    if (known.requestHash !== hash) throw keyReused();
-    return { order: (await store.findOrder(sql, known.orderId))!, replayed: true };
+): Promise<Order> {
+  const { payments, fees, log } = deps;
+  const legacy = await store.findIdempotencyKey(tx, buyerId, key);
+  if (legacy) {
+    if (legacy.requestHash !== await legacyRequestHash(input)) throw keyReused();
+    return (await store.findOrder(tx, legacy.orderId))!;
   }
 
-  const gig = await store.findGig(sql, input.gigId);
+  const gig = await store.findGig(tx, input.gigId);
   if (!gig || gig.status === "deleted") {
     throw new AppError(404, "gig_not_found", "No such gig, or it can no longer be ordered.");
   }
@@ -176,104 +168,92 @@ export async function placeOrder(
   const priced = quote(pkg.price, fees);
   const orderId = crypto.randomUUID();
 
-  return await sql.begin(async (tx) => {
-    const claimed = await store.claimIdempotencyKey(tx, {
-      buyerId,
-      key,
-      requestHash: hash,
+  let intent;
+  try {
+    intent = await payments.createPaymentIntent({
       orderId,
-    });
-    if (claimed) {
-      if (claimed.requestHash !== hash) throw keyReused();
-      return { order: (await store.findOrder(tx, claimed.orderId))!, replayed: true };
-    }
-    let intent;
-    try {
-      intent = await payments.createPaymentIntent({
-        orderId,
-        buyerId,
-        gigId: gig.gigId,
-        description: `Order ${orderId}: ${gig.title}`.slice(0, 1000),
-        amount: priced.total,
-        currency: priced.currency,
-        idempotencyKey: `order-${orderId}`,
-      });
-    } catch (error) {
-      log.warn("could not create a PaymentIntent", { orderId, error });
-      throw new AppError(
-        502,
-        "payment_provider_error",
-        "The payment provider did not answer; try again with the same Idempotency-Key.",
-        { retryable: !(error instanceof PaymentProviderError) || error.retryable },
-      );
-    }
-    const now = deps.now();
-    const order: Order = {
-      id: orderId,
-      gigId: gig.gigId,
       buyerId,
-      sellerId: gig.sellerId,
-      gigTitle: gig.title,
-      tier: pkg.tier,
-      package: {
-        tier: pkg.tier,
-        name: pkg.name,
-        description: pkg.description,
-        deliveryDays: pkg.deliveryDays,
-        revisions: pkg.revisions,
-        features: pkg.features,
-      },
-      requirements,
+      gigId: gig.gigId,
+      description: `Order ${orderId}: ${gig.title}`.slice(0, 1000),
+      amount: priced.total,
       currency: priced.currency,
-      price: priced.price,
-      serviceFee: priced.serviceFee,
-      total: priced.total,
-      commission: priced.commission,
-      sellerEarnings: priced.sellerEarnings,
+      idempotencyKey: `order-${orderId}`,
+    });
+  } catch (error) {
+    log.warn("could not create a PaymentIntent", { orderId, error });
+    throw new AppError(
+      502,
+      "payment_provider_error",
+      "The payment provider did not answer; try again with the same Idempotency-Key.",
+      { retryable: !(error instanceof PaymentProviderError) || error.retryable },
+    );
+  }
+  const now = deps.now();
+  const order: Order = {
+    id: orderId,
+    gigId: gig.gigId,
+    buyerId,
+    sellerId: gig.sellerId,
+    gigTitle: gig.title,
+    tier: pkg.tier,
+    package: {
+      tier: pkg.tier,
+      name: pkg.name,
+      description: pkg.description,
       deliveryDays: pkg.deliveryDays,
-      revisionsIncluded: pkg.revisions,
-      revisionsUsed: 0,
-      extensionDays: 0,
-      status: "pending_payment",
-      createdAt: now,
-      paidAt: null,
-      dueAt: null,
-      deliveredAt: null,
-      autoCompleteAt: null,
-      completedAt: null,
-      completedBy: null,
-      cancelledAt: null,
-      cancelledBy: null,
-      cancelReason: null,
-      paymentProvider: payments.mode,
-      paymentIntentId: intent.id,
-      paymentClientSecret: intent.clientSecret,
-      paymentStatus: "requires_payment",
-      paymentError: null,
-    };
-    await store.insertOrder(tx, order);
-    await store.addTimeline(tx, {
-      orderId,
-      at: now,
-      kind: "placed",
-      actor: "buyer",
-      from: null,
-      to: "pending_payment",
-      details: { package: pkg.tier, total: { amount: priced.total, currency: priced.currency } },
-    });
-    const money = (amount: number) => ({ amount, currency: priced.currency });
-    await publish(tx, "order.created", {
-      orderId,
-      gigId: gig.gigId,
-      buyerId,
-      sellerId: gig.sellerId,
-      package: pkg.tier,
-      gigTitle: gig.title,
-      price: money(priced.price),
-      serviceFee: money(priced.serviceFee),
-      total: money(priced.total),
-      createdAt: now.toISOString(),
-    });
-    return { order, replayed: false };
+      revisions: pkg.revisions,
+      features: pkg.features,
+    },
+    requirements,
+    currency: priced.currency,
+    price: priced.price,
+    serviceFee: priced.serviceFee,
+    total: priced.total,
+    commission: priced.commission,
+    sellerEarnings: priced.sellerEarnings,
+    deliveryDays: pkg.deliveryDays,
+    revisionsIncluded: pkg.revisions,
+    revisionsUsed: 0,
+    extensionDays: 0,
+    status: "pending_payment",
+    createdAt: now,
+    paidAt: null,
+    dueAt: null,
+    deliveredAt: null,
+    autoCompleteAt: null,
+    completedAt: null,
+    completedBy: null,
+    cancelledAt: null,
+    cancelledBy: null,
+    cancelReason: null,
+    paymentProvider: payments.mode,
+    paymentIntentId: intent.id,
+    paymentClientSecret: intent.clientSecret,
+    paymentStatus: "requires_payment",
+    paymentError: null,
+  };
+  await store.insertOrder(tx, order);
+  await store.addTimeline(tx, {
+    orderId,
+    at: now,
+    kind: "placed",
+    actor: "buyer",
+    from: null,
+    to: "pending_payment",
+    details: { package: pkg.tier, total: { amount: priced.total, currency: priced.currency } },
   });
+  const money = (amount: number) => ({ amount, currency: priced.currency });
+  await publish(tx, "order.created", {
+    orderId,
+    gigId: gig.gigId,
+    buyerId,
+    sellerId: gig.sellerId,
+    package: pkg.tier,
+    gigTitle: gig.title,
+    price: money(priced.price),
+    serviceFee: money(priced.serviceFee),
+    total: money(priced.total),
+    createdAt: now.toISOString(),
+  });
+  return order;
 }

@@ -10,7 +10,7 @@
  * `payout-<payout>`), so a retry after a crash or a timeout never refunds or
  * transfers twice.
  */
-import type { Sql } from "@mp/shared/db";
+import type { Sql, Tx } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
 import { payoutPosting, payoutReversalPosting } from "./ledger.ts";
@@ -80,56 +80,51 @@ export async function submitRefund(deps: SettlementDeps, orderId?: string): Prom
 }
 
 /**
- * Requests a withdrawal of `amount` (default: all) of the seller's available
- * balance in `currency` to their connected account, then submits it.
+ * Records a withdrawal of `amount` (default: all) of the seller's available
+ * balance in `currency` to their connected account, in the caller's
+ * transaction; `submitPayout` sends it after the commit. Returns its id.
  * @throws AppError 409 `no_payment_account` or `insufficient_balance`.
  */
-export async function requestPayout(
-  deps: SettlementDeps,
+export async function recordPayout(
+  tx: Tx,
+  now: Date,
   sellerId: string,
   input: { currency: string; amount?: number },
-): Promise<store.Payout> {
-  const now = deps.now();
-  const payoutId = await deps.sql.begin(async (tx) => {
-    // Two withdrawals of one seller are serialised, so they cannot both spend one balance.
-    await store.lockSeller(tx, sellerId);
-    const account = await store.findPaymentAccount(tx, sellerId);
-    if (!account) {
-      throw new AppError(
-        409,
-        "no_payment_account",
-        "Connect a payout account first (POST /api/v1/sellers/me/payment-account).",
-      );
-    }
-    const balance = (await store.sellerBalances(tx, sellerId)).find((b) =>
-      b.currency === input.currency
+): Promise<string> {
+  // Two withdrawals of one seller are serialised, so they cannot both spend one balance.
+  await store.lockSeller(tx, sellerId);
+  const account = await store.findPaymentAccount(tx, sellerId);
+  if (!account) {
+    throw new AppError(
+      409,
+      "no_payment_account",
+      "Connect a payout account first (POST /api/v1/sellers/me/payment-account).",
     );
-    const available = balance?.available ?? 0;
-    const amount = input.amount ?? available;
-    if (amount < 1 || amount > available) {
-      throw new AppError(
-        409,
-        "insufficient_balance",
-        `The available balance is ${available} ${input.currency} (minor units).`,
-        { available: { amount: available, currency: input.currency } },
-      );
-    }
-    const id = crypto.randomUUID();
-    await store.insertPayout(tx, {
-      id,
-      sellerId,
-      currency: input.currency,
-      amount,
-      destination: account.accountId,
-      createdAt: now,
-    });
-    await store.postLedger(tx, payoutPosting(id, sellerId, input.currency, amount), now);
-    return id;
-  });
-  await submitPayout(deps, payoutId).catch((error) =>
-    deps.log.warn("payout submission failed, the scheduler retries", { payoutId, error })
+  }
+  const balance = (await store.sellerBalances(tx, sellerId)).find((b) =>
+    b.currency === input.currency
   );
-  return (await store.findPayout(deps.sql, payoutId))!;
+  const available = balance?.available ?? 0;
+  const amount = input.amount ?? available;
+  if (amount < 1 || amount > available) {
+    throw new AppError(
+      409,
+      "insufficient_balance",
+      `The available balance is ${available} ${input.currency} (minor units).`,
+      { available: { amount: available, currency: input.currency } },
+    );
+  }
+  const id = crypto.randomUUID();
+  await store.insertPayout(tx, {
+    id,
+    sellerId,
+    currency: input.currency,
+    amount,
+    destination: account.accountId,
+    createdAt: now,
+  });
+  await store.postLedger(tx, payoutPosting(id, sellerId, input.currency, amount), now);
+  return id;
 }
 
 /**
@@ -181,13 +176,15 @@ export async function submitPayout(deps: SettlementDeps, payoutId?: string): Pro
 
 /**
  * Creates the seller's connected account if they have none, and returns a
- * fresh onboarding link for it.
+ * fresh onboarding link for it. `db` is the pool, or the transaction that also
+ * stores the route's answer.
  */
 export async function startOnboarding(
   deps: SettlementDeps,
   sellerId: string,
+  db: Sql | Tx = deps.sql,
 ): Promise<{ accountId: string; onboardingUrl: string; expiresAt: string }> {
-  const existing = await store.findPaymentAccount(deps.sql, sellerId);
+  const existing = await store.findPaymentAccount(db, sellerId);
   let accountId = existing?.accountId;
   if (!accountId) {
     // The key makes concurrent first calls create one account; the insert keeps the first.
@@ -195,7 +192,7 @@ export async function startOnboarding(
       sellerId,
       idempotencyKey: `account-${sellerId}`,
     });
-    accountId = await store.savePaymentAccount(deps.sql, sellerId, deps.payments.mode, created.id);
+    accountId = await store.savePaymentAccount(db, sellerId, deps.payments.mode, created.id);
   }
   const base = deps.publicUrl.replace(/\/+$/, "");
   const link = await deps.payments.accountLink({

@@ -333,27 +333,10 @@ export async function listOrders(
 // ---------------------------------------------------------------- idempotency keys
 
 /**
- * Records `key` for `buyerId` pointing at `orderId`, unless the key exists.
- * Concurrent requests with one key wait on the primary key until the first
- * commits; they then see its row. Returns the existing row, or undefined when
- * this call inserted it.
+ * A placement key recorded before shared/idempotency.ts (table `idempotency_keys`,
+ * written no more). Placement still honours these for a day after the upgrade;
+ * a later migration drops the table.
  */
-export async function claimIdempotencyKey(
-  tx: Tx,
-  input: { buyerId: string; key: string; requestHash: string; orderId: string },
-): Promise<{ requestHash: string; orderId: string } | undefined> {
-  const inserted = await tx`
-    insert into idempotency_keys (buyer_id, key, request_hash, order_id)
-    values (${input.buyerId}, ${input.key}, ${input.requestHash}, ${input.orderId})
-    on conflict (buyer_id, key) do nothing returning key`;
-  if (inserted.length > 0) return undefined;
-  const [row] = await tx<{ request_hash: string; order_id: string }[]>`
-    select request_hash, order_id from idempotency_keys
-    where buyer_id = ${input.buyerId} and key = ${input.key}`;
-  return { requestHash: row.request_hash, orderId: row.order_id };
-}
-
-/** An existing key's record, read before doing any work. */
 export async function findIdempotencyKey(
   db: Db,
   buyerId: string,
@@ -496,63 +479,72 @@ export interface OrderHistory {
   refund: { amount: number; currency: string; status: string } | null;
 }
 
-/** Loads an order's history, oldest first (one snapshot). */
-export async function loadHistory(sql: Sql, orderId: string): Promise<OrderHistory> {
-  return await sql.begin("isolation level repeatable read read only", async (tx) => {
-    const timeline = await tx`select at, kind, actor, from_status, to_status, details
-      from order_timeline where order_id = ${orderId} order by id`;
-    const deliveries = await tx`select id, message, files, delivered_at from deliveries
-      where order_id = ${orderId} order by delivered_at, id`;
-    const revisions = await tx`select id, message, requested_at from revision_requests
-      where order_id = ${orderId} order by requested_at, id`;
-    const extensions = await tx`select id, days, reason, status, requested_at, answered_at
-      from extension_requests where order_id = ${orderId} order by requested_at, id`;
-    const cancellations =
-      await tx`select id, requested_by, reason, status, requested_at, answered_at
-      from cancellation_requests where order_id = ${orderId} order by requested_at, id`;
-    const [refund] =
-      await tx`select amount, currency, status from refunds where order_id = ${orderId}`;
-    return {
-      timeline: timeline.map((r) => ({
-        at: r.at,
-        kind: r.kind,
-        actor: r.actor,
-        from: r.from_status,
-        to: r.to_status,
-        details: r.details,
-      })),
-      deliveries: deliveries.map((r) => ({
-        id: r.id,
-        message: r.message,
-        files: r.files,
-        deliveredAt: r.delivered_at,
-      })),
-      revisionRequests: revisions.map((r) => ({
-        id: r.id,
-        message: r.message,
-        requestedAt: r.requested_at,
-      })),
-      extensionRequests: extensions.map((r) => ({
-        id: r.id,
-        days: r.days,
-        reason: r.reason,
-        status: r.status,
-        requestedAt: r.requested_at,
-        answeredAt: r.answered_at,
-      })),
-      cancellationRequests: cancellations.map((r) => ({
-        id: r.id,
-        requestedBy: r.requested_by,
-        reason: r.reason,
-        status: r.status,
-        requestedAt: r.requested_at,
-        answeredAt: r.answered_at,
-      })),
-      refund: refund
-        ? { amount: Number(refund.amount), currency: refund.currency, status: refund.status }
-        : null,
-    };
-  });
+/**
+ * Loads an order's history, oldest first, as one snapshot: its own read-only
+ * transaction on a pool, or inside the caller's transaction (that has the
+ * order locked, so the history cannot move under it).
+ */
+export async function loadHistory(db: Db, orderId: string): Promise<OrderHistory> {
+  if ("savepoint" in db) return await readHistory(db, orderId);
+  return await db.begin(
+    "isolation level repeatable read read only",
+    (tx) => readHistory(tx, orderId),
+  );
+}
+
+async function readHistory(tx: Tx, orderId: string): Promise<OrderHistory> {
+  const timeline = await tx`select at, kind, actor, from_status, to_status, details
+    from order_timeline where order_id = ${orderId} order by id`;
+  const deliveries = await tx`select id, message, files, delivered_at from deliveries
+    where order_id = ${orderId} order by delivered_at, id`;
+  const revisions = await tx`select id, message, requested_at from revision_requests
+    where order_id = ${orderId} order by requested_at, id`;
+  const extensions = await tx`select id, days, reason, status, requested_at, answered_at
+    from extension_requests where order_id = ${orderId} order by requested_at, id`;
+  const cancellations = await tx`select id, requested_by, reason, status, requested_at, answered_at
+    from cancellation_requests where order_id = ${orderId} order by requested_at, id`;
+  const [refund] =
+    await tx`select amount, currency, status from refunds where order_id = ${orderId}`;
+  return {
+    timeline: timeline.map((r) => ({
+      at: r.at,
+      kind: r.kind,
+      actor: r.actor,
+      from: r.from_status,
+      to: r.to_status,
+      details: r.details,
+    })),
+    deliveries: deliveries.map((r) => ({
+      id: r.id,
+      message: r.message,
+      files: r.files,
+      deliveredAt: r.delivered_at,
+    })),
+    revisionRequests: revisions.map((r) => ({
+      id: r.id,
+      message: r.message,
+      requestedAt: r.requested_at,
+    })),
+    extensionRequests: extensions.map((r) => ({
+      id: r.id,
+      days: r.days,
+      reason: r.reason,
+      status: r.status,
+      requestedAt: r.requested_at,
+      answeredAt: r.answered_at,
+    })),
+    cancellationRequests: cancellations.map((r) => ({
+      id: r.id,
+      requestedBy: r.requested_by,
+      reason: r.reason,
+      status: r.status,
+      requestedAt: r.requested_at,
+      answeredAt: r.answered_at,
+    })),
+    refund: refund
+      ? { amount: Number(refund.amount), currency: refund.currency, status: refund.status }
+      : null,
+  };
 }
 
 // ---------------------------------------------------------------- stripe events
@@ -812,7 +804,7 @@ export async function findPaymentAccount(
 
 /** Stores the seller's connected account (the first one stays). Returns the stored id. */
 export async function savePaymentAccount(
-  sql: Sql,
+  sql: Db,
   sellerId: string,
   provider: string,
   accountId: string,

@@ -7,6 +7,7 @@
 import amqp from "amqplib";
 import type { EventEnvelope } from "@mp/shared/bus";
 import { migrate, POSTGRES_DRIVER_ENV, type Sql } from "@mp/shared/db";
+import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
@@ -32,7 +33,7 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 /** A fresh database with this service's schema. */
 export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
   const db = await freshDatabase(prefix);
-  await migrate(db.sql, MIGRATIONS, [outboxMigration, inboxMigration]);
+  await migrate(db.sql, MIGRATIONS, [outboxMigration, inboxMigration, idempotencyMigration]);
   return db;
 }
 

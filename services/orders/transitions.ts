@@ -89,20 +89,20 @@ export function orderMoney(order: Order): OrderMoney {
 
 /**
  * Locks the order, checks the caller is a party (404 otherwise) and applies
- * `input` as that party, in one transaction.
+ * `input` as that party, in the caller's transaction (which also stores the
+ * route's answer, see shared/idempotency.ts).
  */
 export async function actOnOrder(
+  tx: Tx,
   deps: TransitionDeps,
   orderId: string,
   userId: string,
   input: CommandInput,
 ): Promise<Applied> {
-  return await deps.sql.begin(async (tx) => {
-    const order = await store.lockOrder(tx, orderId);
-    const party = order && partyOf(order, userId);
-    if (!order || !party) throw orderNotFound();
-    return await applyCommand(tx, deps, order, party, input);
-  });
+  const order = await store.lockOrder(tx, orderId);
+  const party = order && partyOf(order, userId);
+  if (!order || !party) throw orderNotFound();
+  return await applyCommand(tx, deps, order, party, input);
 }
 
 /**
