@@ -17,6 +17,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
+import { canonicalIdentity } from "@mp/shared/identity";
 import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
 import type { GatewayConfig } from "./config.ts";
@@ -181,12 +182,13 @@ export function limitBy(
 }
 
 /**
- * The subject for an account or mailbox: the SHA-256 of the trimmed,
- * lower-cased value, so "Alice@X" and " alice@x" share one counter and no
- * login or email address is stored in Redis.
+ * The subject for an account or mailbox: the SHA-256 of its canonical identity
+ * (shared/identity.ts), the very form auth looks accounts up by. So every
+ * spelling that reaches one account ("victim", "vİctim", "ＶＩＣＴＩＭ") shares one
+ * counter, and no login or email address is stored in Redis.
  */
 export async function identitySubject(value: string): Promise<string> {
-  const bytes = new TextEncoder().encode(value.trim().toLowerCase());
+  const bytes = new TextEncoder().encode(canonicalIdentity(value));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

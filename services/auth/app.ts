@@ -295,27 +295,38 @@ export function createApp(deps: AuthDeps) {
   app.post(
     "/api/v1/auth/forgot-password",
     jsonBody(z.strictObject({ email: emailSchema })),
-    async (c) => {
+    (c) => {
       const { email } = c.req.valid("json");
-      const user = await store.findUserByLogin(sql, email);
-      if (user && user.email === email) {
-        const { token, hash } = await newToken();
-        const expiresAt = later(lifetimes.resetPasswordMs);
-        await sql.begin(async (tx) => {
-          await store.issueOneTimeToken(tx, user.id, "reset_password", hash, expiresAt);
-          await publish.passwordResetRequested(tx, {
-            userId: user.id,
-            email: user.email,
-            username: user.username,
-            resetToken: token,
-            resetExpiresAt: expiresAt.toISOString(),
-          });
-        });
-      }
-      // The same answer whether or not the account exists: no account discovery here.
+      // Answer first, look up afterwards: known and unknown emails then do the
+      // same work before the answer, so neither its body nor its timing tells
+      // whether the account exists. Shutdown waits for the work (drain).
+      const done = drain.enter();
+      setTimeout(() => {
+        sendResetLink(email)
+          .catch((error) => log.error("password reset request failed", { error: String(error) }))
+          .finally(done);
+      }, 0);
       return c.json({ message: "If an account uses this email, a reset link is on its way." }, 202);
     },
   );
+
+  /** Issues a reset token and its event when an account uses `email`; nothing otherwise. */
+  async function sendResetLink(email: string) {
+    const user = await store.findUserByEmail(sql, email);
+    if (!user) return;
+    const { token, hash } = await newToken();
+    const expiresAt = later(lifetimes.resetPasswordMs);
+    await sql.begin(async (tx) => {
+      await store.issueOneTimeToken(tx, user.id, "reset_password", hash, expiresAt);
+      await publish.passwordResetRequested(tx, {
+        userId: user.id,
+        email: user.email,
+        username: user.username,
+        resetToken: token,
+        resetExpiresAt: expiresAt.toISOString(),
+      });
+    });
+  }
 
   app.post(
     "/api/v1/auth/reset-password",

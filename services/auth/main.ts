@@ -11,6 +11,7 @@ import { createLogger } from "@mp/shared/log";
 import { outboxMigration, OutboxRelay } from "@mp/shared/outbox";
 import { RetentionJob } from "@mp/shared/retention";
 import { createApp } from "./app.ts";
+import { backfillIdentityKeys } from "./identity_keys.ts";
 import { createPasswordHasher } from "./password.ts";
 
 const config = loadConfig({
@@ -23,6 +24,8 @@ const config = loadConfig({
 const log = createLogger("auth", config.LOG_LEVEL);
 const sql = connectDb(config.DATABASE_URL);
 await migrate(sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
+// Accounts from before migration 002 get their canonical keys before any lookup.
+await backfillIdentityKeys(sql, log);
 const bus = new EventBus({
   url: config.AMQP_URL,
   exchange: config.EVENTS_EXCHANGE,

@@ -1,12 +1,16 @@
 /** Plain SQL of the auth service. Functions taking `Tx` run inside the caller's transaction. */
 import type { Sql, Tx } from "@mp/shared/db";
+import { canonicalIdentity } from "@mp/shared/identity";
 import type { UserRow } from "./account.ts";
 
 type Db = Sql | Tx;
 
 const userColumns = "id, email, username, password_hash, country, email_verified_at, created_at";
 
-/** Inserts a user; a duplicate email or username raises the unique-violation (23505). */
+/**
+ * Inserts a user with the canonical keys of its email and username; a duplicate
+ * (by canonical form) raises the unique-violation (23505).
+ */
 export async function insertUser(
   tx: Db,
   user: {
@@ -17,26 +21,41 @@ export async function insertUser(
     country: string | null;
   },
 ): Promise<UserRow> {
-  const [row] = await tx<UserRow[]>`insert into users (id, email, username, password_hash, country)
-    values (${user.id}, ${user.email}, ${user.username}, ${user.passwordHash}, ${user.country})
+  const [row] = await tx<UserRow[]>`insert into users
+      (id, email, username, email_key, username_key, password_hash, country)
+    values (${user.id}, ${user.email}, ${user.username}, ${canonicalIdentity(user.email)},
+      ${canonicalIdentity(user.username)}, ${user.passwordHash}, ${user.country})
     returning ${tx.unsafe(userColumns)}`;
   return row;
 }
 
-/** Which of email/username are already taken (case-insensitive). */
+/** Which of email/username are already taken (compared by canonical form). */
 export async function takenIdentifiers(db: Db, email: string, username: string) {
-  const rows = await db<{ email: string; username: string }[]>`select email, username from users
-    where lower(email) = lower(${email}) or lower(username) = lower(${username})`;
+  const emailKey = canonicalIdentity(email);
+  const usernameKey = canonicalIdentity(username);
+  const rows = await db<{ email_key: string; username_key: string }[]>`select email_key,
+      username_key from users where email_key = ${emailKey} or username_key = ${usernameKey}`;
   return {
-    email: rows.some((r) => r.email.toLowerCase() === email.toLowerCase()),
-    username: rows.some((r) => r.username.toLowerCase() === username.toLowerCase()),
+    email: rows.some((r) => r.email_key === emailKey),
+    username: rows.some((r) => r.username_key === usernameKey),
   };
 }
 
-/** Finds a user by email or username (case-insensitive). */
+/**
+ * Finds a user by email or username, compared by canonical form
+ * (shared/identity.ts): the same form the gateway counts failed logins on.
+ */
 export async function findUserByLogin(db: Db, login: string): Promise<UserRow | undefined> {
+  const key = canonicalIdentity(login);
   const [row] = await db<UserRow[]>`select ${db.unsafe(userColumns)} from users
-    where lower(email) = lower(${login}) or lower(username) = lower(${login}) limit 1`;
+    where email_key = ${key} or username_key = ${key} limit 1`;
+  return row;
+}
+
+/** Finds a user by email only, compared by canonical form. */
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  const [row] = await db<UserRow[]>`select ${db.unsafe(userColumns)} from users
+    where email_key = ${canonicalIdentity(email)}`;
   return row;
 }
 

@@ -2,7 +2,7 @@
 import { migrate } from "@mp/shared/db";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { createTestKeys, freshDatabase, quietLogger } from "@mp/shared/testing";
+import { createTestKeys, freshDatabase, quietLogger, waitFor } from "@mp/shared/testing";
 import { createApp } from "./app.ts";
 import { createPasswordHasher } from "./password.ts";
 
@@ -49,6 +49,13 @@ export async function authFixture() {
     return rows.filter((r) => !type || r.type === type);
   };
 
+  /** Waits until the outbox holds `count` events of `type` (work done after answering). */
+  const eventsEventually = (type: string, count = 1) =>
+    waitFor(async () => {
+      const rows = await events(type);
+      return rows.length >= count ? rows : undefined;
+    }, { what: `${count} ${type} event(s)` });
+
   const signup = async (name: string, password = "correct horse battery") => {
     const res = await call("POST", "signup", {
       email: `${name}@example.com`,
@@ -79,6 +86,7 @@ export async function authFixture() {
     keys,
     call,
     events,
+    eventsEventually,
     signup,
     counts,
     async close() {
