@@ -3,24 +3,28 @@
  *
  * Order matters. The shared skeleton (request id, access log, drain, /livez,
  * /readyz) comes first; then secure headers and CORS, so every later answer,
- * a 429 included, carries them; then the general per-IP limit and the body
- * limit; then the auth routes with their own limits and token issuing; then
- * the route table for everything else under /api.
+ * a 429 included, carries them; then the general per-IP limit, the canonical
+ * path check (a path with another spelling is refused before any route runs)
+ * and the body, read once within its limit; then the auth routes with their
+ * own limits and token issuing; then the route table for everything else
+ * under /api.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Redis } from "ioredis";
 import { createServiceApp, type Drain } from "@mp/shared/http";
+import { type Caller, createTokenVerifier, requireAuth } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
+import { pathProblem, rawPath } from "./canonical_path.ts";
 import { clientAddress, rateLimitSubject } from "./client_ip.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { AccessTokenSigner } from "./keys.ts";
 import { forward } from "./proxy.ts";
 import { BatchedLimiter } from "./general_limit.ts";
 import { gatewayLimits, identitySubject, limitBy, RateLimiter, refusal } from "./rate_limit.ts";
+import { bodyOf, readBody } from "./request_body.ts";
 import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
 
@@ -62,7 +66,18 @@ export function createApp(deps: GatewayDeps) {
       log,
       jsonBody,
     });
-  const readBody = async (c: Context) => new Uint8Array(await c.req.arrayBuffer());
+  // Mail-sending routes that need a session: the gateway checks the token it
+  // signed, so their per-account limit keys on a verified account id.
+  const authenticated = requireAuth(createTokenVerifier({
+    jwks: signer.jwks,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }));
+  const accountOf = (c: Context) => (c.get("caller") as Caller).userId;
+  const bodyField = (field: string) => async (c: Context) => {
+    const value = jsonStringField(bodyOf(c), field);
+    return value === undefined ? undefined : await identitySubject(value);
+  };
 
   app.use(secureHeaders({
     // JSON only: nothing here may load resources or be framed.
@@ -90,31 +105,37 @@ export function createApp(deps: GatewayDeps) {
     if (!decision.allowed) return refusal(limits.general, decision);
     await next();
   });
-  app.use(bodyLimit({
-    maxSize: config.BODY_LIMIT_BYTES,
-    onError: () =>
-      problem(
-        413,
-        "body_too_large",
-        `The body must not be larger than ${config.BODY_LIMIT_BYTES} bytes.`,
-      ),
-  }));
+  app.use(async (c, next) => {
+    // One spelling per path: limits, routing and forwarding all use this one.
+    const path = rawPath(c.req.url);
+    const why = pathProblem(path) ??
+      // Belt and braces: whatever the URL parser would rewrite is not canonical either.
+      (new URL(c.req.url).pathname === path ? undefined : "The path is not in canonical form.");
+    if (why) return problem(400, "path_not_canonical", why);
+    await next();
+  });
+  app.use(readBody({ maxBytes: config.BODY_LIMIT_BYTES, log }));
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("cache-control", "public, max-age=300");
     return c.json(signer.jwks);
   });
 
-  app.post("/api/v1/auth/signup", limitBy(limiter, limits.signupIp, ipOf), async (c) => {
-    const response = await toUpstream(auth)(c);
-    return response.ok ? issueTokens(c, response, sessionDeps) : response;
-  });
+  app.post(
+    "/api/v1/auth/signup",
+    limitBy(limiter, limits.signupIp, ipOf),
+    limitBy(limiter, limits.signupEmail, bodyField("email")),
+    async (c) => {
+      const response = await toUpstream(auth)(c);
+      return response.ok ? issueTokens(c, response, sessionDeps) : response;
+    },
+  );
 
   app.post("/api/v1/auth/login", limitBy(limiter, limits.loginIp, ipOf), async (c) => {
     // Failed logins are counted per account. The attempt is reserved before
     // auth is asked (so parallel guesses cannot pass together) and given back
     // unless auth answered 401.
-    const login = jsonStringField(await readBody(c), "login");
+    const login = jsonStringField(bodyOf(c), "login");
     const account = login === undefined ? undefined : await identitySubject(login);
     if (account) {
       const decision = await limiter.take(limits.loginFailures, account);
@@ -130,7 +151,7 @@ export function createApp(deps: GatewayDeps) {
   });
 
   app.post("/api/v1/auth/refresh", async (c) => {
-    const response = await toUpstream(auth, withRefreshToken(c, await readBody(c)))(c);
+    const response = await toUpstream(auth, withRefreshToken(c, bodyOf(c)))(c);
     if (response.ok) return issueTokens(c, response, sessionDeps);
     // A refused refresh token is dead: let the browser drop it too.
     if (response.status === 401) clearRefreshCookie(c, config.COOKIE_SECURE);
@@ -138,7 +159,7 @@ export function createApp(deps: GatewayDeps) {
   });
 
   app.post("/api/v1/auth/logout", async (c) => {
-    const response = await toUpstream(auth, withRefreshToken(c, await readBody(c)))(c);
+    const response = await toUpstream(auth, withRefreshToken(c, bodyOf(c)))(c);
     // The client asked to be logged out: it forgets the cookie whatever auth said.
     clearRefreshCookie(c, config.COOKIE_SECURE);
     return response;
@@ -147,15 +168,40 @@ export function createApp(deps: GatewayDeps) {
   app.post(
     "/api/v1/auth/forgot-password",
     limitBy(limiter, limits.forgotIp, ipOf),
-    limitBy(limiter, limits.forgotEmail, async (c) => {
-      const email = jsonStringField(await readBody(c), "email");
-      return email === undefined ? undefined : await identitySubject(email);
-    }),
+    limitBy(limiter, limits.forgotEmail, bodyField("email")),
+    toUpstream(auth),
+  );
+
+  app.post(
+    "/api/v1/auth/resend-verification",
+    limitBy(limiter, limits.resendIp, ipOf),
+    authenticated,
+    limitBy(limiter, limits.resendAccount, accountOf),
+    toUpstream(auth),
+  );
+
+  app.post(
+    "/api/v1/auth/change-password",
+    limitBy(limiter, limits.changePasswordIp, ipOf),
+    authenticated,
+    limitBy(limiter, limits.changePasswordAccount, accountOf),
+    toUpstream(auth),
+  );
+
+  // Their mail needs a single-use token that came by a limited mail; per address as well.
+  app.post(
+    "/api/v1/auth/verify-email",
+    limitBy(limiter, limits.verifyEmailIp, ipOf),
+    toUpstream(auth),
+  );
+  app.post(
+    "/api/v1/auth/reset-password",
+    limitBy(limiter, limits.resetPasswordIp, ipOf),
     toUpstream(auth),
   );
 
   app.all("/api/*", (c) => {
-    const route = findRoute(new URL(c.req.url).pathname);
+    const route = findRoute(rawPath(c.req.url));
     const upstream = route && upstreams.get(route.service);
     if (!upstream) return c.notFound();
     return toUpstream(upstream)(c);

@@ -59,6 +59,14 @@ export const gatewayConfigShape = {
   LOGIN_FAILURES_PER_MINUTE: env.positiveInt(5),
   FORGOT_IP_LIMIT_PER_HOUR: env.positiveInt(10),
   FORGOT_EMAIL_LIMIT_PER_HOUR: env.positiveInt(3),
+  // Every route that makes the platform mail an address: per client address and per account.
+  SIGNUP_EMAIL_LIMIT_PER_HOUR: env.positiveInt(3),
+  RESEND_VERIFICATION_IP_LIMIT_PER_HOUR: env.positiveInt(10),
+  RESEND_VERIFICATION_ACCOUNT_LIMIT_PER_HOUR: env.positiveInt(3),
+  CHANGE_PASSWORD_IP_LIMIT_PER_HOUR: env.positiveInt(10),
+  CHANGE_PASSWORD_ACCOUNT_LIMIT_PER_HOUR: env.positiveInt(3),
+  VERIFY_EMAIL_IP_LIMIT_PER_HOUR: env.positiveInt(10),
+  RESET_PASSWORD_IP_LIMIT_PER_HOUR: env.positiveInt(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 };
 

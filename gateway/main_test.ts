@@ -109,3 +109,64 @@ Deno.test("the gateway process refuses to start without a usable JWT_PRIVATE_JWK
     assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
   }
 });
+
+Deno.test("the gateway process logs only what happened to proxied requests: no legacy-abort warning, a client that leaves mid-body as that", async () => {
+  const keys = await createTestKeys();
+  const upstream = startEchoUpstream();
+  const port = closedPort();
+  const prefix = `test:gw:${crypto.randomUUID()}:`;
+  const child = serveGateway(port, [new URL(upstream.url).host], {
+    JWT_PRIVATE_JWK: JSON.stringify(keys.privateJwk),
+    REDIS_URL: `redis://${redisHostPort}`,
+    AUTH_URL: upstream.url,
+    NOTIFICATIONS_URL: upstream.url,
+    RATE_LIMIT_PREFIX: prefix,
+  });
+  const output = Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      () => fetch(`${base}/livez`).then((r) => r.text().then(() => r.ok)).catch(() => false),
+      { what: "gateway /livez", timeoutMs: 30_000 },
+    );
+    // A chunked body (no Content-Length), forwarded and answered 200.
+    const chunked = await fetch(`${base}/api/v1/notifications/x`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: ReadableStream.from([new TextEncoder().encode('{"a":1}')]),
+    });
+    assert.equal(chunked.status, 200);
+    assert.equal((await chunked.json()).body, '{"a":1}');
+    // A client that announces 100 bytes, sends 5 and leaves.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode(
+      "POST /api/v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
+        'content-length: 100\r\n\r\n{"a":',
+    ));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    conn.close();
+    // SIGTERM drains: the gateway exits only after that request ended.
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await upstream.close();
+    const redis = new Redis(`redis://${redisHostPort}`);
+    const left = await redis.keys(`${prefix}*`);
+    if (left.length) await redis.del(...left);
+    await redis.quit();
+  }
+  const [stdout, stderr] = await output;
+  assert.doesNotMatch(stderr, /legacy|AbortError|BadResource|unhandled/i, stderr);
+  const lines = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) =>
+    JSON.parse(line)
+  );
+  assert.ok(!lines.some((line) => line.level === "error"), stdout);
+  const incomplete = lines.find((line) => line.msg.startsWith("request body incomplete"));
+  assert.ok(incomplete, stdout);
+  assert.equal(incomplete.level, "info");
+  assert.equal(incomplete.received, 5);
+  assert.equal(upstream.received.filter((echo) => echo.path === "/api/v1/auth/login").length, 0);
+});

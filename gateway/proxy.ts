@@ -4,7 +4,8 @@
  * The upstream gets the same method, path and query, the caller's headers minus
  * hop-by-hop and spoofable ones, the gateway's `X-Request-Id` and
  * `X-Forwarded-For`, and the Cookie header only if it is auth. The body was
- * already read within the body limit, so an upstream never sees a partial one.
+ * already read within the body limit (request_body.ts), so an upstream never
+ * sees a partial one.
  * Failures become problems that name no address: 504 when the upstream is too
  * slow (UPSTREAM_TIMEOUT_MS bounds the whole exchange), 503 when it cannot be
  * reached.
@@ -13,7 +14,9 @@ import type { Context } from "hono";
 import { proxy } from "hono/proxy";
 import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
+import { rawPath } from "./canonical_path.ts";
 import { forwardedFor } from "./client_ip.ts";
+import { bodyOf } from "./request_body.ts";
 import type { Upstream } from "./routes.ts";
 
 /** What `forward` needs besides the request. */
@@ -80,13 +83,14 @@ export function upstreamHeaders(c: Context, options: ForwardOptions): Headers {
  */
 export async function forward(c: Context, options: ForwardOptions): Promise<Response> {
   const { upstream, log } = options;
-  const url = new URL(c.req.url);
-  // Concatenated, not resolved against the origin: the path stays a path.
-  const target = `${upstream.origin}${url.pathname}${url.search}`;
+  // The path as sent, which the gateway has checked is canonical (canonical_path.ts):
+  // the path limited and routed is the path forwarded. Concatenated, not resolved
+  // against the origin: the path stays a path.
+  const target = `${upstream.origin}${rawPath(c.req.url)}${new URL(c.req.url).search}`;
   const method = c.req.method;
   const hasBody = method !== "GET" && method !== "HEAD";
   let body: Uint8Array<ArrayBuffer> | undefined;
-  if (hasBody) body = options.jsonBody ?? new Uint8Array(await c.req.arrayBuffer());
+  if (hasBody) body = options.jsonBody ?? bodyOf(c);
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   let response: Response;

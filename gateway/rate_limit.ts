@@ -201,6 +201,13 @@ export interface GatewayLimits {
   loginFailures: LimitPolicy;
   forgotIp: LimitPolicy;
   forgotEmail: LimitPolicy;
+  signupEmail: LimitPolicy;
+  resendIp: LimitPolicy;
+  resendAccount: LimitPolicy;
+  changePasswordIp: LimitPolicy;
+  changePasswordAccount: LimitPolicy;
+  verifyEmailIp: LimitPolicy;
+  resetPasswordIp: LimitPolicy;
 }
 
 /**
@@ -247,5 +254,32 @@ export function gatewayLimits(config: GatewayConfig): GatewayLimits {
       windowSeconds: hour,
       failOpen: false,
     },
+    // Open like signup-ip: auth's unique email already allows one welcome mail per address.
+    signupEmail: {
+      name: "signup-email",
+      limit: config.SIGNUP_EMAIL_LIMIT_PER_HOUR,
+      windowSeconds: hour,
+      failOpen: true,
+    },
+    resendIp: mailLimit("resend-verification-ip", config.RESEND_VERIFICATION_IP_LIMIT_PER_HOUR),
+    resendAccount: mailLimit(
+      "resend-verification-account",
+      config.RESEND_VERIFICATION_ACCOUNT_LIMIT_PER_HOUR,
+    ),
+    changePasswordIp: mailLimit("change-password-ip", config.CHANGE_PASSWORD_IP_LIMIT_PER_HOUR),
+    changePasswordAccount: mailLimit(
+      "change-password-account",
+      config.CHANGE_PASSWORD_ACCOUNT_LIMIT_PER_HOUR,
+    ),
+    verifyEmailIp: mailLimit("verify-email-ip", config.VERIFY_EMAIL_IP_LIMIT_PER_HOUR),
+    resetPasswordIp: mailLimit("reset-password-ip", config.RESET_PASSWORD_IP_LIMIT_PER_HOUR),
   };
 }
+
+// A limit on mail the platform sends: per hour, closed without Redis (like forgot-*).
+const mailLimit = (name: string, limit: number): LimitPolicy => ({
+  name,
+  limit,
+  windowSeconds: 3600,
+  failOpen: false,
+});

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createTestKeys } from "@mp/shared/testing";
+import { createAccessTokenSigner } from "./keys.ts";
 import {
   closedPort,
   json,
@@ -173,6 +175,120 @@ Deno.test("forgot-password is limited per email (however written) and per IP", a
   }
   await assertRefused(await forgot("h@example.test", "192.0.2.9"), "forgot-ip", 3600);
   assert.equal(t.auth.calls.length, 9);
+});
+
+Deno.test("signup is limited per email however written, besides per IP", async () => {
+  await using t = await limitedGateway({ SIGNUP_EMAIL_LIMIT_PER_HOUR: "2" });
+  const signup = (email: string, n: number) =>
+    post(t.gateway, "signup", { email, username: `s${n}`, password: "pw" }, `203.0.113.${n}`);
+  assert.equal(await statusOf(signup("Ivy@Example.test", 1)), 201);
+  assert.equal(await statusOf(signup("ivy@example.test", 2)), 201);
+  await assertRefused(await signup(" IVY@example.TEST ", 3), "signup-email", 3600);
+  assert.equal(await statusOf(signup("jay@example.test", 4)), 201, "another mailbox");
+  assert.equal(t.auth.calls.length, 3);
+});
+
+/** An access token the gateway under test signed, for a new account id. */
+async function tokenFor(gateway: TestGateway, username: string) {
+  return (await gateway.signer.sign({ id: crypto.randomUUID(), username })).token;
+}
+
+/** A well-formed token signed by a key that is not the gateway's. */
+async function foreignToken() {
+  const keys = await createTestKeys();
+  const signer = await createAccessTokenSigner({
+    privateJwk: JSON.stringify(keys.privateJwk),
+    issuer: "marketplace-gateway",
+    audience: "marketplace",
+  });
+  return (await signer.sign({ id: crypto.randomUUID(), username: "ada" })).token;
+}
+
+function postAs(gateway: TestGateway, path: string, token: string, ip: string, body = {}) {
+  return fetch(`${gateway.url}/api/v1/auth/${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-forwarded-for": ip,
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+for (
+  const [path, prefix] of [
+    ["resend-verification", "RESEND_VERIFICATION"],
+    ["change-password", "CHANGE_PASSWORD"],
+  ] as const
+) {
+  Deno.test(`${path} sends at most the allowed mails per account (verified token) and per IP; a bad token reaches no one`, async () => {
+    await using t = await limitedGateway({
+      [`${prefix}_ACCOUNT_LIMIT_PER_HOUR`]: "3",
+      [`${prefix}_IP_LIMIT_PER_HOUR`]: "5",
+    });
+    const route = `/api/v1/auth/${path}`;
+    t.auth.override.set(route, () => new Response(null, { status: 202 }));
+    const calls = () => t.auth.calls.filter((call) => call.path === route).length;
+
+    const ada = await tokenFor(t.gateway, "ada");
+    for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
+      assert.equal(await statusOf(postAs(t.gateway, path, ada, ip)), 202);
+    }
+    // A fresh token for the same account (another login) shares the counter.
+    const again = await t.gateway.signer.sign({
+      id: JSON.parse(atob(ada.split(".")[1])).sub,
+      username: "ada",
+    });
+    await assertRefused(
+      await postAs(t.gateway, path, again.token, "192.0.2.4"),
+      `${path}-account`,
+      3600,
+    );
+    assert.equal(calls(), 3);
+
+    // Per IP: 192.0.2.9 may ask five times, whatever the accounts.
+    for (let i = 0; i < 5; i++) {
+      const token = await tokenFor(t.gateway, `u${i}`);
+      assert.equal(await statusOf(postAs(t.gateway, path, token, "192.0.2.9")), 202);
+    }
+    const other = await tokenFor(t.gateway, "other");
+    await assertRefused(await postAs(t.gateway, path, other, "192.0.2.9"), `${path}-ip`, 3600);
+    assert.equal(calls(), 8);
+
+    // Tokens the gateway did not sign are 401 here, uncounted per account and never forwarded.
+    const forged = await foreignToken();
+    for (const token of ["not-a-token", forged, `${ada.slice(0, -4)}AAAA`]) {
+      const refused = await postAs(t.gateway, path, token, "192.0.2.20");
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers.get("content-type"), "application/problem+json");
+      await refused.body?.cancel();
+    }
+    const missing = await post(t.gateway, path, {}, "192.0.2.21");
+    assert.equal(missing.status, 401);
+    await missing.body?.cancel();
+    assert.equal(calls(), 8);
+  });
+}
+
+Deno.test("verify-email and reset-password are limited per IP", async () => {
+  await using t = await limitedGateway({
+    VERIFY_EMAIL_IP_LIMIT_PER_HOUR: "2",
+    RESET_PASSWORD_IP_LIMIT_PER_HOUR: "2",
+  });
+  for (
+    const [path, limit] of [["verify-email", "verify-email-ip"], [
+      "reset-password",
+      "reset-password-ip",
+    ]]
+  ) {
+    t.auth.override.set(`/api/v1/auth/${path}`, () => Response.json({}, { status: 200 }));
+    for (let i = 0; i < 2; i++) {
+      assert.equal(await statusOf(post(t.gateway, path, { token: `t${i}` }, "192.0.2.30")), 200);
+    }
+    await assertRefused(await post(t.gateway, path, { token: "t9" }, "192.0.2.30"), limit, 3600);
+    assert.equal(await statusOf(post(t.gateway, path, { token: "t9" }, "192.0.2.31")), 200);
+  }
 });
 
 Deno.test("the general per-IP limit refuses with a 429 problem that still carries CORS and the request id", async () => {

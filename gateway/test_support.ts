@@ -15,6 +15,7 @@ import { type AccessTokenSigner, createAccessTokenSigner } from "./keys.ts";
 import { connectRedis } from "./redis.ts";
 import type { Redis } from "ioredis";
 import type { Logger } from "@mp/shared/log";
+import { MAX_PATH_LENGTH } from "./canonical_path.ts";
 
 /** A logger that keeps its lines for assertions. */
 export function capturingLogger(): Logger & {
@@ -241,4 +242,122 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
 /** Reads a response's JSON body (so no test leaves a body unread). */
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return await response.json() as T;
+}
+
+/** Spellings of a path that are not canonical; `route` is the plain path, e.g. /api/v1/auth/login. */
+export function nonCanonicalSpellings(route: string): string[] {
+  const cut = route.lastIndexOf("/");
+  const [dir, leaf] = [route.slice(0, cut), route.slice(cut + 1)];
+  const escaped = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+  return [
+    `${dir}/./${leaf}`,
+    `${dir}/%2e/${leaf}`,
+    `${dir}/%2E/${leaf}`,
+    `${dir}/x/../${leaf}`,
+    `${dir}/x/%2e%2e/${leaf}`,
+    `${dir}/x/%2E%2E/${leaf}`,
+    `${dir}/x/.%2e/${leaf}`,
+    `${dir}//${leaf}`,
+    `/${route}`,
+    `${route}/`,
+    `${route}/.`,
+    `${route};x=1`,
+    `${route};`,
+    `${dir}\\${leaf}`,
+    `${dir}%2F${leaf}`,
+    `${dir}%2f${leaf}`,
+    `${dir}%5C${leaf}`,
+    `${dir}%5c${leaf}`,
+    `${dir}/${escaped(leaf[0])}${leaf.slice(1)}`,
+    `${dir}/${escaped(leaf[0]).toLowerCase()}${leaf.slice(1)}`,
+    `${route}%00`,
+    `${route}%20`,
+    `${route}%2500`,
+    `${route}%3B`,
+    `${route}%C0%AE`, // an over-long UTF-8 "."
+    `${route}/${"a".repeat(MAX_PATH_LENGTH)}`,
+  ];
+}
+
+/**
+ * Upper-case spellings of a path: paths are case-sensitive, so each must be a
+ * 404 (never the route's handler, limited or not).
+ */
+export function caseVariants(route: string): string[] {
+  const segments = route.split("/");
+  const upper = (index: number) =>
+    segments.map((segment, i) => i === index ? segment.toUpperCase() : segment).join("/");
+  const leaf = segments.at(-1)!;
+  return [
+    upper(1), // /API/v1/…
+    upper(3), // /api/v1/AUTH/…
+    upper(segments.length - 1), // …/LOGIN
+    [...segments.slice(0, -1), `${leaf[0].toUpperCase()}${leaf.slice(1)}`].join("/"),
+    route.toUpperCase(),
+  ];
+}
+
+/** An HTTP answer read off the wire by `rawRequest`. */
+export interface RawReply {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * Sends one HTTP/1.1 request with the target exactly as given. fetch() and
+ * node:http resolve "." and ".." and turn "\\" into "/" before sending, which
+ * would hide exactly what the canonical-path tests are about.
+ */
+export async function rawRequest(
+  baseUrl: string,
+  method: string,
+  target: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<RawReply> {
+  const { hostname, port } = new URL(baseUrl);
+  const body = new TextEncoder().encode(init.body ?? "");
+  const headers: Record<string, string> = {
+    host: `${hostname}:${port}`,
+    connection: "close",
+    ...(init.body === undefined ? {} : { "content-length": String(body.byteLength) }),
+    ...init.headers,
+  };
+  const head = `${method} ${target} HTTP/1.1\r\n${
+    Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("")
+  }\r\n`;
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    const request = new Uint8Array([...new TextEncoder().encode(head), ...body]);
+    for (let sent = 0; sent < request.length;) sent += await conn.write(request.subarray(sent));
+    const text = await new Response(conn.readable).text();
+    return parseReply(text);
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by reading to the end */ }
+  }
+}
+
+function parseReply(text: string): RawReply {
+  const split = text.indexOf("\r\n\r\n");
+  const [statusLine, ...fields] = text.slice(0, split).split("\r\n");
+  const headers = new Headers();
+  for (const field of fields) {
+    const colon = field.indexOf(":");
+    headers.append(field.slice(0, colon).trim(), field.slice(colon + 1).trim());
+  }
+  let body = text.slice(split + 4);
+  if (headers.get("transfer-encoding")?.includes("chunked")) {
+    let decoded = "";
+    for (let at = 0;;) {
+      const lineEnd = body.indexOf("\r\n", at);
+      const size = parseInt(body.slice(at, lineEnd), 16);
+      if (!size) break;
+      decoded += body.slice(lineEnd + 2, lineEnd + 2 + size);
+      at = lineEnd + 2 + size + 2;
+    }
+    body = decoded;
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, body };
 }
