@@ -5,12 +5,17 @@
  * or a profile sees its reviews — so the public routes never look at the
  * Authorization header (a stale token forwarded by the gateway does not break
  * browsing). Who may review what comes only from order events (see events.ts).
+ *
+ * Both writing routes run under shared/idempotency.ts: the review (or reply)
+ * and its answer commit together, so an `Idempotency-Key` retry gets the first
+ * answer instead of a 409 `already_reviewed`.
  */
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
+import { idempotentJson } from "@mp/shared/idempotency";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
@@ -104,45 +109,51 @@ export function createApp(deps: ReviewsDeps) {
       const input = c.req.valid("json");
       const caller = c.var.caller;
       try {
-        const review = await sql.begin(async (tx) => {
-          // The lock serializes the two parties' reviews of one order; the unique
-          // index is what finally guarantees one review per direction.
-          const order = await store.findOrder(tx, orderId, true);
-          const direction = order && directionOf(order, caller.userId);
-          if (!order || !direction) throw orderNotFound();
-          const existing = await store.reviewsOfOrder(tx, orderId);
-          const blocker = reviewBlocker(order, {
-            now: new Date(),
-            windowMs: reviewWindowMs,
-            alreadyReviewed: existing.some((r) => r.direction === direction),
-          });
-          if (blocker) throw errors.conflict(blocker, BLOCKER_DETAILS[blocker]);
-          await store.rememberUser(tx, caller);
-          const review = await store.insertReview(tx, {
-            id: crypto.randomUUID(),
-            orderId,
-            gigId: order.gigId,
-            reviewerId: caller.userId,
-            revieweeId: revieweeOf(order, direction),
-            direction,
-            rating: input.rating,
-            comment: input.comment,
-          });
-          await publish.reviewCreated(tx, {
-            reviewId: review.id,
-            orderId: review.orderId,
-            gigId: review.gigId,
-            reviewerId: review.reviewerId,
-            revieweeId: review.revieweeId,
-            direction: review.direction,
-            rating: review.rating,
-            comment: review.comment,
-            createdAt: review.createdAt,
-          });
-          return review;
-        });
-        c.header("location", `/api/v1/reviews/${review.id}`);
-        return c.json(store.publicReview(review), 201);
+        return await idempotentJson(
+          c,
+          { sql, log, scope: caller.userId, body: input },
+          async (tx) => {
+            // The lock serializes the two parties' reviews of one order; the unique
+            // index is what finally guarantees one review per direction.
+            const order = await store.findOrder(tx, orderId, true);
+            const direction = order && directionOf(order, caller.userId);
+            if (!order || !direction) throw orderNotFound();
+            const existing = await store.reviewsOfOrder(tx, orderId);
+            const blocker = reviewBlocker(order, {
+              now: new Date(),
+              windowMs: reviewWindowMs,
+              alreadyReviewed: existing.some((r) => r.direction === direction),
+            });
+            if (blocker) throw errors.conflict(blocker, BLOCKER_DETAILS[blocker]);
+            await store.rememberUser(tx, caller);
+            const review = await store.insertReview(tx, {
+              id: crypto.randomUUID(),
+              orderId,
+              gigId: order.gigId,
+              reviewerId: caller.userId,
+              revieweeId: revieweeOf(order, direction),
+              direction,
+              rating: input.rating,
+              comment: input.comment,
+            });
+            await publish.reviewCreated(tx, {
+              reviewId: review.id,
+              orderId: review.orderId,
+              gigId: review.gigId,
+              reviewerId: review.reviewerId,
+              revieweeId: review.revieweeId,
+              direction: review.direction,
+              rating: review.rating,
+              comment: review.comment,
+              createdAt: review.createdAt,
+            });
+            return {
+              status: 201,
+              body: store.publicReview(review),
+              headers: { location: `/api/v1/reviews/${review.id}` },
+            };
+          },
+        );
       } catch (error) {
         // Two requests of the same party racing past the checks: the index decides.
         if (isUniqueViolation(error)) {
@@ -192,27 +203,30 @@ export function createApp(deps: ReviewsDeps) {
       const { id } = c.req.valid("param");
       const { reply } = c.req.valid("json");
       const callerId = c.var.caller.userId;
-      const review = await sql.begin(async (tx: Tx) => {
-        const review = await store.findReview(tx, id, true);
-        if (!review) throw reviewNotFound();
-        if (review.revieweeId !== callerId) {
-          throw errors.forbidden("Only the reviewed user may reply to a review.");
-        }
-        if (review.reply) {
-          throw errors.conflict("already_replied", "This review already has a reply.");
-        }
-        const replied = await store.setReply(tx, id, reply);
-        await publish.reviewReplied(tx, {
-          reviewId: replied.id,
-          orderId: replied.orderId,
-          gigId: replied.gigId,
-          replierId: callerId,
-          reply: replied.reply!.text,
-          repliedAt: replied.reply!.repliedAt,
-        });
-        return replied;
-      });
-      return c.json(store.publicReview(review), 201);
+      return await idempotentJson(
+        c,
+        { sql, log, scope: callerId, body: { reply } },
+        async (tx: Tx) => {
+          const review = await store.findReview(tx, id, true);
+          if (!review) throw reviewNotFound();
+          if (review.revieweeId !== callerId) {
+            throw errors.forbidden("Only the reviewed user may reply to a review.");
+          }
+          if (review.reply) {
+            throw errors.conflict("already_replied", "This review already has a reply.");
+          }
+          const replied = await store.setReply(tx, id, reply);
+          await publish.reviewReplied(tx, {
+            reviewId: replied.id,
+            orderId: replied.orderId,
+            gigId: replied.gigId,
+            replierId: callerId,
+            reply: replied.reply!.text,
+            repliedAt: replied.reply!.repliedAt,
+          });
+          return { status: 201, body: store.publicReview(replied) };
+        },
+      );
     },
   );
 

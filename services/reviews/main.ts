@@ -10,6 +10,7 @@
 import { EventBus } from "@mp/shared/bus";
 import { env, loadConfig, serviceEnvShape } from "@mp/shared/config";
 import { connectDb, isDbReady, migrate } from "@mp/shared/db";
+import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { onShutdown } from "@mp/shared/lifecycle";
@@ -29,6 +30,7 @@ const sql = connectDb(config.DATABASE_URL);
 const applied = await migrate(sql, new URL("./migrations/", import.meta.url), [
   outboxMigration,
   inboxMigration,
+  idempotencyMigration,
 ]);
 log.info("migrated", { applied });
 

@@ -7,6 +7,7 @@
 import amqp from "amqplib";
 import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
 import { migrate } from "@mp/shared/db";
+import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
@@ -27,7 +28,7 @@ import { createEventHandlers } from "./events.ts";
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** The shared tables this service uses, applied before its own migrations. */
-export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration];
+export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration, idempotencyMigration];
 
 /** A fresh database with this service's schema. */
 export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
