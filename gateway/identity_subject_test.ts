@@ -39,3 +39,15 @@ Deno.test("identitySubject() keeps distinct accounts apart and stores no address
   assert.match(subject, /^[0-9a-f]{64}$/);
   assert.ok(!subject.includes("victim"));
 });
+
+Deno.test("identitySubject() does not fold what cannot be an account (over 512 characters once trimmed)", async () => {
+  // Auth refuses a login or email over 254 characters; folding a 1 MiB one took
+  // the gateway seconds before auth said so. Such values are hashed as they are.
+  assert.notEqual(await identitySubject("A".repeat(600)), await identitySubject("a".repeat(600)));
+  assert.match(await identitySubject("ｖİ".repeat(500_000)), /^[0-9a-f]{64}$/);
+  // Spaces around a short login still fold as usual, however many there are.
+  assert.equal(
+    await identitySubject(" ".repeat(100_000) + "VİCTIM\t"),
+    await identitySubject("victim"),
+  );
+});
