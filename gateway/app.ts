@@ -88,8 +88,14 @@ export function createApp(deps: GatewayDeps) {
     origin: (origin) => allowedOrigins.has(origin) ? origin : null,
     credentials: true,
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "traceparent"],
-    exposeHeaders: ["X-Request-Id", "Retry-After"],
+    allowHeaders: [
+      "Authorization",
+      "Content-Type",
+      "X-Request-Id",
+      "traceparent",
+      "Idempotency-Key",
+    ],
+    exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
     maxAge: 600,
   }));
   const general = new BatchedLimiter({
@@ -198,6 +204,18 @@ export function createApp(deps: GatewayDeps) {
     "/api/v1/auth/reset-password",
     limitBy(limiter, limits.resetPasswordIp, ipOf),
     toUpstream(auth),
+  );
+
+  // A new order mails its buyer and its seller, though nothing was paid yet.
+  app.post(
+    "/api/v1/orders",
+    limitBy(limiter, limits.orderPlacementIp, ipOf),
+    authenticated,
+    limitBy(limiter, limits.orderPlacementAccount, accountOf),
+    (c) => {
+      const orders = upstreams.get("orders");
+      return orders ? toUpstream(orders)(c) : c.notFound();
+    },
   );
 
   app.all("/api/*", (c) => {

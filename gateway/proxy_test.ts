@@ -256,6 +256,8 @@ Deno.test("a CORS preflight from an allowed origin is answered with credentials;
   assert.equal(allowed.headers.get("access-control-allow-credentials"), "true");
   assert.match(allowed.headers.get("access-control-allow-methods")!, /POST/);
   assert.match(allowed.headers.get("access-control-allow-headers")!, /Authorization/i);
+  // State-changing POSTs take an Idempotency-Key (docs/CONTRACTS.md, "Idempotency").
+  assert.match(allowed.headers.get("access-control-allow-headers")!, /Idempotency-Key/i);
 
   const denied = await preflight("https://evil.example");
   await denied.body?.cancel();
@@ -268,6 +270,7 @@ Deno.test("a CORS preflight from an allowed origin is answered with credentials;
   await simple.body?.cancel();
   assert.equal(simple.headers.get("access-control-allow-origin"), "http://web.test");
   assert.match(simple.headers.get("access-control-expose-headers")!, /X-Request-Id/i);
+  assert.match(simple.headers.get("access-control-expose-headers")!, /Idempotent-Replayed/i);
 });
 
 Deno.test("responses carry the secure headers, problems included", async () => {
