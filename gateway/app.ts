@@ -206,18 +206,6 @@ export function createApp(deps: GatewayDeps) {
     toUpstream(auth),
   );
 
-  // A new order mails its buyer and its seller, though nothing was paid yet.
-  app.post(
-    "/api/v1/orders",
-    limitBy(limiter, limits.orderPlacementIp, ipOf),
-    authenticated,
-    limitBy(limiter, limits.orderPlacementAccount, accountOf),
-    (c) => {
-      const orders = upstreams.get("orders");
-      return orders ? toUpstream(orders)(c) : c.notFound();
-    },
-  );
-
   app.all("/api/*", (c) => {
     const route = findRoute(rawPath(c.req.url));
     const upstream = route && upstreams.get(route.service);
