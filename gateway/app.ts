@@ -206,6 +206,18 @@ export function createApp(deps: GatewayDeps) {
     toUpstream(auth),
   );
 
+  // A new order mails its buyer and its seller, though nothing was paid yet.
+  const orders = upstreams.get("orders");
+  if (orders) {
+    app.post(
+      "/api/v1/orders",
+      limitBy(limiter, limits.orderPlacementIp, ipOf),
+      authenticated,
+      limitBy(limiter, limits.orderPlacementAccount, accountOf),
+      toUpstream(orders),
+    );
+  }
+
   app.all("/api/*", (c) => {
     const route = findRoute(rawPath(c.req.url));
     const upstream = route && upstreams.get(route.service);

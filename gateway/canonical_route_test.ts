@@ -23,6 +23,7 @@ const LIMITED = [
   "/api/v1/auth/change-password",
   "/api/v1/auth/verify-email",
   "/api/v1/auth/reset-password",
+  "/api/v1/orders",
 ];
 
 async function gatewayWithLimitsOfOne() {
@@ -32,6 +33,7 @@ async function gatewayWithLimitsOfOne() {
     env: {
       AUTH_URL: auth.url,
       NOTIFICATIONS_URL: notifications.url,
+      ORDERS_URL: notifications.url,
       RATE_LIMIT_PER_MINUTE: "100000",
       LOGIN_FAILURES_PER_MINUTE: "2",
     },

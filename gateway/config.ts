@@ -67,6 +67,9 @@ export const gatewayConfigShape = {
   CHANGE_PASSWORD_ACCOUNT_LIMIT_PER_HOUR: env.positiveInt(3),
   VERIFY_EMAIL_IP_LIMIT_PER_HOUR: env.positiveInt(10),
   RESET_PASSWORD_IP_LIMIT_PER_HOUR: env.positiveInt(10),
+  // Placing an order mails the buyer and the seller, before any payment.
+  ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: env.positiveInt(60),
+  ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: env.positiveInt(20),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 };
 

@@ -213,6 +213,8 @@ export interface GatewayLimits {
   changePasswordAccount: LimitPolicy;
   verifyEmailIp: LimitPolicy;
   resetPasswordIp: LimitPolicy;
+  orderPlacementIp: LimitPolicy;
+  orderPlacementAccount: LimitPolicy;
 }
 
 /**
@@ -278,6 +280,15 @@ export function gatewayLimits(config: GatewayConfig): GatewayLimits {
     ),
     verifyEmailIp: mailLimit("verify-email-ip", config.VERIFY_EMAIL_IP_LIMIT_PER_HOUR),
     resetPasswordIp: mailLimit("reset-password-ip", config.RESET_PASSWORD_IP_LIMIT_PER_HOUR),
+    // Open: orders must not stop with Redis; the services still authenticate every request.
+    orderPlacementIp: {
+      ...mailLimit("order-placement-ip", config.ORDER_PLACEMENT_IP_LIMIT_PER_HOUR),
+      failOpen: true,
+    },
+    orderPlacementAccount: {
+      ...mailLimit("order-placement-account", config.ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR),
+      failOpen: true,
+    },
   };
 }
 

@@ -271,6 +271,53 @@ for (
   });
 }
 
+Deno.test("placing orders, which mails buyer and seller, is limited per account (verified token) and per IP", async () => {
+  const orders = startEchoUpstream();
+  await using t = await limitedGateway({
+    ORDERS_URL: orders.url,
+    ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: "2",
+    ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: "4",
+  });
+  try {
+    const place = (token: string, ip: string) =>
+      fetch(`${t.gateway.url}/api/v1/orders`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-forwarded-for": ip,
+          authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ gigId: "g", package: "basic" }),
+      });
+    const ada = await tokenFor(t.gateway, "ada");
+    assert.equal(await statusOf(place(ada, "192.0.2.40")), 200);
+    assert.equal(await statusOf(place(ada, "192.0.2.41")), 200);
+    await assertRefused(await place(ada, "192.0.2.42"), "order-placement-account", 3600);
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await statusOf(place(await tokenFor(t.gateway, `b${i}`), "192.0.2.50")), 200);
+    }
+    await assertRefused(
+      await place(await tokenFor(t.gateway, "c"), "192.0.2.50"),
+      "order-placement-ip",
+      3600,
+    );
+    const forged = await place(await foreignToken(), "192.0.2.60");
+    assert.equal(forged.status, 401);
+    await forged.body?.cancel();
+    assert.equal(orders.received.length, 6, "only the allowed placements reached orders");
+    // Other order routes keep only the general limit.
+    for (let i = 0; i < 3; i++) {
+      const read = await fetch(`${t.gateway.url}/api/v1/orders?role=buyer`, {
+        headers: { authorization: `Bearer ${ada}`, "x-forwarded-for": "192.0.2.40" },
+      });
+      assert.equal(read.status, 200);
+      await read.body?.cancel();
+    }
+  } finally {
+    await orders.close();
+  }
+});
+
 Deno.test("verify-email and reset-password are limited per IP", async () => {
   await using t = await limitedGateway({
     VERIFY_EMAIL_IP_LIMIT_PER_HOUR: "2",
