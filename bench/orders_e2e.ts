@@ -109,6 +109,8 @@ export const ordersE2e: Benchmark = {
             RATE_LIMIT_PER_MINUTE: "100000000",
             SIGNUP_LIMIT_PER_HOUR: "100000",
             LOGIN_IP_LIMIT_PER_MINUTE: "100000000",
+            ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: "100000000",
+            ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: "100000000",
           },
         },
       });

@@ -106,6 +106,8 @@ export async function startMarketplace(
         gateway: {
           RATE_LIMIT_PREFIX: `rl:${prefix}:`,
           RATE_LIMIT_PER_MINUTE: "100000",
+          ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: "100000",
+          ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: "100000",
           ...options.env?.gateway,
         },
         // Fleets of parallel test files share one Redis.
