@@ -406,7 +406,7 @@ Deno.test("limits live in Redis: shared by replicas and kept across a gateway re
   }
 });
 
-Deno.test("with Redis unreachable nothing hangs: browsing and signup fail open, login and forgot-password fail closed", async () => {
+Deno.test("with Redis unreachable nothing hangs: browsing and signup fail open, login and every mail limit fail closed", async () => {
   const auth = startAuthContractUpstream();
   const notifications = startEchoUpstream();
   const gateway = await startGateway({
@@ -438,6 +438,16 @@ Deno.test("with Redis unreachable nothing hangs: browsing and signup fail open, 
       assert.ok(
         !JSON.stringify(problem).includes("6379") && !/redis/i.test(JSON.stringify(problem)),
       );
+    }
+    // The other mail limits are closed too; a valid token does not change that.
+    const token = (await gateway.signer.sign({ id: crypto.randomUUID(), username: "zoe" })).token;
+    for (const path of ["resend-verification", "change-password"]) {
+      const response = await postAs(gateway, path, token, "192.0.2.70");
+      assert.equal(response.status, 503, path);
+      await response.body?.cancel();
+    }
+    for (const path of ["verify-email", "reset-password"]) {
+      assert.equal(await statusOf(post(gateway, path, { token: "t" })), 503, path);
     }
     assert.deepEqual(auth.calls.map((call) => call.path), ["/api/v1/auth/signup"]);
 
