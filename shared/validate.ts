@@ -7,6 +7,7 @@
  * path must keep the text rule of `text.ts`, so no field of any schema can let
  * NUL, a lone surrogate or a control character through to the database.
  */
+import { routePath } from "hono/route";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { AppError, errors, type FieldError } from "./problem.ts";
@@ -175,7 +176,7 @@ export const queryParams = <S extends z.ZodType>(schema: S) =>
 export const pathParams = <S extends z.ZodType>(schema: S) =>
   describe(
     validator("param", (value, c) => {
-      throwOnBadPathEncoding(c.req.url, c.req.routePath);
+      throwOnBadPathEncoding(c.req.url, routePath(c));
       return parseOrThrow(schema, value, "#") as z.infer<S>;
     }),
     "param",
