@@ -7,7 +7,8 @@ import {
   rawRequest,
 } from "../gateway/test_support.ts";
 import { waitFor } from "@mp/shared/testing";
-import { Client, startMarketplace } from "./support.ts";
+import { becomeSeller, gigBody, publishGig } from "./fixtures.ts";
+import { Client, type SignedUp, startMarketplace } from "./support.ts";
 
 Deno.test({
   name: "login floods, signup and forgot-password bursts are refused with 429 and Retry-After",
@@ -336,6 +337,102 @@ Deno.test({
         assert.equal(mailsTo("ada@example.com", /password was changed/i).length, 3);
         assert.equal(mailsTo("sly@example.com", /./).length, 1, "only the plain signup mailed sly");
         assert.equal(mailsTo("uma@example.com", /./).length, 0);
+      });
+    } catch (error) {
+      for (const name of market.fleet.names) {
+        console.error(`--- ${name} ---\n${market.fleet.logs(name).slice(-3000)}`);
+      }
+      throw error;
+    } finally {
+      await market.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "placing orders, which mails buyer and seller, is limited per account; no other spelling places one",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const market = await startMarketplace("order_limits", {
+      only: ["gateway", "auth", "users", "gigs", "orders", "notifications"],
+      env: {
+        gateway: {
+          ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: "1000",
+          ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: "2",
+        },
+      },
+    });
+    const gateway = market.fleet.gatewayUrl;
+    try {
+      const seller = await market.signup("sally");
+      await becomeSeller(market, seller);
+      const gig = await publishGig(seller, gigBody("Logo limits", 2500));
+      const body = {
+        gigId: gig.id,
+        package: "basic",
+        requirements: [{ questionId: gig.requirements[0].id, answer: "Limits Ltd" }],
+      };
+      const place = (who: SignedUp, path = "/api/v1/orders") =>
+        rawRequest(gateway, "POST", path, {
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${who.accessToken}`,
+            "idempotency-key": crypto.randomUUID(),
+          },
+          body: JSON.stringify(body),
+        });
+      // Another account waits until orders knows the gig, so the buyer's budget stays whole.
+      const probe = await market.signup("probe");
+      await waitFor(async () => (await place(probe)).status === 201, {
+        what: "orders to know the gig",
+        timeoutMs: 20_000,
+      });
+      const buyer = await market.signup("bert");
+
+      await t.step("no other spelling of POST /api/v1/orders places an order", async () => {
+        for (const path of nonCanonicalSpellings("/api/v1/orders")) {
+          const reply = await place(buyer, path);
+          assert.equal(reply.status, 400, `${path}: ${reply.status} ${reply.body}`);
+          assert.equal(JSON.parse(reply.body).code, "path_not_canonical");
+        }
+        for (const path of caseVariants("/api/v1/orders")) {
+          assert.equal((await place(buyer, path)).status, 404, path);
+        }
+        const mine = await buyer.client.request("GET", "/api/v1/orders?role=buyer", {
+          token: buyer.accessToken,
+        });
+        assert.equal(mine.status, 200);
+        assert.equal(mine.body.items.length, 0);
+      });
+
+      await t.step("the plain path places exactly two, then 429 with Retry-After", async () => {
+        assert.equal((await place(buyer)).status, 201);
+        assert.equal((await place(buyer)).status, 201);
+        const refused = await place(buyer);
+        assert.equal(refused.status, 429);
+        assert.ok(Number(refused.headers.get("retry-after")) > 0);
+        assert.equal(JSON.parse(refused.body).limit, "order-placement-account");
+        const mine = await buyer.client.request("GET", "/api/v1/orders?role=buyer", {
+          token: buyer.accessToken,
+        });
+        assert.equal(mine.body.items.length, 2);
+        // The seller was mailed once per order placed: the probe's and the buyer's two.
+        await waitFor(
+          () =>
+            market.smtp.mails.filter((mail) =>
+              mail.to.includes("sally@example.com") && /you have a new order/i.test(mail.subject)
+            ).length >= 3,
+          { what: "the seller's three new-order mails", timeoutMs: 20_000 },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        assert.equal(
+          market.smtp.mails.filter((mail) =>
+            mail.to.includes("sally@example.com") && /you have a new order/i.test(mail.subject)
+          ).length,
+          3,
+        );
       });
     } catch (error) {
       for (const name of market.fleet.names) {
