@@ -133,12 +133,23 @@ interface StoredRow {
   headers: Record<string, string>;
 }
 
-const stored = (row: StoredRow): Answer => ({
-  status: row.status as ContentfulStatusCode,
-  body: JSON.parse(row.body),
-  headers: row.headers,
-  replayed: true,
-});
+/** The stored answer, if the request is the one the key was first used for. */
+function replay(row: StoredRow, request: IdempotentRequest): Answer {
+  if (row.fingerprint !== request.fingerprint) {
+    throw new AppError(
+      422,
+      "idempotency_key_reused",
+      `This Idempotency-Key was used for another request (${row.route}, or another body); ` +
+        "use a new key for a new request.",
+    );
+  }
+  return {
+    status: row.status as ContentfulStatusCode,
+    body: JSON.parse(row.body),
+    headers: row.headers,
+    replayed: true,
+  };
+}
 
 /**
  * Runs `work` in a transaction and, when a key is given, stores its answer in
@@ -152,6 +163,13 @@ export async function runIdempotent(
   work: (tx: Tx) => Promise<Committed>,
   log: Logger,
 ): Promise<Answer> {
+  if (request) {
+    // A finished key is answered without a transaction, so concurrent retries never meet the lock.
+    const [row] = await sql<StoredRow[]>`
+      select route, fingerprint, status, body, headers from idempotency_records
+      where scope = ${request.scope} and key = ${request.key}`;
+    if (row) return replay(row, request);
+  }
   const result = await sql.begin(async (tx): Promise<Answer | Committed> => {
     if (request) {
       const lock = `${request.scope}\n${request.key}`;
@@ -170,17 +188,7 @@ export async function runIdempotent(
       const [row] = await tx<StoredRow[]>`
         select route, fingerprint, status, body, headers from idempotency_records
         where scope = ${request.scope} and key = ${request.key}`;
-      if (row) {
-        if (row.fingerprint !== request.fingerprint) {
-          throw new AppError(
-            422,
-            "idempotency_key_reused",
-            `This Idempotency-Key was used for another request (${row.route}, or another body); ` +
-              "use a new key for a new request.",
-          );
-        }
-        return stored(row);
-      }
+      if (row) return replay(row, request);
     }
     const committed = await work(tx);
     if (request) {
