@@ -27,16 +27,17 @@ const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
 
 /** Why the IP address `literal` is not a public one, or undefined if it is. */
 function nonPublicAddressReason(literal: string): string | undefined {
-  const parsed = ipaddr.parse(literal);
-  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
-    return "Must not point at an IPv4-compatible IPv6 address.";
-  }
   // An IPv4-mapped address (::ffff:a.b.c.d) is judged as the IPv4 address it reaches.
   // Every other special range, including the ones that wrap an IPv4 address
   // (NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32), is refused whole:
   // only global unicast is public.
-  const range = ipaddr.process(literal).range();
-  return range === "unicast" ? undefined : `Must not point at a ${range} address.`;
+  const address = ipaddr.process(literal);
+  const range = address.range();
+  if (range !== "unicast") return `Must not point at a ${range} address.`;
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
+    return "Must not point at an IPv4-compatible IPv6 address.";
+  }
+  return undefined;
 }
 
 /** Why `host` (a URL's hostname) is not a public host, or undefined if it is. */

@@ -27,7 +27,7 @@ Deno.test("imageUrlProblem() accepts public https links and names what is wrong 
     ["https://169.254.169.254/", /linkLocal/],
     ["https://[::1]/", /loopback/],
     ["https://[fd00::1]/", /uniqueLocal/],
-    ["https://[::ffff:192.168.0.1]/", /ipv4Mapped/],
+    ["https://[::ffff:192.168.0.1]/", /private/], // judged as the IPv4 address it reaches
     ["https://017700000001/", /loopback/], // octal 127.0.0.1 after WHATWG parsing
     ["https://LOCALHOST./", /local/],
     ["https://printer.local/", /local/],
