@@ -36,6 +36,8 @@ export interface BenchContext {
   log(message: string): void;
   /** LOG_LEVEL of the fleet's processes. */
   logLevel: LogLevel;
+  /** `--minutes=N`: how long a duration-bound benchmark (the soak) runs. */
+  minutes?: number;
 }
 
 /** One benchmark: a module in bench/ exporting one of these. */

@@ -6,6 +6,7 @@
  *   deno task bench                                  every benchmark
  *   deno task bench -- --only=gateway_overhead       one (or a comma list)
  *   deno task bench -- --log-level=info              fleet processes log at info
+ *   deno task bench -- --only=soak --minutes=8       the soak for 8 minutes instead of 30
  *
  * With --only, the other benchmarks' earlier records in results.json are kept,
  * each with the date and machine it was measured on.
@@ -19,6 +20,7 @@ import { gatewayOverhead } from "./gateway_overhead.ts";
 import { gigSearch } from "./gig_search.ts";
 import { loginFlood } from "./login_flood.ts";
 import { ordersE2e } from "./orders_e2e.ts";
+import { soak } from "./soak.ts";
 import { environment, waitForQuiet } from "./machine.ts";
 import { type Benchmark, type BenchmarkRecord, renderRecord, renderResults } from "./report.ts";
 
@@ -29,6 +31,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   eventPipeline,
   gigSearch,
   ordersE2e,
+  soak,
 ];
 
 const RESULTS_JSON = new URL("./results.json", import.meta.url);
@@ -43,6 +46,7 @@ const QUIET_TIMEOUT_MS = 20_000;
 interface Options {
   only?: string[];
   logLevel: LogLevel;
+  minutes?: number;
 }
 
 function parseArgs(args: readonly string[]): Options {
@@ -54,11 +58,13 @@ function parseArgs(args: readonly string[]): Options {
       options.only = value.split(",").map((name) => name.trim()).filter(Boolean);
     } else if (flag === "--log-level" && LOG_LEVELS.includes(value as LogLevel)) {
       options.logLevel = value as LogLevel;
+    } else if (flag === "--minutes" && Number(value) > 0) {
+      options.minutes = Number(value);
     } else {
       throw new Error(
         `unknown argument "${arg}"; use --only=<${
           BENCHMARKS.map((b) => b.name).join("|")
-        }>[,…] and --log-level=<${LOG_LEVELS.join("|")}>`,
+        }>[,…], --log-level=<${LOG_LEVELS.join("|")}> and --minutes=<N>`,
       );
     }
   }
@@ -114,6 +120,7 @@ async function main() {
     const at = performance.now();
     const context = {
       logLevel: options.logLevel,
+      minutes: options.minutes,
       log: (message: string) => log(`${benchmark.name}: ${message}`),
     };
     const base = { name: benchmark.name, title: benchmark.title, method: benchmark.method };

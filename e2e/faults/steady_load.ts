@@ -69,7 +69,7 @@ export interface JourneyRecord {
 }
 
 const RETRYABLE = new Set([502, 503, 504]);
-const MAX_ATTEMPTS = 12;
+const MAX_ATTEMPTS = 8;
 
 /** Runs journeys and reads at fixed rates until `stop()`. */
 export class SteadyLoad {
@@ -106,6 +106,21 @@ export class SteadyLoad {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * Refreshes every party's tokens (access tokens last 15 minutes; a longer run
+   * calls this every few minutes). Mutates the `SignedUp`s of the world.
+   */
+  async refreshTokens(): Promise<void> {
+    for (const party of [this.world.seller, ...this.world.buyers]) {
+      const reply = await this.send("auth.refresh", undefined, "POST", "/api/v1/auth/refresh", {
+        refreshToken: party.refreshToken,
+      });
+      if (reply.status !== 200) throw new Error(`refresh: ${reply.status}`);
+      party.accessToken = reply.body.accessToken;
+      party.refreshToken = reply.body.refreshToken;
+    }
   }
 
   /** Answers counted, e.g. `{ "orders.place 201": 40, … }`. */
@@ -181,12 +196,16 @@ export class SteadyLoad {
     ];
     if (order) reads.push(["orders.detail", `/api/v1/orders/${order}`]);
     const [route, path] = reads[this.#next++ % reads.length];
-    await this.send(route, route.startsWith("orders") ? buyer : undefined, "GET", path);
+    // A reader does not insist: one attempt, so a slow service is not sent more while it is slow.
+    await this.send(route, route.startsWith("orders") ? buyer : undefined, "GET", path, undefined, {
+      attempts: 1,
+    });
   }
 
   /**
    * Sends one request, retrying a 502/503/504 or a dropped connection with
-   * the same Idempotency-Key (honouring Retry-After, at most 2 s a wait).
+   * the same Idempotency-Key (honouring Retry-After up to 2 s, else backing off)
+   * up to `attempts` times.
    */
   async send(
     route: string,
@@ -194,10 +213,10 @@ export class SteadyLoad {
     method: string,
     path: string,
     body?: unknown,
-    key: string = crypto.randomUUID(),
+    { key = crypto.randomUUID(), attempts = MAX_ATTEMPTS } = {},
   ): Promise<Sent> {
     let last: Sent = { status: 0, body: null };
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const headers: Record<string, string> = method === "POST" ? { "idempotency-key": key } : {};
         const reply = await (who?.client ?? this.world.buyers[0].client).request(method, path, {
@@ -214,12 +233,13 @@ export class SteadyLoad {
           if (reply.status < 400) this.lastOk.set(route, Date.now());
           return last;
         }
+        if (attempt === attempts) break;
         const after = Number(reply.headers.get("retry-after"));
-        await sleep(Math.min(2_000, after > 0 ? after * 1000 : 200 * attempt));
+        await sleep(after > 0 ? Math.min(2_000, after * 1000) : backoff(attempt));
       } catch (error) {
         this.#count(route, "network");
         last = { status: 0, body: String(error) };
-        await sleep(200 * attempt);
+        if (attempt < attempts) await sleep(backoff(attempt));
       }
     }
     return last;
@@ -234,6 +254,12 @@ export class SteadyLoad {
 function fail(record: JourneyRecord, step: string): JourneyRecord {
   record.failedAt = step;
   return record;
+}
+
+/** 200 ms doubling to 3.2 s, a random half taken off (so retries do not come in waves). */
+function backoff(attempt: number): number {
+  const base = Math.min(3_200, 200 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * base / 2;
 }
 
 function sleep(ms: number): Promise<void> {
