@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "@mp/shared/config";
-import { loadGatewayConfig } from "./config.ts";
+import { processSpec } from "../scripts/processes.ts";
+import { gatewayConfigShape, loadGatewayConfig } from "./config.ts";
 
 Deno.test("loadGatewayConfig() fills the documented defaults", () => {
   const config = loadGatewayConfig({ JWT_PRIVATE_JWK: "{}" });
@@ -70,4 +71,10 @@ Deno.test("CORS_ORIGINS is a comma list of origins, normalised", () => {
     CORS_ORIGINS: " https://App.Example ,http://localhost:5173/,, ",
   });
   assert.deepEqual(config.CORS_ORIGINS, ["https://app.example", "http://localhost:5173"]);
+});
+
+Deno.test("every variable the gateway reads is listed for the fleet and `deno task dev` to pass on", () => {
+  const listed = new Set(processSpec("gateway").env);
+  const missing = Object.keys(gatewayConfigShape).filter((name) => !listed.has(name));
+  assert.deepEqual(missing, []);
 });
