@@ -128,3 +128,41 @@ Deno.test("the taxonomy has unique kebab-case slugs and every subcategory maps b
   assert.equal(isCategory("logo-design"), false);
   assert.equal(categoryOf("graphics-design"), undefined);
 });
+
+Deno.test("gigCreateSchema refuses NUL, lone surrogates and control characters in every text field", () => {
+  const withText = (field: string, text: string) => {
+    const body = gigBody({
+      requirements: [{ question: "Brand name?" }],
+      faq: [{ question: "Vectors?", answer: "Always." }],
+    }) as Record<string, unknown> & { packages: Record<string, unknown>[] };
+    const [group, key] = field.split(".");
+    if (group === "packages") body.packages[0] = { ...body.packages[0], [key]: text };
+    else if (key) (body[group] as Record<string, unknown>[])[0][key] = text;
+    else body[group] = text;
+    return body;
+  };
+  const fields = [
+    "title",
+    "description",
+    "packages.name",
+    "packages.description",
+    "requirements.question",
+    "faq.question",
+    "faq.answer",
+  ];
+  for (const field of fields) {
+    // PostgreSQL refuses NUL anywhere and a lone surrogate inside jsonb (packages, FAQ…).
+    for (const bad of ["nul \u0000 inside", "lone \ud800 surrogate", "c1 \u0085 control"]) {
+      const result = gigCreateSchema.safeParse(withText(field, `${bad} of a long enough text`));
+      assert.equal(result.success, false, `${field}: ${JSON.stringify(bad)}`);
+    }
+  }
+  // Newlines: only the multi-line fields keep them.
+  const multiLine = ["description", "packages.description", "requirements.question", "faq.answer"];
+  for (const field of fields) {
+    const result = gigCreateSchema.safeParse(
+      withText(field, "Two lines of text,\nboth long enough"),
+    );
+    assert.equal(result.success, multiLine.includes(field), field);
+  }
+});
