@@ -7,8 +7,8 @@
  * already read within the body limit (request_body.ts), so an upstream never
  * sees a partial one.
  * Failures become problems that name no address: 504 when the upstream is too
- * slow (UPSTREAM_TIMEOUT_MS bounds the whole exchange), 503 when it cannot be
- * reached.
+ * slow (UPSTREAM_TIMEOUT_MS bounds the wait for its status and headers), 503
+ * when it cannot be reached.
  */
 import type { Context } from "hono";
 import { proxy } from "hono/proxy";
