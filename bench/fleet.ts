@@ -32,6 +32,8 @@ export interface BenchFleetOptions {
   logLevel: LogLevel;
   /** Extra environment per process (e.g. raised gateway limits). */
   env?: Partial<Record<ProcessName, Record<string, string>>>;
+  /** Start only these processes (default: all). */
+  only?: readonly ProcessName[];
 }
 
 /** Starts the fleet for the benchmark `name`. */
@@ -52,6 +54,7 @@ export async function startBenchFleet(
       exchange,
       databasePrefix: prefix,
       logLevel: options.logLevel,
+      only: options.only,
       env: {
         ...options.env,
         gateway: { RATE_LIMIT_PREFIX: rateLimitPrefix, ...options.env?.gateway },

@@ -16,6 +16,7 @@
  */
 import type { LogLevel } from "../scripts/fleet.ts";
 import { eventPipeline } from "./event_pipeline.ts";
+import { forgotTiming } from "./forgot_timing.ts";
 import { gatewayOverhead } from "./gateway_overhead.ts";
 import { gigSearch } from "./gig_search.ts";
 import { loginFlood } from "./login_flood.ts";
@@ -28,6 +29,7 @@ import { type Benchmark, type BenchmarkRecord, renderRecord, renderResults } fro
 export const BENCHMARKS: readonly Benchmark[] = [
   gatewayOverhead,
   loginFlood,
+  forgotTiming,
   eventPipeline,
   gigSearch,
   ordersE2e,
