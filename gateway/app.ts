@@ -23,7 +23,14 @@ import type { GatewayConfig } from "./config.ts";
 import type { AccessTokenSigner } from "./keys.ts";
 import { forward } from "./proxy.ts";
 import { BatchedLimiter } from "./general_limit.ts";
-import { gatewayLimits, identitySubject, limitBy, RateLimiter, refusal } from "./rate_limit.ts";
+import {
+  gatewayLimits,
+  identitySubject,
+  limitBy,
+  limitSuccessesBy,
+  RateLimiter,
+  refusal,
+} from "./rate_limit.ts";
 import { bodyOf, readBody } from "./request_body.ts";
 import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
@@ -130,7 +137,7 @@ export function createApp(deps: GatewayDeps) {
   app.post(
     "/api/v1/auth/signup",
     limitBy(limiter, limits.signupIp, ipOf),
-    limitBy(limiter, limits.signupEmail, bodyField("email")),
+    limitSuccessesBy(limiter, limits.signupEmail, bodyField("email")),
     async (c) => {
       const response = await toUpstream(auth)(c);
       return response.ok ? issueTokens(c, response, sessionDeps) : response;
@@ -190,7 +197,7 @@ export function createApp(deps: GatewayDeps) {
     "/api/v1/auth/change-password",
     limitBy(limiter, limits.changePasswordIp, ipOf),
     authenticated,
-    limitBy(limiter, limits.changePasswordAccount, accountOf),
+    limitSuccessesBy(limiter, limits.changePasswordAccount, accountOf),
     toUpstream(auth),
   );
 

@@ -182,6 +182,32 @@ export function limitBy(
 }
 
 /**
+ * Like `limitBy`, but only successful (2xx) answers stay counted: the request
+ * reserves its slot before the handler runs (so parallel requests cannot pass
+ * together) and gives it back otherwise. For limits on what success causes,
+ * such as a mail, where a typo must not use up the allowance.
+ */
+export function limitSuccessesBy(
+  limiter: RateLimiter,
+  policy: LimitPolicy,
+  subjectOf: (c: Context) => string | undefined | Promise<string | undefined>,
+): MiddlewareHandler {
+  return async (c, next) => {
+    const subject = await subjectOf(c);
+    if (subject === undefined) return next();
+    const decision = await limiter.take(policy, subject);
+    if (!decision.allowed) return refusal(policy, decision);
+    let succeeded = false;
+    try {
+      await next();
+      succeeded = c.res.status >= 200 && c.res.status < 300;
+    } finally {
+      if (decision.counted && !succeeded) await limiter.release(policy, subject);
+    }
+  };
+}
+
+/**
  * The subject for an account or mailbox: the SHA-256 of its canonical identity
  * (shared/identity.ts), the very form auth looks accounts up by. So every
  * spelling that reaches one account ("victim", "vİctim", "ＶＩＣＴＩＭ") shares one

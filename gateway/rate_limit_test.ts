@@ -318,6 +318,36 @@ Deno.test("placing orders, which mails buyer and seller, is limited per account 
   }
 });
 
+Deno.test("signup-email and change-password-account count only what mails: a refused attempt gives its slot back", async () => {
+  await using t = await limitedGateway({
+    SIGNUP_EMAIL_LIMIT_PER_HOUR: "2",
+    CHANGE_PASSWORD_ACCOUNT_LIMIT_PER_HOUR: "2",
+    CHANGE_PASSWORD_IP_LIMIT_PER_HOUR: "1000",
+  });
+  const refuse = (status: number) => () =>
+    new Response(JSON.stringify({ status, code: "refused" }), {
+      status,
+      headers: { "content-type": "application/problem+json" },
+    });
+  const signup = () =>
+    post(t.gateway, "signup", { email: "kim@example.test", username: "kim", password: "pw" });
+  t.auth.override.set("/api/v1/auth/signup", refuse(400)); // e.g. a weak password
+  for (let i = 0; i < 4; i++) assert.equal(await statusOf(signup()), 400);
+  t.auth.override.delete("/api/v1/auth/signup");
+  assert.equal(await statusOf(signup()), 201);
+  assert.equal(await statusOf(signup()), 201);
+  await assertRefused(await signup(), "signup-email", 3600);
+
+  const token = await tokenFor(t.gateway, "kim");
+  const change = () => postAs(t.gateway, "change-password", token, "192.0.2.80");
+  t.auth.override.set("/api/v1/auth/change-password", refuse(403)); // wrong current password
+  for (let i = 0; i < 4; i++) assert.equal(await statusOf(change()), 403);
+  t.auth.override.set("/api/v1/auth/change-password", () => new Response(null, { status: 204 }));
+  assert.equal(await statusOf(change()), 204);
+  assert.equal(await statusOf(change()), 204);
+  await assertRefused(await change(), "change-password-account", 3600);
+});
+
 Deno.test("verify-email and reset-password are limited per IP", async () => {
   await using t = await limitedGateway({
     VERIFY_EMAIL_IP_LIMIT_PER_HOUR: "2",
