@@ -220,7 +220,7 @@ export function createApp(deps: GatewayDeps) {
       "/api/v1/orders",
       limitBy(limiter, limits.orderPlacementIp, ipOf),
       authenticated,
-      limitBy(limiter, limits.orderPlacementAccount, accountOf),
+      limitSuccessesBy(limiter, limits.orderPlacementAccount, accountOf),
       toUpstream(orders),
     );
   }
