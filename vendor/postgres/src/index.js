@@ -1,3 +1,4 @@
+// @ts-self-types="../types/deno.d.ts"
 import os from 'os'
 import fs from 'fs'
 

@@ -1,0 +1,86 @@
+/**
+ * Why vendor/postgres exists, shown on a real PostgreSQL: the same fault scenario
+ * (testdata/terminate_under_load.ts, its own process with a service's narrow flags) run against
+ * the registry's npm:postgres 3.4.9 and against the vendored, patched copy. The scenario only
+ * terminates backends of its own test database.
+ */
+import assert from "node:assert/strict";
+import { POSTGRES_DRIVER_ENV } from "./db.ts";
+import { freshDatabase } from "./testing/database.ts";
+import { passThrough } from "./testing/process.ts";
+
+const NULL_WRITE = "Cannot read properties of null (reading 'write')";
+
+interface Outcome {
+  code: number;
+  stderr: string;
+  report?: {
+    ok: number;
+    codes: Record<string, number>;
+    uncaught: string[];
+    hung: number;
+    recoveredMs: number;
+  };
+}
+
+async function runScenario(driver: "patched" | "unpatched", survive = false): Promise<Outcome> {
+  const db = await freshDatabase("pg_driver");
+  try {
+    const { hostname, port } = new URL(db.url);
+    const command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-net=${hostname}:${port || 5432}`,
+        `--allow-env=${POSTGRES_DRIVER_ENV.join(",")}`,
+        new URL("./testdata/terminate_under_load.ts", import.meta.url).pathname,
+        driver,
+        db.url,
+        "4",
+        ...(survive ? ["survive"] : []),
+      ],
+      clearEnv: true,
+      env: { NO_COLOR: "1", ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]) },
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const { code, stdout, stderr } = await command.output();
+    const lastLine = new TextDecoder().decode(stdout).trim().split("\n").at(-1);
+    return {
+      code,
+      stderr: new TextDecoder().decode(stderr),
+      report: lastLine ? JSON.parse(lastLine) : undefined,
+    };
+  } finally {
+    await db.drop();
+  }
+}
+
+Deno.test("npm:postgres 3.4.9 from the registry dies of terminated backends under load", async () => {
+  const { code, stderr } = await runScenario("unpatched");
+  assert.notEqual(code, 0, "the unpatched driver was expected to crash the process");
+  assert.match(stderr, /Uncaught TypeError: Cannot read properties of null \(reading 'write'\)/);
+  assert.match(stderr, /nextWrite/);
+});
+
+Deno.test("npm:postgres 3.4.9 kept alive past that crash leaves its pool unable to serve for over 2 s", async () => {
+  const { code, report } = await runScenario("unpatched", true);
+  assert.equal(code, 0);
+  assert.ok(report);
+  assert.ok(report.uncaught.includes(NULL_WRITE), `uncaught: ${report.uncaught.join(" | ")}`);
+  assert.ok(
+    report.recoveredMs === null || report.recoveredMs > 2000,
+    `expected a poisoned pool, it served again after ${report.recoveredMs} ms`,
+  );
+});
+
+Deno.test("the vendored driver survives the same faults and its pool serves again within 2 s", async () => {
+  const { code, stderr, report } = await runScenario("patched");
+  assert.equal(code, 0, stderr);
+  assert.ok(report);
+  assert.deepEqual(report.uncaught, []);
+  assert.equal(report.hung, 0, "queries never settled");
+  assert.ok(report.ok > 0, "no transaction succeeded between the terminations");
+  assert.ok(report.recoveredMs !== null && report.recoveredMs <= 2000, `${report.recoveredMs} ms`);
+  // The faults did happen: transactions failed with lost connections, and no query hung.
+  assert.ok(Object.keys(report.codes).length > 0);
+});
