@@ -1,6 +1,15 @@
 /**
  * PostgreSQL access (npm:postgres) and a deliberately tiny migration runner.
  *
+ * The driver is npm postgres 3.4.9 with crash and pool fixes, vendored in vendor/postgres/
+ * (PATCHES.md says what and why; deno.json maps `postgres` there). Dropping it once a fixed release
+ * exists: map `postgres` back to `npm:postgres@<fixed version>` and delete the folder
+ * (vendor/postgres/README.md lists the steps).
+ *
+ * Every pool from `connectDb` retries a transaction whose connection was lost before its commit,
+ * or that PostgreSQL rolled back (serialization failure, deadlock): see `retryTransaction`. So a
+ * transaction function must do nothing but SQL (it may run more than once).
+ *
  * Why our own runner: what we need is "apply the plain-SQL files in
  * `migrations/` once each, in order, one transaction per file, safe when two
  * replicas start together". That is thirty lines; the well-known runners
@@ -8,21 +17,92 @@
  * permissions or CLIs we do not want in a service process.
  */
 import postgres from "postgres";
+import { isConnectionLoss, isRolledBack } from "./db_errors.ts";
 
 /** A connected pool. */
 export type Sql = postgres.Sql;
 /** A transaction handle (same query API as `Sql`). */
 export type Tx = postgres.TransactionSql;
 
-/** Opens a pool to `url`. Connections are made lazily, on first query. */
-export function connectDb(url: string, options: { max?: number } = {}): Sql {
-  return postgres(url, {
-    max: options.max ?? 10,
+/**
+ * Seconds before a closed connection reconnects, by consecutive failures: 25 ms doubling, at most
+ * 0.5 s, with jitter. The driver's default grows to 20 s after a burst of resets (one per
+ * terminated connection), which left a pool idle for that long after its backends were killed.
+ */
+export function reconnectDelay(failures: number): number {
+  return Math.min(0.025 * 2 ** failures, 0.5) * (0.5 + Math.random() / 2);
+}
+
+/** The options `connectDb` opens a pool with (exported for the driver's regression test). */
+export function poolOptions(max = 10): postgres.Options<Record<string, postgres.PostgresType>> {
+  return {
+    max,
     onnotice: () => {},
     // Keep JSON and dates as the driver gives them; bigints stay strings.
     connect_timeout: 5,
     idle_timeout: 60,
-  });
+    backoff: reconnectDelay,
+  };
+}
+
+/**
+ * Opens a pool to `url`. Connections are made lazily, on first query. Its `begin` retries
+ * transient failures (`retryTransaction`).
+ */
+export function connectDb(url: string, options: { max?: number } = {}): Sql {
+  const sql = postgres(url, poolOptions(options.max));
+  const begin = sql.begin.bind(sql) as (mode: string, fn: (tx: Tx) => unknown) => Promise<unknown>;
+  sql.begin =
+    ((mode: string | ((tx: Tx) => unknown), fn?: (tx: Tx) => unknown) =>
+      typeof mode === "string"
+        ? retryTransaction((once) => begin(mode, once), fn!)
+        : retryTransaction((once) => begin("", once), mode)) as Sql["begin"];
+  return sql;
+}
+
+// `sql.end()` was called (shutting down): another try would fail the same way.
+function isPoolEnded(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "CONNECTION_ENDED";
+}
+
+/** How often and how patiently `retryTransaction` tries again. */
+export interface RetryPolicy {
+  /** Runs in all, the first included. Default 4. */
+  attempts: number;
+  /** Milliseconds before the first retry, doubling after each (with jitter). Default 50. */
+  baseDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 50 };
+
+/**
+ * Runs a transaction, running the whole function again (after 50, 100, 200 ms with jitter,
+ * by default) when PostgreSQL rolled it back (serialization failure, deadlock) or the connection
+ * was lost before the function had finished: in both cases nothing was committed. A connection
+ * lost after the function finished, during COMMIT, is NOT retried: the commit may have happened,
+ * so the error reaches the caller (the shared `onError` answers 503 and the client retries,
+ * with its Idempotency-Key where the route takes one). `begin` runs one transaction of `fn`.
+ */
+export async function retryTransaction<T>(
+  begin: (fn: (tx: Tx) => Promise<T>) => Promise<unknown>,
+  fn: (tx: Tx) => T | Promise<T>,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    let finished = false;
+    try {
+      return await begin(async (tx) => {
+        const result = await fn(tx);
+        finished = true;
+        return result;
+      }) as T;
+    } catch (err) {
+      const safe = isRolledBack(err) || (isConnectionLoss(err) && !finished && !isPoolEnded(err));
+      if (!safe || attempt >= policy.attempts) throw err;
+      const delay = policy.baseDelayMs * 2 ** (attempt - 1);
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+    }
+  }
 }
 
 /** `true` when a trivial query answers within a second (readiness probe). */
