@@ -6,9 +6,11 @@
  * another replica) sends it. Rows may be published more than once (crash after
  * confirm, before the mark); consumers are idempotent by event id.
  */
+import { LOOP_FAILURE_BACKOFF } from "./backoff.ts";
 import type { EventBus, EventEnvelope, EventHeaders } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
 import { currentContext, type Logger } from "./log.ts";
+import { PollingLoop } from "./loop.ts";
 
 /**
  * DDL of the outbox table, applied by `migrate()` through its `include` option.
@@ -80,28 +82,29 @@ export interface OutboxRelayOptions {
 
 /** Publishes outbox rows in order of insertion; safe with several replicas (SKIP LOCKED). */
 export class OutboxRelay {
-  #running = false;
-  #wake?: () => void;
-  // Set by a NOTIFY that arrives while a batch is in progress, so it is not missed.
-  #notified = false;
-  #loop?: Promise<void>;
+  // A NOTIFY wakes the loop; one during a batch makes it look again at once.
+  readonly #loop: PollingLoop;
   #unlisten?: () => Promise<void>;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.#loop = new PollingLoop({
+      tick: async () => (await this.relayOnce()) > 0 ? "busy" : "idle",
+      intervalMs: options.pollMs ?? 1000,
+      failureBackoff: LOOP_FAILURE_BACKOFF,
+      onError: (error, failures) =>
+        options.log.warn("outbox relay failed, retrying", { error, failures }),
+    });
+  }
 
   /** Starts the relay loop in the background. */
   async start(): Promise<void> {
-    this.#running = true;
     try {
-      const { unlisten } = await this.options.sql.listen(CHANNEL, () => {
-        this.#notified = true;
-        this.#wake?.();
-      });
+      const { unlisten } = await this.options.sql.listen(CHANNEL, () => this.#loop.wake());
       this.#unlisten = unlisten;
     } catch (error) {
       this.options.log.warn("outbox listen failed, polling only", { error });
     }
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Publishes one batch; returns how many rows it sent. */
@@ -139,35 +142,7 @@ export class OutboxRelay {
 
   /** Stops the loop after the batch in progress. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
     await this.#unlisten?.().catch(() => {});
-  }
-
-  async #run(): Promise<void> {
-    const { log, pollMs = 1000 } = this.options;
-    let failures = 0;
-    while (this.#running) {
-      let sent = 0;
-      this.#notified = false;
-      try {
-        sent = await this.relayOnce();
-        failures = 0;
-      } catch (error) {
-        failures++;
-        log.warn("outbox relay failed, retrying", { error, failures });
-      }
-      if (sent > 0 || this.#notified || !this.#running) continue;
-      const wait = failures > 0 ? Math.min(5000, 200 * 2 ** failures) : pollMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
   }
 }

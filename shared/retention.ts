@@ -11,6 +11,7 @@
 import type { Sql } from "./db.ts";
 import { IDEMPOTENCY_RETENTION_MS } from "./idempotency.ts";
 import type { Logger } from "./log.ts";
+import { PollingLoop } from "./loop.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -164,26 +165,37 @@ export interface PruneReport {
  * pool closes.
  */
 export class RetentionJob {
-  #running = false;
-  #wake?: () => void;
-  #loop?: Promise<void>;
-  #abort?: AbortController;
+  readonly #loop: PollingLoop;
 
-  constructor(private readonly options: RetentionJobOptions) {}
+  constructor(private readonly options: RetentionJobOptions) {
+    const { log } = options;
+    this.#loop = new PollingLoop({
+      tick: async (signal) => {
+        const removed = await this.pruneOnce(signal);
+        if (removed.outbox + removed.inbox + removed.idempotency > 0) {
+          log.info("retention pruned old rows", { ...removed });
+        }
+        return "idle";
+      },
+      intervalMs: options.intervalMs ?? 3_600_000,
+      firstDelayMs: options.firstDelayMs ?? 30_000,
+      onError: (error) =>
+        log.warn("retention prune failed, retrying at the next interval", { error }),
+    });
+  }
 
   /** Starts the loop in the background. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#abort = new AbortController();
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
-  /** Prunes every table once (also used by tests). */
-  async pruneOnce(): Promise<PruneReport> {
+  /**
+   * Prunes every table once (also used by tests); once `signal` is aborted each
+   * table stops after its current batch.
+   */
+  async pruneOnce(signal?: AbortSignal): Promise<PruneReport> {
     const { sql, outboxRetentionMs, inboxRetentionMs, idempotencyRetentionMs, batchSize } =
       this.options;
-    const signal = this.#abort?.signal;
     return {
       outbox: await pruneOutbox(sql, { olderThanMs: outboxRetentionMs, batchSize, signal }),
       inbox: await pruneInbox(sql, { olderThanMs: inboxRetentionMs, batchSize, signal }),
@@ -197,34 +209,6 @@ export class RetentionJob {
 
   /** Stops the loop; a prune in progress ends after its current batch, and is awaited. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    const { log, intervalMs = 3_600_000, firstDelayMs = 30_000 } = this.options;
-    let wait = firstDelayMs;
-    while (this.#running) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-      if (!this.#running) break;
-      wait = intervalMs;
-      try {
-        const removed = await this.pruneOnce();
-        if (removed.outbox + removed.inbox + removed.idempotency > 0) {
-          log.info("retention pruned old rows", { ...removed });
-        }
-      } catch (error) {
-        log.warn("retention prune failed, retrying at the next interval", { error });
-      }
-    }
+    await this.#loop.stop();
   }
 }

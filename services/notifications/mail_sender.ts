@@ -16,8 +16,10 @@
  * The Message-ID is derived from (event id, recipient), so such a repeat carries
  * the same id as the first and mail systems and clients can treat it as one.
  */
+import { backoffDelay, LOOP_FAILURE_BACKOFF } from "@mp/shared/backoff";
 import type { Sql } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
+import { PollingLoop } from "@mp/shared/loop";
 import net from "node:net";
 import nodemailer from "nodemailer";
 import type { SMTPTransportGetSocket } from "nodemailer/lib/smtp-transport";
@@ -153,7 +155,7 @@ export interface MailSenderOptions {
   pollMs?: number;
   /** How long a claim keeps other senders off a row; longer than any one send. */
   leaseMs?: number;
-  /** Delay before the first retry of a failed mail; doubles per attempt. */
+  /** Delay before the first retry of a failed mail; doubles per attempt (less up to 20 % jitter). */
   retryBaseMs?: number;
   /** Longest delay between retries. */
   retryMaxMs?: number;
@@ -171,12 +173,7 @@ export type SendOutcome = "idle" | "sent" | "retry" | "failed";
 
 /** Sends `mail_outbox` rows with several loops at once; safe with several replicas. */
 export class MailSender {
-  #running = false;
-  #loops: Promise<void>[] = [];
-  /** Wakes of the loops waiting for their next poll; NOTIFY and stop() call them all. */
-  readonly #waiters = new Set<() => void>();
-  /** NOTIFYs received so far; a loop compares it before and after a claim. */
-  #notifications = 0;
+  #loops: PollingLoop[] = [];
   #unlisten?: () => Promise<void>;
   #abort = new AbortController();
   readonly #domain: string;
@@ -192,19 +189,19 @@ export class MailSender {
 
   /** Starts the send loops in the background. */
   async start(): Promise<void> {
-    this.#running = true;
     this.#abort = new AbortController();
+    // Each loop claims its own row (skip locked); a NOTIFY wakes them all, and one
+    // that arrives while a loop is claiming makes it look again, not wait for the poll.
+    this.#loops = Array.from({ length: this.#concurrency }, () => this.#sendLoop());
     try {
       const { unlisten } = await this.options.sql.listen(MAIL_CHANNEL, () => {
-        // Counted, so a mail enqueued while a loop is claiming is not left to the poll.
-        this.#notifications++;
-        this.#wakeAll();
+        for (const loop of this.#loops) loop.wake();
       });
       this.#unlisten = unlisten;
     } catch (error) {
       this.options.log.warn("mail outbox listen failed, polling only", { error });
     }
-    this.#loops = Array.from({ length: this.#concurrency }, () => this.#run());
+    for (const loop of this.#loops) loop.start();
   }
 
   /**
@@ -213,11 +210,9 @@ export class MailSender {
    * transport stays open: its owner closes it.
    */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wakeAll();
     const timer = setTimeout(() => this.#abort.abort(), this.options.stopGraceMs ?? 5_000);
     try {
-      await Promise.all(this.#loops);
+      await Promise.all(this.#loops.map((loop) => loop.stop()));
     } finally {
       clearTimeout(timer);
     }
@@ -274,9 +269,11 @@ export class MailSender {
       log.error("mail refused by the SMTP server, not retrying", { ...fields, error: message });
       return "failed";
     }
-    // Exponential backoff with jitter, so replicas do not retry in step.
-    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(mail.attempts - 1, 30)) *
-      (0.8 + Math.random() * 0.4);
+    // Jitter, so replicas do not retry in step.
+    const delay = backoffDelay(
+      { initialMs: retryBaseMs, maxMs: retryMaxMs, jitter: 0.2 },
+      mail.attempts - 1,
+    );
     await scheduleMailRetry(sql, mail.id, claim, delay, message);
     log.warn("mail send failed, will retry", {
       ...fields,
@@ -286,49 +283,23 @@ export class MailSender {
     return "retry";
   }
 
-  #wakeAll(): void {
-    for (const wake of this.#waiters) wake();
-    this.#waiters.clear();
-  }
-
-  /** Resolves after `ms`, or sooner when a NOTIFY or stop() wakes the loops. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#waiters.add(wake);
-    });
-  }
-
-  /** One send loop; `start()` runs `concurrency` of them, apart thanks to skip locked. */
-  async #run(): Promise<void> {
+  /** One send loop: keeps going while there is mail; after a failed send the server is likely down. */
+  #sendLoop(): PollingLoop {
     const { log, pollMs = 1000 } = this.options;
-    let failures = 0;
-    while (this.#running) {
-      const notificationsBefore = this.#notifications;
-      let outcome: SendOutcome | "error";
-      try {
-        outcome = await this.sendOnce();
-        failures = 0;
-      } catch (error) {
-        // The database is unreachable or similar; back off, the rows are safe where they are.
-        failures++;
-        outcome = "error";
-        log.warn("mail sender failed, retrying", { error, failures });
-      }
-      if (!this.#running) break;
-      // Keep going while there is mail; after a failed send the server is likely
-      // down, so wait for the next poll rather than try the next row at once.
-      if (outcome === "sent" || outcome === "failed") continue;
-      // A NOTIFY during an empty claim may be for a row committed after the
-      // claim's query began: look again rather than leave it to the poll.
-      if (outcome === "idle" && this.#notifications !== notificationsBefore) continue;
-      await this.#sleep(outcome === "error" ? Math.min(5000, 200 * 2 ** failures) : pollMs);
-    }
+    return new PollingLoop({
+      tick: async () => {
+        const outcome = await this.sendOnce();
+        return outcome === "sent" || outcome === "failed"
+          ? "busy"
+          : outcome === "retry"
+          ? "pause"
+          : "idle";
+      },
+      intervalMs: pollMs,
+      // The database is unreachable or similar; the rows are safe where they are.
+      failureBackoff: LOOP_FAILURE_BACKOFF,
+      onError: (error, failures) => log.warn("mail sender failed, retrying", { error, failures }),
+    });
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import type { Sql } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
+import { PollingLoop } from "@mp/shared/loop";
 import { clearPosting } from "./ledger.ts";
 import { type SettlementDeps, submitPayout, submitRefund } from "./settlement.ts";
 import * as store from "./store.ts";
@@ -40,24 +41,27 @@ export interface RoundReport {
 
 /** Polls for due work; `start()` in every replica, `stop()` on shutdown. */
 export class Scheduler {
-  #running = false;
-  #loop?: Promise<void>;
-  #wake?: () => void;
+  readonly #loop: PollingLoop;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.#loop = new PollingLoop({
+      tick: async () => {
+        const report = await this.runOnce();
+        return Object.values(report).some((n) => n > 0) ? "busy" : "idle";
+      },
+      intervalMs: options.pollMs ?? 5_000,
+      onError: (error) => options.log.warn("scheduled work failed, retrying", { error }),
+    });
+  }
 
   /** Starts polling in the background. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Stops after the round in progress. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** Runs every kind of due work once (also used by tests). */
@@ -130,29 +134,5 @@ export class Scheduler {
     let count = 0;
     while (count < batch && await unit()) count++;
     return count;
-  }
-
-  async #run(): Promise<void> {
-    const { log, pollMs = 5_000 } = this.options;
-    while (this.#running) {
-      let busy = false;
-      try {
-        const report = await this.runOnce();
-        busy = Object.values(report).some((n) => n > 0);
-      } catch (error) {
-        log.warn("scheduled work failed, retrying", { error });
-      }
-      if (!this.#running) break;
-      if (busy) continue;
-      const wait = pollMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
   }
 }
