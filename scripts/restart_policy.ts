@@ -7,7 +7,9 @@
  * Hand-written (why not npm `exponential-backoff`/`p-retry`): those retry a
  * function call until it succeeds; here a long-lived child is restarted on
  * every exit, and the attempt counter resets after an uptime, which they do not model.
+ * The delay itself is the shared `backoffDelay`.
  */
+import { backoffDelay } from "../shared/backoff.ts";
 
 /** How a supervised process is restarted. */
 export interface RestartPolicy {
@@ -40,8 +42,13 @@ export function restartDelay(
   attempt: number,
   random: number = Math.random(),
 ): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (base / 2) * random);
+  return Math.round(
+    backoffDelay(
+      { initialMs: policy.initialMs, maxMs: policy.maxMs, jitter: 0.5 },
+      attempt,
+      random,
+    ),
+  );
 }
 
 /** How an exit reads in the log: `code 1` or `signal SIGKILL`. */

@@ -12,12 +12,14 @@
  * has the messages. Consuming uses manual acks: a handler's success acks, a
  * malformed message goes straight to the DLQ, any other failure is retried after
  * a short backoff until the delivery limit. amqplib's opt-in recovery reconnects
- * after broker restarts; our setup hook re-declares the topology and consumers.
+ * after broker restarts (delays from `RECONNECT_BACKOFF`); our setup hook
+ * re-declares the topology and consumers.
  */
 import amqp from "amqplib";
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import { Buffer } from "node:buffer";
 import { z } from "zod";
+import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 import { type Logger, runWithContext } from "./log.ts";
 
 /** Every event on the wire: `{ id, type, occurredAt, data }`. */
@@ -233,7 +235,10 @@ export class EventBus {
           return;
         }
         const deliveries = Number(message.properties.headers?.["x-delivery-count"] ?? 0) + 1;
-        const delay = Math.min(5000, (this.options.retryDelayMs ?? 200) * 2 ** (deliveries - 1));
+        const delay = backoffDelay(
+          { initialMs: this.options.retryDelayMs ?? 200, maxMs: 5000, jitter: 0 },
+          deliveries - 1,
+        );
         log.warn("event handler failed, will retry", {
           eventId: envelope.id,
           type: envelope.type,
@@ -265,11 +270,14 @@ function safely(fn: () => void) {
   }
 }
 
+/** Delays between reconnect attempts to the broker: 0.2 s doubling to 3 s, up to 20 % off. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 3000, jitter: 0.2 };
+
 function connectRecovering(url: string, setup: (model: ChannelModel) => Promise<void>) {
   return amqp.connect(url, {
     recovery: {
-      initialDelay: 200,
-      maxDelay: 3000,
+      // amqplib counts attempts from 1.
+      calculateDelay: (attempt: number) => backoffDelay(RECONNECT_BACKOFF, attempt - 1),
       maxRetries: Infinity,
       waitForConnect: false,
       setup,
