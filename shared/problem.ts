@@ -1,12 +1,14 @@
 /**
  * RFC 9457 problem details. Domain code throws `AppError` with a stable `code`;
  * `onError` turns it, Hono's `HTTPException` and anything unexpected into
- * `application/problem+json`. Unexpected errors are logged and answered with a
- * bare 500: no stack, message or internal address reaches a client.
+ * `application/problem+json`. A transient database error is a 503 with `Retry-After`.
+ * Unexpected errors are logged and answered with a bare 500: no stack, message or
+ * internal address reaches a client.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isTransientDbError } from "./db_errors.ts";
 import type { Logger } from "./log.ts";
 
 /** One failing field of a validation problem (RFC 9457 §3 extension). */
@@ -84,7 +86,14 @@ export const errors = {
   conflict: (code: string, detail: string) => new AppError(409, code, detail),
 };
 
-/** Hono `onError` handler mapping errors to problem+json. */
+// Seconds a client should wait after a 503 for a database hiccup (pools reconnect within 2 s).
+const RETRY_AFTER_SECONDS = "1";
+
+/**
+ * Hono `onError` handler mapping errors to problem+json. A transient database error (connection
+ * lost, serialization failure, deadlock: db_errors.ts) is a 503 `unavailable` with `Retry-After`,
+ * never a 500.
+ */
 export function problemErrorHandler(log: Logger): ErrorHandler {
   return (err: Error, c: Context) => {
     if (err instanceof AppError) {
@@ -104,6 +113,18 @@ export function problemErrorHandler(log: Logger): ErrorHandler {
         : "bad_request";
       const detail = status >= 500 ? "The server could not complete the request." : err.message;
       return problem(status, code, detail || titles[status] || "Error");
+    }
+    if (isTransientDbError(err)) {
+      // Lost database connection, or a retried transaction still conflicting: the request may
+      // succeed shortly (a commit lost on the wire may even have happened: retry idempotently).
+      log.warn("database unavailable", {
+        error: err,
+        path: c.req.path,
+        method: c.req.method,
+      });
+      return problem(503, "unavailable", "The service is briefly unavailable; try again.", {}, {
+        "retry-after": RETRY_AFTER_SECONDS,
+      });
     }
     log.error("unhandled error", { error: err, path: c.req.path, method: c.req.method });
     return problem(500, "internal_error", "The server could not complete the request.");
