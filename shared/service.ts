@@ -56,11 +56,11 @@ export interface ServiceKit<C> {
 }
 
 /** Options of `startService`. `O` is what `setup` returns: the service's own resources. */
-export interface ServiceOptions<C extends KitConfig, O> {
+export interface ServiceOptions<S extends z.ZodRawShape, C extends KitConfig, O> {
   /** Names the logger and the service's queue. */
   name: string;
   /** The service's own variables, added to `serviceEnvShape` (or use `readConfig`). */
-  env?: z.ZodRawShape;
+  env?: S;
   /** Reads the whole configuration itself (cross-field rules); throws `ConfigError`. */
   readConfig?: () => C;
   /** The service's `migrations/` folder; `false`: the service has no database. */
@@ -101,9 +101,11 @@ export function configOrExit<C>(name: string, read: () => C): C {
 }
 
 /** Starts a service (see the module comment for the order of steps). */
-export async function startService<C extends KitConfig = KitConfig, O = Record<never, never>>(
-  options: ServiceOptions<C, O>,
-): Promise<ServiceHandler> {
+export async function startService<
+  S extends z.ZodRawShape = Record<never, never>,
+  C extends KitConfig = KitConfig & z.infer<z.ZodObject<S>>,
+  O = Record<never, never>,
+>(options: ServiceOptions<S, C, O>): Promise<ServiceHandler> {
   const { name } = options;
   const { migrations } = options;
   const hasBroker = options.broker !== false;
