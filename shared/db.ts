@@ -17,6 +17,7 @@
  * permissions or CLIs we do not want in a service process.
  */
 import postgres from "postgres";
+import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 import { isConnectionLoss, isRolledBack } from "./db_errors.ts";
 
 /** A connected pool. */
@@ -25,13 +26,11 @@ export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
 /**
- * Seconds before a closed connection reconnects, by consecutive failures: 25 ms doubling, at most
- * 0.5 s, with jitter. The driver's default grows to 20 s after a burst of resets (one per
- * terminated connection), which left a pool idle for that long after its backends were killed.
+ * Before a closed connection reconnects, by consecutive failures: 25 ms doubling to 0.5 s, equal
+ * jitter. The driver's default grows to 20 s after a burst of failed connections (its count is
+ * shared by the pool), longer than the 2 s a service has to serve again after a hiccup.
  */
-export function reconnectDelay(failures: number): number {
-  return Math.min(0.025 * 2 ** failures, 0.5) * (0.5 + Math.random() / 2);
-}
+export const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 25, maxMs: 500, jitter: 0.5 };
 
 /** The options `connectDb` opens a pool with (exported for the driver's regression test). */
 export function poolOptions(max = 10): postgres.Options<Record<string, postgres.PostgresType>> {
@@ -41,7 +40,8 @@ export function poolOptions(max = 10): postgres.Options<Record<string, postgres.
     // Keep JSON and dates as the driver gives them; bigints stay strings.
     connect_timeout: 5,
     idle_timeout: 60,
-    backoff: reconnectDelay,
+    // The driver counts failures from 1 and takes seconds.
+    backoff: (failures: number) => backoffDelay(RECONNECT_BACKOFF, failures - 1) / 1000,
   };
 }
 
@@ -67,13 +67,17 @@ function isPoolEnded(err: unknown): boolean {
 
 /** How often and how patiently `retryTransaction` tries again. */
 export interface RetryPolicy {
-  /** Runs in all, the first included. Default 4. */
+  /** Runs in all, the first included. */
   attempts: number;
-  /** Milliseconds before the first retry, doubling after each (with jitter). Default 50. */
-  baseDelayMs: number;
+  /** Wait before each run again. */
+  backoff: BackoffPolicy;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 50 };
+/** Four runs at most, 50 ms doubling between them (equal jitter): under 0.4 s of waiting. */
+export const TRANSACTION_RETRY: RetryPolicy = {
+  attempts: 4,
+  backoff: { initialMs: 50, maxMs: 1_000, jitter: 0.5 },
+};
 
 /**
  * Runs a transaction, running the whole function again (after 50, 100, 200 ms with jitter,
@@ -86,7 +90,7 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 50 };
 export async function retryTransaction<T>(
   begin: (fn: (tx: Tx) => Promise<T>) => Promise<unknown>,
   fn: (tx: Tx) => T | Promise<T>,
-  policy: RetryPolicy = DEFAULT_RETRY,
+  policy: RetryPolicy = TRANSACTION_RETRY,
 ): Promise<T> {
   for (let attempt = 1;; attempt++) {
     let finished = false;
@@ -99,8 +103,8 @@ export async function retryTransaction<T>(
     } catch (err) {
       const safe = isRolledBack(err) || (isConnectionLoss(err) && !finished && !isPoolEnded(err));
       if (!safe || attempt >= policy.attempts) throw err;
-      const delay = policy.baseDelayMs * 2 ** (attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+      const delay = backoffDelay(policy.backoff, attempt - 1);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
