@@ -15,7 +15,8 @@ import type { Validating, ValidationTarget } from "@mp/shared/validate";
 import { createApp as authApp } from "../services/auth/app.ts";
 import { createPasswordHasher } from "../services/auth/password.ts";
 import { createApp as gigsApp } from "../services/gigs/app.ts";
-import { connectRedis, createGigCache } from "../services/gigs/cache.ts";
+import { connectRedis } from "@mp/shared/redis";
+import { createGigCache } from "../services/gigs/cache.ts";
 import { createApp as notificationsApp } from "../services/notifications/app.ts";
 import { createApp as ordersApp } from "../services/orders/app.ts";
 import { localTestPayments } from "../services/orders/payments.ts";
@@ -68,7 +69,9 @@ export function serviceRoutes(
     return sql;
   };
   const hasher = createPasswordHasher({ workers: 1 });
-  const redis = connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", "route-walk:", log);
+  const redis = connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", log, {
+    keyPrefix: "route-walk:",
+  });
   const apps: [ProcessName, AnyApp][] = [
     [
       "auth",

@@ -16,39 +16,8 @@
  * If Redis is unreachable at the moment of a change, entries written before it
  * may be served until their TTL ends: the TTLs bound staleness in that case.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "@mp/shared/log";
-
-/** Longest a single Redis command may take before it counts as failed. */
-export const REDIS_COMMAND_TIMEOUT_MS = 500;
-
-/**
- * Opens a Redis connection that never makes a request wait: commands fail at
- * once while disconnected (no offline queue) and time out quickly when slow.
- * `keyPrefix` namespaces every key (tests use a unique one per suite).
- */
-export function connectRedis(url: string, keyPrefix: string, log: Logger): Redis {
-  const redis = new Redis(url, {
-    keyPrefix,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  let down = false;
-  redis.on("error", (error: Error) => {
-    if (down) return;
-    down = true;
-    // The message may name the host; this goes to the log only, never to a client.
-    log.warn("redis unavailable, serving from the database", { error: error.message });
-  });
-  redis.on("ready", () => {
-    if (down) log.info("redis available again");
-    down = false;
-  });
-  return redis;
-}
 
 /** Options of `createGigCache`. */
 export interface GigCacheOptions {

@@ -12,7 +12,8 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import { createTestKeys, freshDatabase, quietLogger, waitFor } from "@mp/shared/testing";
 import { createApp } from "./app.ts";
-import { connectRedis, createGigCache } from "./cache.ts";
+import { connectRedis } from "@mp/shared/redis";
+import { createGigCache } from "./cache.ts";
 import { createEventHandlers } from "./events.ts";
 
 /** This service's migrations directory. */
@@ -83,7 +84,7 @@ export async function gigsFixture(options: { redisUrl?: string } = {}) {
   const log = quietLogger("gigs");
   const prefix = `test:gigs:${crypto.randomUUID().slice(0, 8)}:`;
   const redisUrl = options.redisUrl ?? REDIS_URL;
-  const redis = connectRedis(redisUrl, prefix, log);
+  const redis = connectRedis(redisUrl, log, { keyPrefix: prefix });
   if (!options.redisUrl) await waitFor(() => redis.status === "ready", { what: "redis" });
   const cache = createGigCache({ redis, log, detailTtlSeconds: 300, searchTtlSeconds: 30 });
   const handlers = createEventHandlers({ sql: db.sql, cache, log });
