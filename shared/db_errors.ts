@@ -3,6 +3,9 @@
  * transaction so it can be run again. shared/db.ts retries transactions on them; the shared
  * `onError` (problem.ts) answers 503 with `Retry-After` for whatever is left. Kept apart from
  * db.ts so problem.ts (also used by the gateway) does not load the driver.
+ *
+ * Hand-written (why not npm pg-error-constants or similar): we need a dozen codes and two
+ * questions about them, not the whole SQLSTATE catalogue.
  */
 
 // Codes npm:postgres puts on its own connection errors, and Deno's socket errors.
