@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { quietLogger, waitFor } from "@mp/shared/testing";
 import { BatchedLimiter } from "./general_limit.ts";
-import { connectRedis } from "./redis.ts";
+import { connectRedis } from "@mp/shared/redis";
 
 const policy = { name: "ip", limit: 3, windowSeconds: 60, failOpen: true };
 

@@ -4,7 +4,7 @@ import { createTestKeys, quietLogger, waitFor } from "@mp/shared/testing";
 import { createApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createAccessTokenSigner } from "./keys.ts";
-import { connectRedis } from "./redis.ts";
+import { connectRedis } from "@mp/shared/redis";
 import {
   closedPort,
   json,

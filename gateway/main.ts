@@ -1,34 +1,28 @@
 /**
- * Gateway process: configuration, signing key, Redis, the app, shutdown.
+ * Gateway process: configuration, signing key, Redis, the app, shutdown. It has
+ * no database and no broker, so it uses the kit's parts (configOrExit, Redis,
+ * onShutdown) rather than startService.
  *
  *   deno serve --host 127.0.0.1 --port $GATEWAY_PORT <flags in README.md> gateway/main.ts
  */
-import { ConfigError } from "@mp/shared/config";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
+import { closeRedis, connectRedis } from "@mp/shared/redis";
+import { configOrExit } from "@mp/shared/service";
 import { createApp } from "./app.ts";
-import { type GatewayConfig, loadGatewayConfig } from "./config.ts";
-import { type AccessTokenSigner, createAccessTokenSigner } from "./keys.ts";
-import { connectRedis } from "./redis.ts";
+import { loadGatewayConfig } from "./config.ts";
+import { createAccessTokenSigner } from "./keys.ts";
 
-async function configure(): Promise<{ config: GatewayConfig; signer: AccessTokenSigner }> {
-  try {
-    const config = loadGatewayConfig();
-    const signer = await createAccessTokenSigner({
-      privateJwk: config.JWT_PRIVATE_JWK,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    });
-    return { config, signer };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    // One clear line naming each bad variable, instead of a stack trace.
-    createLogger("gateway").error("invalid configuration", { problems: error.problems });
-    Deno.exit(1);
-  }
-}
-
-const { config, signer } = await configure();
+// A bad variable or private key: one line naming it, exit code 1.
+const { config, signer } = await configOrExit("gateway", async () => {
+  const config = loadGatewayConfig();
+  const signer = await createAccessTokenSigner({
+    privateJwk: config.JWT_PRIVATE_JWK,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  return { config, signer };
+});
 const log = createLogger("gateway", config.LOG_LEVEL);
 const redis = connectRedis(config.REDIS_URL, log);
 const { app, drain, stop } = createApp({ config, log, redis, signer });
@@ -36,11 +30,10 @@ const { app, drain, stop } = createApp({ config, log, redis, signer });
 onShutdown({
   log,
   drain,
-  steps: [{ name: "rate limit sync", run: stop }, {
-    name: "redis",
-    // QUIT waits for pending replies; without a connection there is nothing to wait for.
-    run: () => redis.status === "ready" ? redis.quit() : redis.disconnect(),
-  }],
+  steps: [
+    { name: "stop rate limit sync", run: stop },
+    { name: "close redis", run: () => closeRedis(redis) },
+  ],
 });
 log.info("gateway started", { kid: signer.kid });
 

@@ -12,7 +12,7 @@ import { createTestKeys, quietLogger, type TestKeys, waitFor } from "@mp/shared/
 import { createApp } from "./app.ts";
 import { type GatewayConfig, loadGatewayConfig } from "./config.ts";
 import { type AccessTokenSigner, createAccessTokenSigner } from "./keys.ts";
-import { connectRedis } from "./redis.ts";
+import { connectRedis } from "@mp/shared/redis";
 import type { Redis } from "ioredis";
 import type { Logger } from "@mp/shared/log";
 import { MAX_PATH_LENGTH } from "./canonical_path.ts";

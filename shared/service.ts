@@ -90,9 +90,9 @@ export interface ServiceHandler {
  * Reads the configuration with `read`; on a `ConfigError` logs one line naming
  * each bad variable and exits with 1 (no stack trace).
  */
-export function configOrExit<C>(name: string, read: () => C): C {
+export async function configOrExit<C>(name: string, read: () => C | Promise<C>): Promise<C> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     createLogger(name).error("invalid configuration", { problems: error.problems });
@@ -112,7 +112,7 @@ export async function startService<
   if (!hasBroker && (options.publishes || options.consumes)) {
     throw new Error(`${name}: publishing or consuming events needs the broker`);
   }
-  const { config, verifier } = configOrExit(name, () => {
+  const { config, verifier } = await configOrExit(name, () => {
     const config = options.readConfig?.() ??
       loadConfig(kitShape(migrations !== false, hasBroker, options.env ?? {})) as C;
     return { config, verifier: tokenVerifier(config) };
