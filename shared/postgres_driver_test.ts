@@ -5,7 +5,9 @@
  * terminates backends of its own test database.
  */
 import assert from "node:assert/strict";
-import { POSTGRES_DRIVER_ENV } from "./db.ts";
+import net from "node:net";
+import { connectDb, POSTGRES_DRIVER_ENV } from "./db.ts";
+import { isConnectionLoss } from "./db_errors.ts";
 import { freshDatabase } from "./testing/database.ts";
 import { passThrough } from "./testing/process.ts";
 
@@ -83,4 +85,51 @@ Deno.test("the vendored driver survives the same faults and its pool serves agai
   assert.ok(report.recoveredMs !== null && report.recoveredMs <= 2000, `${report.recoveredMs} ms`);
   // The faults did happen: transactions failed with lost connections, and no query hung.
   assert.ok(Object.keys(report.codes).length > 0);
+});
+
+Deno.test("the vendored driver settles a query sent while a reset connection closes, and its pool serves on", async () => {
+  const db = await freshDatabase("pg_reset");
+  const target = new URL(db.url);
+  // A relay in front of PostgreSQL that can reset (RST) the driver's side of a connection.
+  const accepted: net.Socket[] = [];
+  const relay = net.createServer((client) => {
+    accepted.push(client);
+    const server = net.connect(Number(target.port || 5432), target.hostname);
+    client.pipe(server).pipe(client);
+    client.on("error", () => server.destroy());
+    server.on("error", () => client.destroy());
+    client.on("close", () => server.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const url = new URL(db.url);
+  url.port = String((relay.address() as net.AddressInfo).port);
+  const sql = connectDb(url.toString(), { max: 1 });
+  try {
+    await sql`select 1`;
+    // The reset reaches the driver as 'error' (ECONNRESET), then 'close' a tick later; a query
+    // issued in between is queued on the dying connection.
+    let late: Promise<unknown> | undefined;
+    const first = sql`select pg_sleep(1)`.catch((e) => {
+      late = sql`select 2 as two`.then(() => "answered", (e) => e);
+      return e;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    (accepted.at(-1) as net.Socket & { resetAndDestroy(): void }).resetAndDestroy();
+    assert.ok(isConnectionLoss(await first));
+    assert.ok(late);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = await Promise.race([
+      late,
+      new Promise((resolve) => timer = setTimeout(() => resolve("hung"), 3000)),
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(settled, "hung", "the query queued on the reset connection never settled");
+    const [{ three }] = await sql<{ three: number }[]>`select 3 as three`;
+    assert.equal(three, 3);
+  } finally {
+    await sql.end({ timeout: 1 });
+    await new Promise((resolve) => relay.close(resolve));
+    for (const socket of accepted) socket.destroy();
+    await db.drop();
+  }
 });
