@@ -1,5 +1,5 @@
 /**
- * startService() as the processes run it: users and reviews under their real
+ * startService() as the processes run it: every service under its real
  * flags (scripts/processes.ts). A bad variable is one clean line and exit 1; a
  * good start logs the migrated versions.
  */
@@ -25,12 +25,14 @@ const args = (name: string, env: Record<string, string>, port: number) =>
     port,
     databaseUrl: env.DATABASE_URL ?? "postgres://u@127.0.0.1:5432/none",
     amqpUrl: env.AMQP_URL ?? "amqp://127.0.0.1:5672",
+    redisUrl: "redis://127.0.0.1:6379",
+    smtpUrl: "smtp://127.0.0.1:2525",
   });
 
 const start = (name: string, env: Record<string, string>, port: number) =>
   startProcess(Deno.execPath(), args(name, env, port), { cwd: ROOT, env: { ...env, ...DENO_ENV } });
 
-for (const name of ["users", "reviews"]) {
+for (const name of ["auth", "users", "gigs", "orders", "reviews", "notifications"]) {
   Deno.test(`${name}: a bad variable stops start-up with one line naming it, exit code 1, no stack`, async () => {
     // DATABASE_URL names no user and no database; JWT_JWKS is missing.
     const env = { DATABASE_URL: "postgres://127.0.0.1:5432/", ...DENO_ENV };
@@ -53,41 +55,43 @@ for (const name of ["users", "reviews"]) {
   });
 }
 
-Deno.test("users: start-up logs 'migrated' with the versions it applied, and a second start none", async () => {
-  const db = await freshDatabase("kit_migrated");
-  const broker = testBus("kit_migrated");
-  const keys = await createTestKeys();
-  const env = {
-    DATABASE_URL: db.url,
-    AMQP_URL: broker.url,
-    EVENTS_EXCHANGE: broker.exchange,
-    JWT_JWKS: JSON.stringify(keys.jwks),
-  };
-  const migratedLine = async () => {
-    const port = freePort();
-    const proc = start("users", env, port);
+for (const name of ["users", "auth"]) {
+  Deno.test(`${name}: start-up logs 'migrated' with the versions it applied, a second start none; SIGTERM exits 0`, async () => {
+    const db = await freshDatabase(`kit_${name}`);
+    const broker = testBus(`kit_${name}`);
+    const keys = await createTestKeys();
+    const env = {
+      DATABASE_URL: db.url,
+      AMQP_URL: broker.url,
+      EVENTS_EXCHANGE: broker.exchange,
+      JWT_JWKS: JSON.stringify(keys.jwks),
+    };
+    const migratedLine = async () => {
+      const port = freePort();
+      const proc = start(name, env, port);
+      try {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+          timeoutMs: 30_000,
+          what: `${name} ready`,
+        });
+        // Exit code 0 and no permission error: every shutdown step ran under the flags.
+        const { stdout, stderr } = await proc.stop();
+        const line = (stdout + stderr).split("\n").find((l) => l.includes('"migrated"'));
+        assert.ok(line, stdout + stderr);
+        return JSON.parse(line);
+      } finally {
+        await proc.kill();
+      }
+    };
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
-        timeoutMs: 30_000,
-        what: "users ready",
-      });
-      const { stdout, stderr } = await proc.stop();
-      const line = (stdout + stderr).split("\n").find((l) => l.includes('"migrated"'));
-      assert.ok(line, stdout + stderr);
-      return JSON.parse(line);
+      const first = await migratedLine();
+      assert.ok(first.applied.includes("001_init.sql"), JSON.stringify(first));
+      assert.ok(first.applied.includes("shared/outbox_v2"), JSON.stringify(first));
+      assert.deepEqual((await migratedLine()).applied, []);
     } finally {
-      await proc.kill();
+      broker.own(`${broker.exchange}.${name}`, `${broker.exchange}.${name}.dlq`);
+      await broker.cleanup();
+      await db.drop();
     }
-  };
-  try {
-    const first = await migratedLine();
-    assert.ok(first.applied.includes("001_init.sql"), JSON.stringify(first));
-    assert.ok(first.applied.some((v: string) => v.includes("outbox")), JSON.stringify(first));
-    assert.ok(first.applied.some((v: string) => v.includes("inbox")), JSON.stringify(first));
-    assert.deepEqual((await migratedLine()).applied, []);
-  } finally {
-    broker.own(`${broker.exchange}.users`, `${broker.exchange}.users.dlq`);
-    await broker.cleanup();
-    await db.drop();
-  }
-});
+  });
+}
