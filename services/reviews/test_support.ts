@@ -4,18 +4,19 @@
  * RabbitMQ exchange with the real consumer on it, a publisher that stands in
  * for auth and orders, real ES256 tokens, and `createApp()` over all of it.
  */
-import amqp from "amqplib";
-import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
-import { migrate } from "@mp/shared/db";
+import type { EventEnvelope } from "@mp/shared/bus";
 import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import {
+  consumerHarness,
   createTestKeys,
-  freshDatabase,
+  envelope,
+  migratedDatabase as freshMigrated,
   quietLogger,
+  settleAll,
   testBus,
   type TestDatabase,
   waitFor,
@@ -24,6 +25,8 @@ import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
+export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
+
 /** This service's migrations directory. */
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
@@ -31,15 +34,8 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration, idempotencyMigration];
 
 /** A fresh database with this service's schema. */
-export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  const db = await freshDatabase(prefix);
-  await migrate(db.sql, MIGRATIONS, SHARED_MIGRATIONS);
-  return db;
-}
-
-/** An envelope as an outbox relay publishes it. */
-export function envelope<T>(type: string, data: T, occurredAt = new Date()): EventEnvelope<T> {
-  return { id: crypto.randomUUID(), type, occurredAt: occurredAt.toISOString(), data };
+export function migratedDatabase(prefix: string): Promise<TestDatabase> {
+  return freshMigrated(prefix, MIGRATIONS, SHARED_MIGRATIONS);
 }
 
 /** A user of the tests: their id, name and a valid access token. */
@@ -80,32 +76,14 @@ export async function reviewsFixture(prefix: string, options: FixtureOptions = {
   const db = await migratedDatabase(prefix);
   const broker = testBus(prefix);
   const keys = await createTestKeys();
-  const consumer = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
+  const events = await consumerHarness({
+    broker,
     service: "reviews",
-    log,
-    retryDelayMs: 10,
-    maxDeliveries: 3,
-  });
-  const publisher = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
-    service: "orders",
+    publisherName: "orders",
+    handlers: createEventHandlers({ sql: db.sql, log }),
     log,
   });
-  await consumer.start();
-  await publisher.start();
-  // The real handlers, observed (not replaced) so a test knows when a delivery was processed.
-  const handled: string[] = [];
-  const observed: Record<string, EventHandler> = {};
-  for (const [type, handler] of Object.entries(createEventHandlers({ sql: db.sql, log }))) {
-    observed[type] = async (event, headers) => {
-      await handler(event, headers);
-      handled.push(event.id);
-    };
-  }
-  await consumer.consume(observed);
+  const { consumer, publisher, handled } = events;
 
   const verifier = createTokenVerifier({
     jwks: keys.jwks,
@@ -120,8 +98,7 @@ export async function reviewsFixture(prefix: string, options: FixtureOptions = {
   });
 
   /** Publishes envelopes on the exchange, as another service's relay would. */
-  const publishRaw = (...envelopes: EventEnvelope[]) =>
-    publisher.publish(envelopes.map((e) => ({ envelope: e, headers: {} })));
+  const publishRaw = (...envelopes: EventEnvelope[]) => events.publish(...envelopes);
 
   /** Waits until the consumer finished handling event `id` at least `times` times. */
   const handledTimes = (id: string, times = 1) =>
@@ -271,11 +248,7 @@ export async function reviewsFixture(prefix: string, options: FixtureOptions = {
     outbox,
     counts,
     async close() {
-      await consumer.close();
-      await publisher.close();
-      await deleteQueues(broker.url, [consumer.queue, consumer.deadLetterQueue]);
-      await broker.cleanup();
-      await db.drop();
+      await settleAll([() => events.close(), () => broker.cleanup(), () => db.drop()]);
     },
   };
 }
@@ -289,23 +262,4 @@ export function assertProblem(answer: Answer, status: number, code?: string) {
   assert.equal(answer.type, PROBLEM_CONTENT_TYPE);
   assert.equal(answer.body.status, status);
   if (code) assert.equal(answer.body.code, code);
-}
-
-/** Deletes queues a suite created on the broker. */
-export async function deleteQueues(url: string, queues: string[]): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
-/** A TCP port that was free a moment ago, for a server started later in the test. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }

@@ -4,60 +4,31 @@
  * real broker, fed by a publisher that stands in for auth, orders and reviews.
  * (Not a test file itself.)
  */
-import amqp from "amqplib";
-import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
-import { migrate } from "@mp/shared/db";
+import type { EventEnvelope } from "@mp/shared/bus";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
+  consumerHarness,
   createTestKeys,
-  freshDatabase,
+  envelope,
+  migratedDatabase as freshMigrated,
   quietLogger,
+  settleAll,
   testBus,
   type TestDatabase,
-  waitFor,
 } from "@mp/shared/testing";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
+
+export { deleteQueues, envelope, settleAll } from "@mp/shared/testing";
 
 /** This service's migrations directory. */
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** A fresh database with this service's schema. */
-export async function migratedDatabase(prefix = "users"): Promise<TestDatabase> {
-  const db = await freshDatabase(prefix);
-  await migrate(db.sql, MIGRATIONS, [outboxMigration, inboxMigration]);
-  return db;
-}
-
-/** An envelope as another service's outbox relay publishes it. */
-export function envelope<T>(type: string, data: T): EventEnvelope<T> {
-  return { id: crypto.randomUUID(), type, occurredAt: new Date().toISOString(), data };
-}
-
-/** Deletes queues a suite created on the broker. */
-export async function deleteQueues(url: string, queues: string[]): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
-/** Runs every step in order, then throws the first failure, if any. */
-export async function settleAll(steps: (() => Promise<unknown>)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length > 0) throw failures[0];
+export function migratedDatabase(prefix = "users"): Promise<TestDatabase> {
+  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration]);
 }
 
 /** A user the fixture registered through `user.registered`. */
@@ -84,41 +55,14 @@ export async function usersFixture(prefix = "users") {
   const db = await migratedDatabase(prefix);
   const keys = await createTestKeys();
   const broker = testBus(prefix);
-  const consumer = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
+  const events = await consumerHarness({
+    broker,
     service: "users",
-    log,
-    retryDelayMs: 10,
-    maxDeliveries: 3,
-  });
-  const publisher = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
-    service: "others",
+    publisherName: "others",
+    handlers: createEventHandlers({ sql: db.sql, log }),
     log,
   });
-  await consumer.start();
-  await publisher.start();
-
-  // The real handlers, observed (not replaced) so a test knows when a delivery was processed:
-  // `handled` counts successes, `attempts` every try (a poison message only ever fails).
-  const handled = new Map<string, number>();
-  const attempts = new Map<string, number>();
-  const bump = (counts: Map<string, number>, id: string) =>
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  const observed: Record<string, EventHandler> = {};
-  for (const [type, handler] of Object.entries(createEventHandlers({ sql: db.sql, log }))) {
-    observed[type] = async (event, headers) => {
-      try {
-        await handler(event, headers);
-        bump(handled, event.id);
-      } finally {
-        bump(attempts, event.id);
-      }
-    };
-  }
-  await consumer.consume(observed);
+  const { consumer, publisher } = events;
 
   const { app } = createApp({
     sql: db.sql,
@@ -134,16 +78,8 @@ export async function usersFixture(prefix = "users") {
    * Publishes an envelope on the exchange and waits until the consumer has handled it
    * once more (`until: "handled"`), or has tried to, successfully or not (`"attempted"`).
    */
-  const publish = async (
-    event: EventEnvelope,
-    until: "handled" | "attempted" = "handled",
-  ): Promise<EventEnvelope> => {
-    const counts = until === "handled" ? handled : attempts;
-    const before = counts.get(event.id) ?? 0;
-    await publisher.publish([{ envelope: event, headers: {} }]);
-    await waitFor(() => (counts.get(event.id) ?? 0) > before, { what: event.type });
-    return event;
-  };
+  const publish = (event: EventEnvelope, until: "handled" | "attempted" = "handled") =>
+    events.deliver(event, until);
 
   /** Publishes a new event of `type` and waits for its handling. */
   const deliver = <T>(type: string, data: T) => publish(envelope(type, data));
@@ -234,13 +170,7 @@ export async function usersFixture(prefix = "users") {
     snapshot,
     /** Releases everything, each step even if an earlier one failed (e.g. the broker went away). */
     async close() {
-      await settleAll([
-        () => consumer.close(),
-        () => publisher.close(),
-        () => deleteQueues(broker.url, [consumer.queue, consumer.deadLetterQueue]),
-        () => broker.cleanup(),
-        () => db.drop(),
-      ]);
+      await settleAll([() => events.close(), () => broker.cleanup(), () => db.drop()]);
     },
   };
 }

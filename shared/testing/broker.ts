@@ -10,13 +10,28 @@ export interface TestBus {
   drainQueue(
     queue: string,
   ): Promise<{ routingKey: string; body: string; headers: Record<string, unknown> }[]>;
+  /** Names queues a consumer of this suite declared, for `cleanup()` to delete. */
+  own(...queues: string[]): void;
+  /** Deletes the queues named by `own()` and the exchanges. */
   cleanup(): Promise<void>;
+}
+
+/** Deletes queues a suite created on the broker at `url`. */
+export async function deleteQueues(url: string, queues: string[]): Promise<void> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+  } finally {
+    await connection.close().catch(() => {});
+  }
 }
 
 /** Uses `AMQP_URL` (default guest@127.0.0.1:5672) with a fresh exchange name. */
 export function testBus(prefix: string): TestBus {
   const url = Deno.env.get("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
   const exchange = `test.${prefix}.${crypto.randomUUID().slice(0, 8)}`;
+  const owned = new Set<string>();
   const withChannel = async <T>(fn: (ch: amqp.Channel) => Promise<T>): Promise<T> => {
     const conn = await amqp.connect(url);
     try {
@@ -42,12 +57,13 @@ export function testBus(prefix: string): TestBus {
           });
         }
       }),
-    cleanup: () =>
-      withChannel(async (ch) => {
-        // Queues are named `<exchange>.<service>[.dlq]`; the suite knows no list, so
-        // it deletes the exchanges and lets each suite delete its queues by name.
+    own: (...queues) => queues.forEach((queue) => owned.add(queue)),
+    cleanup: async () => {
+      if (owned.size > 0) await deleteQueues(url, [...owned]);
+      await withChannel(async (ch) => {
         await ch.deleteExchange(exchange).catch(() => {});
         await ch.deleteExchange(`${exchange}.dlx`).catch(() => {});
-      }),
+      });
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { connectDb, type Sql } from "../db.ts";
+import { connectDb, migrate, type Sql } from "../db.ts";
 
 /** A database created for one test suite, dropped by `drop()`. */
 export interface TestDatabase {
@@ -39,4 +39,15 @@ export async function freshDatabase(prefix: string): Promise<TestDatabase> {
       await admin.end();
     },
   };
+}
+
+/** A fresh database with a service's schema: the kit's tables in `include`, then `migrations/`. */
+export async function migratedDatabase(
+  prefix: string,
+  migrations: URL,
+  include: { version: string; sql: string }[] = [],
+): Promise<TestDatabase> {
+  const db = await freshDatabase(prefix);
+  await migrate(db.sql, migrations, include);
+  return db;
 }
