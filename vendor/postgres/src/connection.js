@@ -157,9 +157,10 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
     if (terminated)
       return queryError(q, Errors.connection('CONNECTION_DESTROYED', options))
 
-    // PATCH P1 (vendor/postgres/PATCHES.md): no socket, e.g. a transaction's next query after its backend died
+    // PATCH P1 (vendor/postgres/PATCHES.md): no socket, e.g. a transaction's next query after its backend died.
+    // `true` keeps the caller from moving this connection out of the pool's closed queue.
     if (socket === null)
-      return queryError(q, Errors.connection('CONNECTION_CLOSED', options))
+      return (queryError(q, Errors.connection('CONNECTION_CLOSED', options)), true)
 
     if (stream)
       return queryError(q, Errors.generic('COPY_IN_PROGRESS', 'You cannot execute queries during copy'))
