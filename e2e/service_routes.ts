@@ -1,11 +1,13 @@
 /**
  * Every route of every service, read from the services' own code: each app is
  * built by its real `createApp` with real connections to the fleet's databases,
- * broker and Redis (none of them used: only `app.routes` is read), and each
- * route's schemas come from the validators `shared/validate.ts` tags. A route
- * added later is found here without editing anything.
+ * broker and Redis (none of them used: only the routes are read). A route's
+ * schemas come from its `apiRoute` declaration (the same one its OpenAPI
+ * document is built from), or, for routes still on `shared/validate.ts`, from
+ * the schemas its validators carry. A route added later is found here without
+ * editing anything.
  */
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
 import { EventBus } from "@mp/shared/bus";
 import { connectDb, type Sql } from "@mp/shared/db";
@@ -34,14 +36,30 @@ export interface ServiceRoute {
 }
 
 // deno-lint-ignore no-explicit-any
-type AnyApp = Hono<any, any, any>;
+type AnyApp = OpenAPIHono<any, any, any>;
 
 function routesOf(service: ProcessName, app: AnyApp): ServiceRoute[] {
   const found = new Map<string, ServiceRoute>();
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== "route") continue;
+    const { method, path, request } = definition.route;
+    const media = request?.body?.content?.["application/json"];
+    const json = media && "schema" in media ? media.schema : undefined;
+    const schemas: ServiceRoute["schemas"] = {
+      ...(json ? { json: json as z.ZodType } : {}),
+      ...(request?.query ? { query: request.query as z.ZodType } : {}),
+      ...(request?.params ? { param: request.params as z.ZodType } : {}),
+    };
+    const honoPath = path.replaceAll(/\{(\w+)\}/g, ":$1");
+    const upper = method.toUpperCase();
+    found.set(`${upper} ${honoPath}`, { service, method: upper, path: honoPath, schemas });
+  }
+  const declared = new Set(found.keys());
   for (const entry of app.routes) {
     // Middleware (`use`) is registered as ALL; only /api is routed by the gateway.
     if (entry.method === "ALL" || !entry.path.startsWith("/api/")) continue;
     const key = `${entry.method} ${entry.path}`;
+    if (declared.has(key)) continue;
     const route = found.get(key) ??
       { service, method: entry.method, path: entry.path, schemas: {} };
     const validation = (entry.handler as Partial<Validating<unknown>>).validation;

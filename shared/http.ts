@@ -1,12 +1,14 @@
 /**
  * The HTTP skeleton every service starts from: request ids (taken from
  * `X-Request-Id` when the gateway sent one), JSON access logs, in-flight
- * tracking for graceful shutdown, problem+json errors, `/livez` and `/readyz`.
+ * tracking for graceful shutdown, problem+json errors, `/livez` and `/readyz`,
+ * and `apiRoute` validation (`openapi.ts`).
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import type { Logger } from "./log.ts";
 import { runWithContext } from "./log.ts";
+import { validationHook } from "./openapi.ts";
 import { problem, problemErrorHandler, problemNotFound } from "./problem.ts";
 
 /** A named readiness check: resolves `true` when the dependency is usable. */
@@ -72,7 +74,10 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export function createServiceApp<E extends object = object>(options: ServiceAppOptions) {
   const { log, drain = new Drain(), readiness = {}, reported } = options;
-  const app = new Hono<E & { Variables: { requestId: string } }>();
+  // OpenAPIHono is a Hono whose routes can validate and describe themselves (openapi.ts).
+  const app = new OpenAPIHono<E & { Variables: { requestId: string } }>({
+    defaultHook: validationHook,
+  });
 
   app.use(requestId({
     headerName: "X-Request-Id",

@@ -54,7 +54,8 @@ export function textErrors(value: unknown, prefix = ""): FieldError[] {
   return found;
 }
 
-function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
+/** Field errors (JSON pointers under `prefix`) for a zod error. */
+export function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   // zod 4 may add length checks on a value of the wrong type (an array for a
   // string); once the type is wrong, that is the only thing worth saying.
   const wrongType = new Set(
@@ -106,6 +107,9 @@ const describe = <M extends object>(
   schema: z.ZodType,
 ): Validating<M> => Object.assign(middleware, { validation: { target, schema } });
 
+/** A JSON media type (`application/json`, `application/*+json`), parameters allowed. */
+export const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
 /**
  * Validates a JSON body. Answers 415 for a non-JSON content type, 400
  * `malformed_json` for unparsable JSON (Hono's validator parses first and throws;
@@ -115,8 +119,7 @@ const describe = <M extends object>(
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
   describe(
     validator("json", (value, c) => {
-      const type = c.req.header("content-type") ?? "";
-      if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      if (!JSON_CONTENT_TYPE.test(c.req.header("content-type") ?? "")) {
         throw new AppError(415, "unsupported_media_type", "The body must be application/json.");
       }
       return parseOrThrow(schema, value) as z.infer<S>;
@@ -135,9 +138,11 @@ const decodes = (raw: string) => {
 };
 const NOT_UTF8 = "Must be percent-encoded UTF-8 text.";
 
-// Hono keeps a percent-encoding that is not UTF-8 (e.g. the bytes of a lone
-// surrogate, %ED%A0%80) as literal text; such a value is not text, so it is refused.
-function throwOnBadQueryEncoding(url: string) {
+/**
+ * Refuses a query whose percent-encoding is not UTF-8: Hono keeps it (e.g. the
+ * bytes of a lone surrogate, %ED%A0%80) as literal text, which is not text.
+ */
+export function throwOnBadQueryEncoding(url: string) {
   const search = new URL(url).search.slice(1);
   const bad = search.split("&").filter((pair) => pair && !decodes(pair.replaceAll("+", " ")));
   if (bad.length > 0) {
@@ -151,7 +156,8 @@ function throwOnBadQueryEncoding(url: string) {
   }
 }
 
-function throwOnBadPathEncoding(url: string, routePath: string) {
+/** Refuses path parameters whose percent-encoding is not UTF-8. */
+export function throwOnBadPathEncoding(url: string, routePath: string) {
   const segments = new URL(url).pathname.split("/");
   const bad = routePath.split("/").flatMap((part, i) =>
     part.startsWith(":") && segments[i] !== undefined && !decodes(segments[i])

@@ -9,8 +9,8 @@ import { isDbReady, type Sql } from "@mp/shared/db";
 import { createServiceApp } from "@mp/shared/http";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
+import { apiRoute, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { errors } from "@mp/shared/problem";
-import { pathParams, queryParams } from "@mp/shared/validate";
 import { z } from "zod";
 import { listNotifications, markAllRead, markRead } from "./store.ts";
 
@@ -42,6 +42,64 @@ const listQuery = z.strictObject({
 
 const idParam = z.object({ id: z.uuid({ message: "Must be a notification id (UUID)." }) });
 
+const Notification = z.object({
+  id: z.uuid(),
+  type: z.string().meta({
+    description: "What happened, e.g. `welcome`, `order_placed`, `order_delivered`.",
+  }),
+  title: z.string().meta({ description: "Short headline." }),
+  body: z.string().meta({ description: "One or two sentences of plain text." }),
+  link: z.string().nullable().meta({
+    description: "Path in the web app (`/orders/{orderId}`), or null for account events.",
+  }),
+  createdAt: z.iso.datetime().meta({ description: "When it was created (UTC)." }),
+  readAt: z.iso.datetime().nullable().meta({
+    description: "When the caller first marked it read; null while unread.",
+  }),
+}).openapi("Notification");
+
+const NotificationPage = z.object({
+  items: z.array(Notification).meta({ description: "Newest first." }),
+  page: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int().meta({ description: "How many the filter matches over all pages." }),
+  unreadCount: z.number().int().meta({
+    description: "The caller's unread notifications, whatever the filter.",
+  }),
+}).openapi("NotificationPage");
+
+const tags = ["notifications"];
+
+const listRoute = apiRoute({
+  method: "get",
+  path: "/api/v1/notifications",
+  tags,
+  summary: "List the caller's in-app notifications",
+  bearer: true,
+  request: { query: listQuery },
+  responses: { 200: jsonResponse(NotificationPage, "One page of notifications.") },
+});
+
+const readAllRoute = apiRoute({
+  method: "post",
+  path: "/api/v1/notifications/read-all",
+  tags,
+  summary: "Mark every notification of the caller read",
+  bearer: true,
+  responses: { 204: { description: "Done (also when nothing was unread)." } },
+});
+
+const readRoute = apiRoute({
+  method: "post",
+  path: "/api/v1/notifications/{id}/read",
+  tags,
+  summary: "Mark one notification read (keeps the first read time)",
+  bearer: true,
+  problems: [404],
+  request: { params: idParam },
+  responses: { 204: { description: "Marked read." } },
+});
+
 /** The app and its drain (for graceful shutdown). */
 export type NotificationsApp = ReturnType<typeof createServiceApp<{ Variables: AuthVariables }>>;
 
@@ -55,7 +113,7 @@ export function createApp(deps: AppDeps): NotificationsApp {
 
   app.use("/api/v1/*", requireAuth(verifier));
 
-  app.get("/api/v1/notifications", queryParams(listQuery), async (c) => {
+  app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = query.page ?? 1;
     const limit = query.limit ?? DEFAULT_LIMIT;
@@ -70,16 +128,16 @@ export function createApp(deps: AppDeps): NotificationsApp {
       limit,
       total: result.total,
       unreadCount: result.unreadCount,
-    });
+    }, 200);
   });
 
   // Declared before `/:id/read` only for readability: the shapes cannot collide.
-  app.post("/api/v1/notifications/read-all", async (c) => {
+  app.openapi(readAllRoute, async (c) => {
     await markAllRead(sql, c.get("caller").userId);
     return c.body(null, 204);
   });
 
-  app.post("/api/v1/notifications/:id/read", pathParams(idParam), async (c) => {
+  app.openapi(readRoute, async (c) => {
     const { id } = c.req.valid("param");
     if (!(await markRead(sql, c.get("caller").userId, id))) {
       throw errors.notFound("No such notification.");
@@ -87,5 +145,6 @@ export function createApp(deps: AppDeps): NotificationsApp {
     return c.body(null, 204);
   });
 
+  serveOpenApi(app, { title: "Notifications", description: "The caller's in-app notifications." });
   return { app, drain };
 }
