@@ -17,7 +17,8 @@ import type { Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
 import { z } from "zod";
 import type { Money } from "./money.ts";
-import { markGigDeleted, type Order, upsertGig } from "./store.ts";
+import { markGigDeleted, upsertGig } from "./store_gigs.ts";
+import type { Order } from "./store_orders.ts";
 
 /** The ids every order event carries. */
 export interface OrderRef {

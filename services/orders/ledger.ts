@@ -1,6 +1,6 @@
 /**
  * The escrow ledger's rules: accounts and the postings each money movement
- * makes. Pure; store.ts writes postings (`postLedger`) and the database refuses
+ * makes. Pure; store_ledger.ts writes postings (`postLedger`) and the database refuses
  * an unbalanced one, and ledger_property_test.ts runs thousands of random
  * lifecycles through these same functions.
  *

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { capturePosting, type OrderMoney } from "./ledger.ts";
-import { postLedger } from "./store.ts";
+import { postLedger } from "./store_ledger.ts";
 import { ordersFixture } from "./test_support.ts";
 
 async function sqlState(fn: () => Promise<unknown>): Promise<string | undefined> {

@@ -10,8 +10,10 @@
  */
 import type { Tx } from "@mp/shared/db";
 import { capturePosting, refundPosting } from "./ledger.ts";
-import * as store from "./store.ts";
-import type { Order } from "./store.ts";
+import { addTimeline } from "./store_history.ts";
+import { postLedger } from "./store_ledger.ts";
+import { type Order, updateOrder } from "./store_orders.ts";
+import { confirmRefund, insertRefund } from "./store_refunds.ts";
 import { applyCommand, orderMoney, type TransitionDeps } from "./transitions.ts";
 
 /** What a fact did. */
@@ -64,8 +66,8 @@ export async function paymentFailed(
 ): Promise<FactOutcome> {
   if (order.status !== "pending_payment" || captured(order)) return done("ignored");
   const error = (message ?? "The payment failed.").slice(0, 500);
-  await store.updateOrder(tx, order.id, { paymentStatus: "failed", paymentError: error });
-  await store.addTimeline(tx, {
+  await updateOrder(tx, order.id, { paymentStatus: "failed", paymentError: error });
+  await addTimeline(tx, {
     orderId: order.id,
     at: deps.now(),
     kind: "payment_failed",
@@ -111,9 +113,9 @@ export async function paymentRefunded(
         return done("refunded");
       }
       if (order.paymentStatus === "refunded") return done("ignored");
-      await store.confirmRefund(tx, order.id);
-      await store.updateOrder(tx, order.id, { paymentStatus: "refunded" });
-      await store.addTimeline(tx, {
+      await confirmRefund(tx, order.id);
+      await updateOrder(tx, order.id, { paymentStatus: "refunded" });
+      await addTimeline(tx, {
         orderId: order.id,
         at: now,
         kind: "refund_confirmed",
@@ -130,8 +132,8 @@ export async function paymentRefunded(
         orderId: order.id,
         paymentIntentId: order.paymentIntentId,
       });
-      await store.updateOrder(tx, order.id, { paymentStatus: "refunded" });
-      await store.addTimeline(tx, {
+      await updateOrder(tx, order.id, { paymentStatus: "refunded" });
+      await addTimeline(tx, {
         orderId: order.id,
         at: now,
         kind: "refunded_after_completion",
@@ -158,20 +160,20 @@ async function captureAndRefund(
 ): Promise<void> {
   const now = deps.now();
   const money = orderMoney(order);
-  await store.postLedger(tx, capturePosting(money), now);
-  await store.postLedger(tx, refundPosting(money), now);
-  await store.insertRefund(tx, {
+  await postLedger(tx, capturePosting(money), now);
+  await postLedger(tx, refundPosting(money), now);
+  await insertRefund(tx, {
     orderId: order.id,
     paymentIntentId: order.paymentIntentId,
     amount: order.total,
     currency: order.currency,
     status: refundStatus,
   });
-  await store.updateOrder(tx, order.id, {
+  await updateOrder(tx, order.id, {
     paymentStatus: refundStatus === "pending" ? "refund_pending" : "refunded",
     paymentError: null,
   });
-  await store.addTimeline(tx, {
+  await addTimeline(tx, {
     orderId: order.id,
     at: now,
     kind: "paid_after_cancellation",

@@ -19,8 +19,15 @@ import { z } from "zod";
 import { publish } from "./events.ts";
 import { type FeeSchedule, quote } from "./money.ts";
 import { PaymentProviderError, type Payments } from "./payments.ts";
-import * as store from "./store.ts";
-import type { GigRequirement, Order, RequirementAnswer } from "./store.ts";
+import { findGig, type GigRequirement } from "./store_gigs.ts";
+import { addTimeline } from "./store_history.ts";
+import {
+  findIdempotencyKey,
+  findOrder,
+  insertOrder,
+  type Order,
+  type RequirementAnswer,
+} from "./store_orders.ts";
 
 /** Longest answer to one requirement question. */
 export const MAX_ANSWER_LENGTH = 5_000;
@@ -137,13 +144,13 @@ export async function placeOrder(
   input: PlaceOrderInput,
 ): Promise<Order> {
   const { payments, fees, log } = deps;
-  const legacy = await store.findIdempotencyKey(tx, buyerId, key);
+  const legacy = await findIdempotencyKey(tx, buyerId, key);
   if (legacy) {
     if (legacy.requestHash !== await legacyRequestHash(input)) throw keyReused();
-    return (await store.findOrder(tx, legacy.orderId))!;
+    return (await findOrder(tx, legacy.orderId))!;
   }
 
-  const gig = await store.findGig(tx, input.gigId);
+  const gig = await findGig(tx, input.gigId);
   if (!gig || gig.status === "deleted") {
     throw new AppError(404, "gig_not_found", "No such gig, or it can no longer be ordered.");
   }
@@ -232,8 +239,8 @@ export async function placeOrder(
     paymentStatus: "requires_payment",
     paymentError: null,
   };
-  await store.insertOrder(tx, order);
-  await store.addTimeline(tx, {
+  await insertOrder(tx, order);
+  await addTimeline(tx, {
     orderId,
     at: now,
     kind: "placed",

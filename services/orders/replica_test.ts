@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
 import { quietLogger, testBus, waitFor } from "@mp/shared/testing";
 import { createEventHandlers } from "./events.ts";
-import { findGig } from "./store.ts";
+import { findGig } from "./store_gigs.ts";
 import { deleteQueues, envelope, gigData, migratedDatabase } from "./test_support.ts";
 
 Deno.test("the gig replica follows gig events, in any order, once each", async (t) => {

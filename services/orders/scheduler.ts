@@ -16,7 +16,9 @@ import type { Logger } from "@mp/shared/log";
 import { PollingLoop } from "@mp/shared/loop";
 import { clearPosting } from "./ledger.ts";
 import { type SettlementDeps, submitPayout, submitRefund } from "./settlement.ts";
-import * as store from "./store.ts";
+import { claimDueClearances, markCleared } from "./store_clearances.ts";
+import { postLedger } from "./store_ledger.ts";
+import { claimDueAutoCompletion } from "./store_orders.ts";
 import { applyCommand, type TransitionDeps } from "./transitions.ts";
 
 /** Options of `Scheduler`. */
@@ -95,7 +97,7 @@ export class Scheduler {
     const { sql, transitions, log } = this.options;
     return await this.#repeat(() =>
       sql.begin(async (tx) => {
-        const order = await store.claimDueAutoCompletion(tx, transitions.now());
+        const order = await claimDueAutoCompletion(tx, transitions.now());
         if (!order) return false;
         await applyCommand(tx, transitions, order, "system", {
           command: { type: "auto_complete" },
@@ -113,14 +115,14 @@ export class Scheduler {
     for (;;) {
       const cleared = await sql.begin(async (tx) => {
         const now = transitions.now();
-        const due = await store.claimDueClearances(tx, now, batch);
+        const due = await claimDueClearances(tx, now, batch);
         for (const c of due) {
-          await store.postLedger(
+          await postLedger(
             tx,
             clearPosting(c.orderId, c.sellerId, c.currency, c.amount),
             now,
           );
-          await store.markCleared(tx, c.orderId, now);
+          await markCleared(tx, c.orderId, now);
         }
         return due.length;
       });

@@ -15,7 +15,16 @@ import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
 import { payoutPosting, payoutReversalPosting } from "./ledger.ts";
 import { PaymentProviderError, type Payments } from "./payments.ts";
-import * as store from "./store.ts";
+import { lockSeller, postLedger, sellerBalances } from "./store_ledger.ts";
+import {
+  claimPayout,
+  findPaymentAccount,
+  insertPayout,
+  lockPayout,
+  savePaymentAccount,
+  settlePayout,
+} from "./store_payouts.ts";
+import { claimRefund, settleRefund } from "./store_refunds.ts";
 
 /** What settlement needs. */
 export interface SettlementDeps {
@@ -42,7 +51,7 @@ export function retryDelayMs(attempts: number): number {
 export async function submitRefund(deps: SettlementDeps, orderId?: string): Promise<boolean> {
   const { sql, payments, log } = deps;
   const now = deps.now();
-  const refund = await store.claimRefund(sql, now, LEASE_MS, orderId);
+  const refund = await claimRefund(sql, now, LEASE_MS, orderId);
   if (!refund) return false;
   try {
     const result = await payments.refund({
@@ -52,7 +61,7 @@ export async function submitRefund(deps: SettlementDeps, orderId?: string): Prom
       idempotencyKey: `refund-${refund.orderId}`,
     });
     await sql.begin(async (tx) => {
-      await store.settleRefund(tx, refund.orderId, {
+      await settleRefund(tx, refund.orderId, {
         status: result.status === "succeeded" ? "succeeded" : "submitted",
         providerRefundId: result.id,
       });
@@ -65,14 +74,14 @@ export async function submitRefund(deps: SettlementDeps, orderId?: string): Prom
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PaymentProviderError && !error.retryable) {
-      await store.settleRefund(sql, refund.orderId, { status: "failed", error: message });
+      await settleRefund(sql, refund.orderId, { status: "failed", error: message });
       log.error("refund refused by the provider; needs a person", {
         orderId: refund.orderId,
         error: message,
       });
     } else {
       const retryAt = new Date(now.getTime() + retryDelayMs(refund.attempts));
-      await store.settleRefund(sql, refund.orderId, { status: "pending", error: message, retryAt });
+      await settleRefund(sql, refund.orderId, { status: "pending", error: message, retryAt });
       log.warn("refund failed, will retry", { orderId: refund.orderId, error: message, retryAt });
     }
   }
@@ -92,8 +101,8 @@ export async function recordPayout(
   input: { currency: string; amount?: number },
 ): Promise<string> {
   // Two withdrawals of one seller are serialised, so they cannot both spend one balance.
-  await store.lockSeller(tx, sellerId);
-  const account = await store.findPaymentAccount(tx, sellerId);
+  await lockSeller(tx, sellerId);
+  const account = await findPaymentAccount(tx, sellerId);
   if (!account) {
     throw new AppError(
       409,
@@ -101,9 +110,7 @@ export async function recordPayout(
       "Connect a payout account first (POST /api/v1/sellers/me/payment-account).",
     );
   }
-  const balance = (await store.sellerBalances(tx, sellerId)).find((b) =>
-    b.currency === input.currency
-  );
+  const balance = (await sellerBalances(tx, sellerId)).find((b) => b.currency === input.currency);
   const available = balance?.available ?? 0;
   const amount = input.amount ?? available;
   if (amount < 1 || amount > available) {
@@ -115,7 +122,7 @@ export async function recordPayout(
     );
   }
   const id = crypto.randomUUID();
-  await store.insertPayout(tx, {
+  await insertPayout(tx, {
     id,
     sellerId,
     currency: input.currency,
@@ -123,7 +130,7 @@ export async function recordPayout(
     destination: account.accountId,
     createdAt: now,
   });
-  await store.postLedger(tx, payoutPosting(id, sellerId, input.currency, amount), now);
+  await postLedger(tx, payoutPosting(id, sellerId, input.currency, amount), now);
   return id;
 }
 
@@ -135,7 +142,7 @@ export async function recordPayout(
 export async function submitPayout(deps: SettlementDeps, payoutId?: string): Promise<boolean> {
   const { sql, payments, log } = deps;
   const now = deps.now();
-  const payout = await store.claimPayout(sql, now, LEASE_MS, payoutId);
+  const payout = await claimPayout(sql, now, LEASE_MS, payoutId);
   if (!payout) return false;
   try {
     const transfer = await payments.transfer({
@@ -146,16 +153,16 @@ export async function submitPayout(deps: SettlementDeps, payoutId?: string): Pro
       currency: payout.currency,
       idempotencyKey: `payout-${payout.id}`,
     });
-    await store.settlePayout(sql, payout.id, { status: "paid", transferId: transfer.id });
+    await settlePayout(sql, payout.id, { status: "paid", transferId: transfer.id });
     log.info("payout transferred", { payoutId: payout.id, transferId: transfer.id });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PaymentProviderError && !error.retryable) {
       await sql.begin(async (tx) => {
-        const row = await store.lockPayout(tx, payout.id);
+        const row = await lockPayout(tx, payout.id);
         if (row?.status !== "pending") return;
-        await store.settlePayout(tx, payout.id, { status: "failed", error: message });
-        await store.postLedger(
+        await settlePayout(tx, payout.id, { status: "failed", error: message });
+        await postLedger(
           tx,
           payoutReversalPosting(payout.id, payout.sellerId, payout.currency, payout.amount),
           deps.now(),
@@ -167,7 +174,7 @@ export async function submitPayout(deps: SettlementDeps, payoutId?: string): Pro
       });
     } else {
       const retryAt = new Date(now.getTime() + retryDelayMs(payout.attempts));
-      await store.settlePayout(sql, payout.id, { status: "pending", error: message, retryAt });
+      await settlePayout(sql, payout.id, { status: "pending", error: message, retryAt });
       log.warn("payout failed, will retry", { payoutId: payout.id, error: message, retryAt });
     }
   }
@@ -184,7 +191,7 @@ export async function startOnboarding(
   sellerId: string,
   db: Sql | Tx = deps.sql,
 ): Promise<{ accountId: string; onboardingUrl: string; expiresAt: string }> {
-  const existing = await store.findPaymentAccount(db, sellerId);
+  const existing = await findPaymentAccount(db, sellerId);
   let accountId = existing?.accountId;
   if (!accountId) {
     // The key makes concurrent first calls create one account; the insert keeps the first.
@@ -192,7 +199,7 @@ export async function startOnboarding(
       sellerId,
       idempotencyKey: `account-${sellerId}`,
     });
-    accountId = await store.savePaymentAccount(db, sellerId, deps.payments.mode, created.id);
+    accountId = await savePaymentAccount(db, sellerId, deps.payments.mode, created.id);
   }
   const base = deps.publicUrl.replace(/\/+$/, "");
   const link = await deps.payments.accountLink({

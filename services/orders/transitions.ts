@@ -21,8 +21,19 @@ import {
   revisionsLeft,
   type TimelineKind,
 } from "./order.ts";
-import * as store from "./store.ts";
-import type { Order } from "./store.ts";
+import { insertClearance } from "./store_clearances.ts";
+import {
+  addTimeline,
+  closeRequest,
+  insertCancellationRequest,
+  insertDelivery,
+  insertExtensionRequest,
+  insertRevisionRequest,
+  openRequests,
+} from "./store_history.ts";
+import { postLedger } from "./store_ledger.ts";
+import { lockOrder, type Order, type PaymentStatus, updateOrder } from "./store_orders.ts";
+import { insertRefund } from "./store_refunds.ts";
 
 /** Timing settings of transitions. */
 export interface TransitionSettings {
@@ -99,7 +110,7 @@ export async function actOnOrder(
   userId: string,
   input: CommandInput,
 ): Promise<Applied> {
-  const order = await store.lockOrder(tx, orderId);
+  const order = await lockOrder(tx, orderId);
   const party = order && partyOf(order, userId);
   if (!order || !party) throw orderNotFound();
   return await applyCommand(tx, deps, order, party, input);
@@ -118,7 +129,7 @@ export async function applyCommand(
   options: { refundedExternally?: boolean } = {},
 ): Promise<Applied> {
   const now = deps.now();
-  const open = await store.openRequests(tx, order.id);
+  const open = await openRequests(tx, order.id);
   const snapshot: OrderSnapshot = {
     status: order.status,
     deliveryDays: order.deliveryDays,
@@ -149,7 +160,7 @@ export async function applyCommand(
   let createdId: string | undefined;
   if (command.type === "deliver") {
     createdId = crypto.randomUUID();
-    await store.insertDelivery(tx, {
+    await insertDelivery(tx, {
       id: createdId,
       orderId: order.id,
       message: input.message ?? "",
@@ -158,7 +169,7 @@ export async function applyCommand(
     });
   } else if (command.type === "request_revision") {
     createdId = crypto.randomUUID();
-    await store.insertRevisionRequest(tx, {
+    await insertRevisionRequest(tx, {
       id: createdId,
       orderId: order.id,
       message: input.message ?? "",
@@ -166,7 +177,7 @@ export async function applyCommand(
     });
   } else if (command.type === "request_cancellation") {
     createdId = crypto.randomUUID();
-    await store.insertCancellationRequest(tx, {
+    await insertCancellationRequest(tx, {
       id: createdId,
       orderId: order.id,
       requestedBy: actor as Party,
@@ -175,7 +186,7 @@ export async function applyCommand(
     });
   } else if (command.type === "request_extension") {
     createdId = crypto.randomUUID();
-    await store.insertExtensionRequest(tx, {
+    await insertExtensionRequest(tx, {
       id: createdId,
       orderId: order.id,
       days: command.days,
@@ -184,7 +195,7 @@ export async function applyCommand(
     });
   }
   if (decision.resolves) {
-    await store.closeRequest(
+    await closeRequest(
       tx,
       decision.resolves.request,
       order.id,
@@ -193,7 +204,7 @@ export async function applyCommand(
     );
   }
   for (const request of decision.withdraws) {
-    await store.closeRequest(tx, request, order.id, "withdrawn", now);
+    await closeRequest(tx, request, order.id, "withdrawn", now);
   }
 
   // The order row.
@@ -201,12 +212,12 @@ export async function applyCommand(
     ? cancellationReason(order, input, open.cancellation?.reason)
     : undefined;
   let refundQueued = false;
-  let paymentStatus: store.PaymentStatus | undefined;
+  let paymentStatus: PaymentStatus | undefined;
   if (decision.ledger === "capture") paymentStatus = "succeeded";
   if (decision.ledger === "refund") {
     paymentStatus = options.refundedExternally ? "refunded" : "refund_pending";
   }
-  const updated = await store.updateOrder(tx, order.id, {
+  const updated = await updateOrder(tx, order.id, {
     status: decision.to,
     ...decision.changes,
     cancelReason,
@@ -216,9 +227,9 @@ export async function applyCommand(
 
   // Money.
   const money = orderMoney(order);
-  if (decision.ledger) await store.postLedger(tx, postingFor(decision.ledger, money), now);
+  if (decision.ledger) await postLedger(tx, postingFor(decision.ledger, money), now);
   if (decision.ledger === "release" && order.sellerEarnings > 0) {
-    await store.insertClearance(tx, {
+    await insertClearance(tx, {
       orderId: order.id,
       sellerId: order.sellerId,
       currency: order.currency,
@@ -227,7 +238,7 @@ export async function applyCommand(
     });
   }
   if (decision.ledger === "refund") {
-    await store.insertRefund(tx, {
+    await insertRefund(tx, {
       orderId: order.id,
       paymentIntentId: order.paymentIntentId,
       amount: order.total,
@@ -239,7 +250,7 @@ export async function applyCommand(
 
   // History and events.
   for (const kind of decision.timeline) {
-    await store.addTimeline(tx, {
+    await addTimeline(tx, {
       orderId: order.id,
       at: now,
       kind,
@@ -276,7 +287,7 @@ function timelineDetails(
   order: Order,
   input: CommandInput,
   createdId: string | undefined,
-  open: Awaited<ReturnType<typeof store.openRequests>>,
+  open: Awaited<ReturnType<typeof openRequests>>,
 ): Record<string, unknown> {
   switch (kind) {
     case "paid":
@@ -317,7 +328,7 @@ interface Facts {
   now: Date;
   input: CommandInput;
   createdId: string | undefined;
-  open: Awaited<ReturnType<typeof store.openRequests>>;
+  open: Awaited<ReturnType<typeof openRequests>>;
 }
 
 async function publishFor(tx: Tx, kind: TimelineKind, facts: Facts): Promise<void> {

@@ -5,7 +5,8 @@
  * from the due date at the time of the answer.
  */
 import { isLate, type Party, revisionsLeft } from "./order.ts";
-import type { Order, OrderHistory } from "./store.ts";
+import type { OrderHistory } from "./store_history.ts";
+import type { Order } from "./store_orders.ts";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -29,7 +29,8 @@ import {
   WebhookRejectedError,
 } from "./payments.ts";
 import { type SettlementDeps, submitRefund } from "./settlement.ts";
-import * as store from "./store.ts";
+import { lockOrderByPaymentIntent } from "./store_orders.ts";
+import { isStripeEventHandled, recordStripeEvent } from "./store_stripe_events.ts";
 import type { TransitionDeps } from "./transitions.ts";
 
 /** Event types that move orders. */
@@ -76,7 +77,7 @@ export async function handleStripeWebhook(
     throw error;
   }
   const answer = (result: string): WebhookResult => ({ received: true, eventId: event.id, result });
-  if (await store.isStripeEventHandled(sql, event.id)) return answer("duplicate");
+  if (await isStripeEventHandled(sql, event.id)) return answer("duplicate");
 
   if (event.type === "payment_intent.succeeded" || event.type === "payment_intent.payment_failed") {
     const intentId = typeof event.object.id === "string" ? event.object.id : undefined;
@@ -96,10 +97,10 @@ export async function handleStripeWebhook(
       throw new AppError(503, "payment_provider_unavailable", "Try again later.");
     }
     const outcome = await sql.begin(async (tx) => {
-      if (!await store.recordStripeEvent(tx, event.id, event.type)) {
+      if (!await recordStripeEvent(tx, event.id, event.type)) {
         return { result: "duplicate", refundQueued: false };
       }
-      const order = await store.lockOrderByPaymentIntent(tx, intentId);
+      const order = await lockOrderByPaymentIntent(tx, intentId);
       if (!order) return { result: "ignored", refundQueued: false };
       if (intent.amount !== order.total || intent.currency !== order.currency) {
         log.error("PaymentIntent amount does not match its order; ignored", {
@@ -128,10 +129,10 @@ export async function handleStripeWebhook(
       : undefined;
     const fully = charge.refunded === true;
     const outcome = await sql.begin(async (tx) => {
-      if (!await store.recordStripeEvent(tx, event.id, event.type)) {
+      if (!await recordStripeEvent(tx, event.id, event.type)) {
         return { result: "duplicate", refundQueued: false };
       }
-      const order = intentId ? await store.lockOrderByPaymentIntent(tx, intentId) : undefined;
+      const order = intentId ? await lockOrderByPaymentIntent(tx, intentId) : undefined;
       if (!order) return { result: "ignored", refundQueued: false };
       if (!fully) {
         log.warn("partial refund ignored; reconcile by hand", {
@@ -149,7 +150,7 @@ export async function handleStripeWebhook(
 }
 
 async function recordOnly(deps: WebhookDeps, id: string, type: string): Promise<string> {
-  const fresh = await deps.sql.begin((tx) => store.recordStripeEvent(tx, id, type));
+  const fresh = await deps.sql.begin((tx) => recordStripeEvent(tx, id, type));
   return fresh ? "ignored" : "duplicate";
 }
 
