@@ -6,6 +6,7 @@
 import amqp from "amqplib";
 import { dropDatabases, type Fleet, type FleetOptions, startFleet } from "../scripts/fleet.ts";
 import { type CapturedMail, type SmtpCapture, startSmtpCapture } from "@mp/shared/testing";
+import { type ContractCheck, contractOf } from "./contract.ts";
 
 /** A response as the tests look at it. */
 export interface Reply {
@@ -19,7 +20,11 @@ export interface Reply {
 /** A client of the gateway with an optional cookie jar (like a browser) and bearer token. */
 export class Client {
   cookies = new Map<string, string>();
-  constructor(readonly baseUrl: string, readonly options: { forwardedFor?: string } = {}) {}
+  constructor(
+    readonly baseUrl: string,
+    /** `contract`: every answer is checked against the published document (contract.ts). */
+    readonly options: { forwardedFor?: string; contract?: ContractCheck } = {},
+  ) {}
 
   async request(
     method: string,
@@ -50,12 +55,10 @@ export class Client {
     try {
       body = text ? JSON.parse(text) : null;
     } catch { /* not JSON: keep the text */ }
-    return {
-      status: res.status,
-      headers: res.headers,
-      type: res.headers.get("content-type") ?? "",
-      body,
-    };
+    const type = res.headers.get("content-type") ?? "";
+    const broken = this.options.contract?.(method, path, res.status, type, body);
+    if (broken) throw new Error(`answer differs from the API document: ${broken}`);
+    return { status: res.status, headers: res.headers, type, body };
   }
 }
 
@@ -118,12 +121,23 @@ export async function startMarketplace(
     await smtp.close();
     throw error;
   }
+  // Answers of documented routes are checked against the gateway's merged document.
+  let contract: ContractCheck | undefined;
+  try {
+    const published = await fetch(`${fleet.gatewayUrl}/api/v1/openapi.json`);
+    if (published.ok) contract = contractOf(await published.json());
+    else await published.body?.cancel();
+  } catch (error) {
+    await fleet.stop();
+    await smtp.close();
+    throw error;
+  }
   const market: Marketplace = {
     fleet,
     smtp,
-    client: () => new Client(fleet.gatewayUrl),
+    client: () => new Client(fleet.gatewayUrl, { contract }),
     async signup(username, password = "correct horse battery") {
-      const client = new Client(fleet.gatewayUrl);
+      const client = new Client(fleet.gatewayUrl, { contract });
       const res = await client.request("POST", "/api/v1/auth/signup", {
         body: { email: `${username}@example.com`, username, password },
       });

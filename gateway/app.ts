@@ -31,6 +31,7 @@ import {
   RateLimiter,
   refusal,
 } from "./rate_limit.ts";
+import { apiDocs, DOCUMENT_PATH } from "./api_docs.ts";
 import { bodyOf, readBody } from "./request_body.ts";
 import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
@@ -86,6 +87,13 @@ export function createApp(deps: GatewayDeps) {
     return value === undefined ? undefined : await identitySubject(value);
   };
 
+  // The API reference page sets its own CSP (api_docs.ts), so it comes before secureHeaders.
+  const docs = apiDocs({ upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, log });
+  app.get("/docs", docs.page);
+  app.get("/docs/swagger-ui-bundle.js", docs.bundle);
+  app.get("/docs/swagger-ui.css", docs.css);
+  app.get("/docs/init.js", docs.init);
+
   app.use(secureHeaders({
     // JSON only: nothing here may load resources or be framed.
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
@@ -133,6 +141,8 @@ export function createApp(deps: GatewayDeps) {
     c.header("cache-control", "public, max-age=300");
     return c.json(signer.jwks);
   });
+
+  app.get(DOCUMENT_PATH, docs.document);
 
   app.post(
     "/api/v1/auth/signup",
