@@ -21,6 +21,7 @@ import {
 } from "./account.ts";
 import { publish } from "./events.ts";
 import { HasherBusyError, type PasswordHasher } from "./password.ts";
+import { endSession, rotateRefreshToken, startSession } from "./refresh_tokens.ts";
 import * as store from "./store.ts";
 import { hashToken, newToken, TOKEN_PATTERN } from "./tokens.ts";
 
@@ -87,9 +88,7 @@ export function createApp(deps: AuthDeps) {
 
   /** Starts a sign-in: a new refresh-token family, answered as the gateway expects. */
   async function session(user: UserRow, status: 200 | 201, tx?: Tx) {
-    const { token, hash } = await newToken();
-    const expiresAt = later(lifetimes.refreshMs);
-    await store.createFamily(tx ?? sql, user.id, hash, expiresAt);
+    const { token, expiresAt } = await startSession(tx ?? sql, user.id, lifetimes.refreshMs);
     return {
       status,
       body: {
@@ -198,33 +197,15 @@ export function createApp(deps: AuthDeps) {
     jsonBody(z.strictObject({ refreshToken: opaqueToken })),
     async (c) => {
       const { refreshToken } = c.req.valid("json");
-      if (!TOKEN_PATTERN.test(refreshToken)) throw invalidRefresh();
-      const hash = await hashToken(refreshToken);
-      const outcome = await sql.begin(async (tx) => {
-        const state = await store.lockRefreshToken(tx, hash);
-        if (!state || state.family_revoked_at) return { ok: false as const };
-        if (state.used_at) {
-          // A rotated token came back: someone holds a copy. End the whole family.
-          await store.revokeFamily(tx, state.family_id, "reuse_detected");
-          log.warn("refresh token reuse, family revoked", {
-            familyId: state.family_id,
-            userId: state.user_id,
-          });
-          return { ok: false as const };
-        }
-        if (state.expires_at.getTime() <= Date.now()) return { ok: false as const };
-        await store.markRefreshTokenUsed(tx, state.id);
-        const next = await newToken();
-        const expiresAt = later(lifetimes.refreshMs);
-        await store.insertRefreshToken(tx, state.family_id, next.hash, expiresAt);
-        const user = await store.findUserById(tx, state.user_id);
-        return { ok: true as const, user: user!, token: next.token, expiresAt };
+      const outcome = await rotateRefreshToken(sql, refreshToken, {
+        lifetimeMs: lifetimes.refreshMs,
+        log,
       });
       if (!outcome.ok) throw invalidRefresh();
       return c.json({
         user: publicUser(outcome.user),
-        refreshToken: outcome.token,
-        refreshTokenExpiresAt: outcome.expiresAt.toISOString(),
+        refreshToken: outcome.refresh.token,
+        refreshTokenExpiresAt: outcome.refresh.expiresAt.toISOString(),
       });
     },
   );
@@ -233,14 +214,7 @@ export function createApp(deps: AuthDeps) {
     "/api/v1/auth/logout",
     jsonBody(z.strictObject({ refreshToken: opaqueToken })),
     async (c) => {
-      const { refreshToken } = c.req.valid("json");
-      if (TOKEN_PATTERN.test(refreshToken)) {
-        const hash = await hashToken(refreshToken);
-        await sql.begin(async (tx) => {
-          const state = await store.lockRefreshToken(tx, hash);
-          if (state) await store.revokeFamily(tx, state.family_id, "logout");
-        });
-      }
+      await endSession(sql, c.req.valid("json").refreshToken);
       // Logging out twice, or with a dead token, is not an error: the session is gone either way.
       return c.body(null, 204);
     },
