@@ -6,6 +6,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { DEFAULT_MAX_BODY_BYTES, limitBodies } from "./body_limit.ts";
 import type { Logger } from "./log.ts";
 import { runWithContext } from "./log.ts";
 import { validationHook } from "./openapi.ts";
@@ -49,6 +50,10 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Shown by `/readyz` under `reported` without deciding it: the process serves without them. */
   reported?: Record<string, ReadinessCheck>;
+  /** Largest request body under `/api/` (413 beyond); default `DEFAULT_MAX_BODY_BYTES`. */
+  maxBodyBytes?: number;
+  /** Exact paths allowed a larger body than `maxBodyBytes` (a webhook). */
+  largerBodies?: Record<string, number>;
 }
 
 async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, boolean>> {
@@ -115,6 +120,11 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
       }
     }
   });
+
+  app.use(
+    "/api/*",
+    limitBodies(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, options.largerBodies),
+  );
 
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

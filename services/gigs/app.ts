@@ -4,7 +4,7 @@
  * publishing a gig needs a seller profile, and changing one needs to own it.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
@@ -48,14 +48,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const idParam = z.object({ id: z.uuid({ message: "Must be a gig id (UUID)." }) });
 
-// Query values arrive as strings; digits only, so "1e3", " 5" or "-1" are 400s.
-const positiveInt = (max: number) =>
-  z.string().regex(/^\d{1,9}$/, "Must be a positive whole number.").transform(Number)
-    .pipe(z.number().int().min(1).max(max));
-const pageQuery = z.strictObject({
-  page: positiveInt(MAX_OFFSET).optional(),
-  limit: positiveInt(MAX_LIMIT).optional(),
-}).transform(({ page = 1, limit = 20 }) => ({ page, limit, offset: (page - 1) * limit }))
+const pageQuery = z.strictObject(pageParams({ maxPage: MAX_OFFSET, maxLimit: MAX_LIMIT }))
+  .transform(({ page = 1, limit = 20 }) => ({ page, limit, offset: (page - 1) * limit }))
   .refine((q) => q.offset < MAX_OFFSET, {
     path: ["page"],
     message: `Pages reach the first ${MAX_OFFSET} items.`,
@@ -77,9 +71,9 @@ export function createApp(deps: GigsDeps) {
     log,
     drain: deps.drain,
     readiness: deps.readiness,
+    maxBodyBytes: MAX_BODY_BYTES,
   });
   const auth = requireAuth(verifier);
-  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES });
 
   /** The caller if a token was sent (an invalid one is a 401); undefined if none. */
   async function optionalCaller(c: Context): Promise<Caller | undefined> {
@@ -151,7 +145,7 @@ export function createApp(deps: GigsDeps) {
     return c.json(await cache.search(params, () => search(sql, params)));
   });
 
-  app.post("/api/v1/gigs", auth, limitBody, jsonBody(gigCreateSchema), async (c) => {
+  app.post("/api/v1/gigs", auth, jsonBody(gigCreateSchema), async (c) => {
     const input = c.req.valid("json");
     const caller = c.var.caller;
     const row = await sql.begin(async (tx) => {
@@ -180,7 +174,6 @@ export function createApp(deps: GigsDeps) {
     "/api/v1/gigs/:id",
     auth,
     pathParams(idParam),
-    limitBody,
     jsonBody(gigPatchSchema),
     async (c) => {
       const { id } = c.req.valid("param");

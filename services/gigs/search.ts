@@ -25,6 +25,7 @@
  * The gigs database makes sequential scans a last resort and turns JIT off
  * (migration 004 says why); the search plan test reads the plans.
  */
+import { pageParams, queryInt } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { line } from "@mp/shared/text";
@@ -63,11 +64,6 @@ export const SORTS = ["relevance", "price_asc", "price_desc", "rating", "newest"
 /** A sort order. */
 export type Sort = typeof SORTS[number];
 
-// Query values arrive as strings; digits only, so "1e3", " 5" or "-1" are 400s.
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d{1,12}$/, "Must be a whole number.").transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const USERNAME = /^[A-Za-z][A-Za-z0-9_]{2,29}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -76,9 +72,9 @@ export const searchQuerySchema = z.strictObject({
   q: line(MAX_QUERY_LENGTH, 0).optional(),
   category: categorySchema.optional(),
   subcategory: subcategorySchema.optional(),
-  minPrice: wholeNumber(0, GIG_LIMITS.maxAmount).optional(),
-  maxPrice: wholeNumber(0, GIG_LIMITS.maxAmount).optional(),
-  maxDeliveryDays: wholeNumber(1, 365).optional(),
+  minPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional(),
+  maxPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional(),
+  maxDeliveryDays: queryInt(365).optional(),
   minRating: z.string().regex(/^\d(\.\d{1,2})?$/, "Must be a number from 0 to 5.")
     .transform(Number).pipe(z.number().min(0).max(5)).optional(),
   seller: z.string().refine(
@@ -86,8 +82,7 @@ export const searchQuerySchema = z.strictObject({
     "Must be a seller's username or id.",
   ).optional(),
   sort: z.enum(SORTS).optional(),
-  page: wholeNumber(1, MAX_OFFSET).optional(),
-  limit: wholeNumber(1, MAX_LIMIT).optional(),
+  ...pageParams({ maxPage: MAX_OFFSET, maxLimit: MAX_LIMIT }),
 }).superRefine((query, ctx) => {
   if (
     query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice

@@ -11,7 +11,7 @@
  * (refund, payout) runs after the commit and refines the stored answer.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
@@ -70,14 +70,7 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export const MAX_LIMIT = 50;
 const MAX_PAGE = 1_000;
 
-// Query values arrive as strings; digits only, so "1e3", " 5" or "-1" are 400s.
-const positiveInt = (max: number) =>
-  z.string().regex(/^\d{1,9}$/, "Must be a positive whole number.").transform(Number)
-    .pipe(z.number().int().min(1).max(max));
-const pageQuery = {
-  page: positiveInt(MAX_PAGE).optional(),
-  limit: positiveInt(MAX_LIMIT).optional(),
-};
+const pageQuery = pageParams({ maxPage: MAX_PAGE, maxLimit: MAX_LIMIT });
 const listQuery = z.strictObject({
   ...pageQuery,
   role: z.enum(["buyer", "seller"]).optional(),
@@ -122,27 +115,13 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     log,
     drain: deps.drain,
     readiness: deps.readiness,
+    maxBodyBytes: MAX_BODY_BYTES,
+    largerBodies: { "/api/v1/payments/stripe/webhook": MAX_WEBHOOK_BYTES },
   });
   const transitions = { sql, settings, log, now };
   const settlement: SettlementDeps = { sql, payments, log, now, publicUrl };
   const auth = requireAuth(verifier);
 
-  const tooLarge = (max: number) => () => {
-    throw new AppError(413, "body_too_large", `The body must be at most ${max} bytes.`);
-  };
-  app.use(
-    "/api/v1/payments/stripe/webhook",
-    bodyLimit({
-      maxSize: MAX_WEBHOOK_BYTES,
-      onError: tooLarge(MAX_WEBHOOK_BYTES),
-    }),
-  );
-  const apiBodyLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) });
-  app.use("/api/*", async (c, next) => {
-    // The webhook has its own, larger limit above.
-    if (c.req.path === "/api/v1/payments/stripe/webhook") return await next();
-    return await apiBodyLimit(c, next);
-  });
   for (const path of ["/api/v1/orders", "/api/v1/orders/*", "/api/v1/sellers/*"]) {
     app.use(path, auth);
   }

@@ -11,7 +11,7 @@
  * answer instead of a 409 `already_reviewed`.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
@@ -56,14 +56,7 @@ export interface ReviewsDeps {
   readiness?: Record<string, ReadinessCheck>;
 }
 
-// Query values arrive as strings; digits only, so "1e3", " 5" or "-1" are 400 too.
-const positiveInt = (max: number) =>
-  z.string().regex(/^\d{1,9}$/, "Must be a positive whole number.").transform(Number)
-    .pipe(z.number().int().min(1).max(max));
-const paging = {
-  page: positiveInt(MAX_PAGE).optional(),
-  limit: positiveInt(MAX_LIMIT).optional(),
-};
+const paging = pageParams({ maxPage: MAX_PAGE, maxLimit: MAX_LIMIT });
 
 const orderParam = z.object({
   id: z.string().regex(ORDER_ID, "Must be an order id."),
@@ -82,22 +75,9 @@ export function createApp(deps: ReviewsDeps) {
     log,
     drain: deps.drain,
     readiness: deps.readiness,
+    maxBodyBytes: MAX_BODY_BYTES,
   });
   const auth = requireAuth(verifier);
-
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(
-          413,
-          "body_too_large",
-          `The body must be at most ${MAX_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
-  );
 
   app.post(
     "/api/v1/orders/:id/reviews",

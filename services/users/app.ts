@@ -6,7 +6,6 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Sql } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
@@ -65,6 +64,7 @@ export function createApp(deps: UsersDeps) {
     log,
     drain: deps.drain,
     readiness: deps.readiness,
+    maxBodyBytes: MAX_BODY_BYTES,
   });
   const verified = requireAuth(verifier);
   const auth: MiddlewareHandler<{ Variables: AuthVariables }> = (c, next) =>
@@ -74,20 +74,6 @@ export function createApp(deps: UsersDeps) {
       }
       return next();
     });
-
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(
-          413,
-          "body_too_large",
-          `The body must be at most ${MAX_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
-  );
 
   /** The caller's own profile, private fields included; never cached by anyone. */
   async function me(c: Context, userId: string, status: 200 | 201 = 200) {
