@@ -5,12 +5,16 @@
  * would). Not a test file itself.
  */
 import { Redis } from "ioredis";
-import type { EventEnvelope } from "@mp/shared/bus";
-import { migrate } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { createTestKeys, freshDatabase, quietLogger, waitFor } from "@mp/shared/testing";
+import {
+  createTestKeys,
+  envelope,
+  migratedDatabase,
+  quietLogger,
+  waitFor,
+} from "@mp/shared/testing";
 import { createApp } from "./app.ts";
 import { connectRedis } from "@mp/shared/redis";
 import { createGigCache } from "./cache.ts";
@@ -21,18 +25,7 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 /** The Redis the tests use. */
 export const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
 
-/** An envelope as a publisher's outbox relay sends it. */
-export function envelope<T>(type: string, data: T, occurredAt = new Date()): EventEnvelope<T> {
-  return { id: crypto.randomUUID(), type, occurredAt: occurredAt.toISOString(), data };
-}
-
-/** A TCP port that was free a moment ago (nothing listens there). */
-export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+export { envelope, freePort as closedPort } from "@mp/shared/testing";
 
 /** A valid `POST /gigs` body; `overrides` replace top-level fields. */
 export function gigBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -78,8 +71,7 @@ export interface TestResponse {
 
 /** The fixture; `redisUrl` points the cache elsewhere (e.g. at a closed port). */
 export async function gigsFixture(options: { redisUrl?: string } = {}) {
-  const db = await freshDatabase("gigs");
-  await migrate(db.sql, MIGRATIONS, [outboxMigration, inboxMigration]);
+  const db = await migratedDatabase("gigs", MIGRATIONS, [outboxMigration, inboxMigration]);
   const keys = await createTestKeys();
   const log = quietLogger("gigs");
   const prefix = `test:gigs:${crypto.randomUUID().slice(0, 8)}:`;

@@ -5,21 +5,24 @@
  * publish them, a free TCP port for an SMTP server started later.
  */
 import assert from "node:assert/strict";
-import amqp from "amqplib";
-import { EventBus, type EventEnvelope, type EventHandler } from "@mp/shared/bus";
-import { migrate, type Sql } from "@mp/shared/db";
+import type { EventBus, EventEnvelope } from "@mp/shared/bus";
+import type { Sql } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import {
   type CapturedMail,
-  freshDatabase,
+  consumerHarness,
+  envelope,
+  migratedDatabase as freshMigrated,
   quietLogger,
+  settleAll,
   type TestBus,
   testBus,
   type TestDatabase,
-  waitFor,
 } from "@mp/shared/testing";
 import { createEventHandlers } from "./events.ts";
 import { createSmtpTransport, MailSender } from "./mail_sender.ts";
+
+export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
 
 /** This service's migrations directory. */
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
@@ -31,15 +34,8 @@ export const FROM = "Marketplace <no-reply@market.example>";
 export const MAIL_DOMAIN = "market.example";
 
 /** A fresh database with this service's schema. */
-export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  const db = await freshDatabase(prefix);
-  await migrate(db.sql, MIGRATIONS, [inboxMigration]);
-  return db;
-}
-
-/** An envelope as an outbox relay publishes it. */
-export function envelope<T>(type: string, data: T, occurredAt = new Date()): EventEnvelope<T> {
-  return { id: crypto.randomUUID(), type, occurredAt: occurredAt.toISOString(), data };
+export function migratedDatabase(prefix: string): Promise<TestDatabase> {
+  return freshMigrated(prefix, MIGRATIONS, [inboxMigration]);
 }
 
 /** A user as auth's events describe them; the address is unique per call. */
@@ -208,25 +204,6 @@ export function reviewCreatedEvent(
   });
 }
 
-/** Deletes queues a suite created on the broker. */
-export async function deleteQueues(url: string, queues: string[]): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
-/** A TCP port that was free a moment ago, for a server started later in the test. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /** The service's consuming side plus a publisher standing in for the other services. */
 export interface Pipeline {
   db: TestDatabase;
@@ -250,33 +227,12 @@ export async function startPipeline(prefix: string, smtpUrl: string): Promise<Pi
   const log = quietLogger("notifications");
   const db = await migratedDatabase(prefix);
   const broker = testBus(prefix);
-  const consumer = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
+  const events = await consumerHarness({
+    broker,
     service: "notifications",
-    log,
-    retryDelayMs: 10,
-    maxDeliveries: 3,
-  });
-  const publisher = new EventBus({
-    url: broker.url,
-    exchange: broker.exchange,
-    service: "publisher",
+    handlers: createEventHandlers({ sql: db.sql, publicUrl: PUBLIC_URL, log }),
     log,
   });
-  await consumer.start();
-  await publisher.start();
-  // The real handlers, observed (not replaced) so a test knows when a delivery was processed.
-  const handled: string[] = [];
-  const handlers = createEventHandlers({ sql: db.sql, publicUrl: PUBLIC_URL, log });
-  const observed: Record<string, EventHandler> = {};
-  for (const [type, handler] of Object.entries(handlers)) {
-    observed[type] = async (event, headers) => {
-      await handler(event, headers);
-      handled.push(event.id);
-    };
-  }
-  await consumer.consume(observed);
   const transport = createSmtpTransport(smtpUrl, MAIL_DOMAIN);
   const sender = new MailSender({
     sql: db.sql,
@@ -291,27 +247,17 @@ export async function startPipeline(prefix: string, smtpUrl: string): Promise<Pi
   return {
     db,
     broker,
-    consumer,
-    publisher,
+    consumer: events.consumer,
+    publisher: events.publisher,
     sender,
-    handled,
-    publish: (...envelopes) =>
-      publisher.publish(envelopes.map((e) => ({ envelope: e, headers: {} }))),
-    async handledAll(...envelopes) {
-      await waitFor(() => envelopes.every((e) => handled.includes(e.id)), {
-        timeoutMs: 15_000,
-        what: "events handled",
-      });
-    },
+    handled: events.handled,
+    publish: events.publish,
+    handledAll: events.handledAll,
     async close() {
       await sender.stop();
       // As main.ts does: the pool's open connections would otherwise outlive the test.
       transport.close?.();
-      await consumer.close();
-      await publisher.close();
-      await deleteQueues(broker.url, [consumer.queue, consumer.deadLetterQueue]);
-      await broker.cleanup();
-      await db.drop();
+      await settleAll([() => events.close(), () => broker.cleanup(), () => db.drop()]);
     },
   };
 }

@@ -4,21 +4,22 @@
  * real npm:stripe SDK pointed at the Stripe double, real ES256 tokens, gig
  * events applied by the real consumer handlers, and a controllable clock.
  */
-import amqp from "amqplib";
-import type { EventEnvelope } from "@mp/shared/bus";
-import { migrate, POSTGRES_DRIVER_ENV, type Sql } from "@mp/shared/db";
+import { POSTGRES_DRIVER_ENV, type Sql } from "@mp/shared/db";
 import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
   createTestKeys,
-  freshDatabase,
+  envelope,
+  freePort,
+  migratedDatabase as freshMigrated,
   passThrough,
   quietLogger,
   type TestDatabase,
   type TestKeys,
 } from "@mp/shared/testing";
+export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
 import { createApp, type OrdersDeps } from "./app.ts";
 import { CONFIG_NAMES, stripeHostPort } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
@@ -31,34 +32,8 @@ import { startStripeDouble, type StripeDouble, type StripeEventJson } from "./st
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** A fresh database with this service's schema. */
-export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  const db = await freshDatabase(prefix);
-  await migrate(db.sql, MIGRATIONS, [outboxMigration, inboxMigration, idempotencyMigration]);
-  return db;
-}
-
-/** An envelope as another service's outbox relay publishes it. */
-export function envelope<T>(type: string, data: T, occurredAt = new Date()): EventEnvelope<T> {
-  return { id: crypto.randomUUID(), type, occurredAt: occurredAt.toISOString(), data };
-}
-
-/** Deletes queues a suite created on the broker. */
-export async function deleteQueues(url: string, queues: string[]): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
-/** A TCP port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+export function migratedDatabase(prefix: string): Promise<TestDatabase> {
+  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration, idempotencyMigration]);
 }
 
 /** Default fees of the tests: 5.5 % + 1.00 to the buyer, 20 % commission. */
