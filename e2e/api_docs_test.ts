@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
+import { waitFor } from "@mp/shared/testing";
 import { ROUTES } from "../gateway/routes.ts";
 import { startMarketplace } from "./support.ts";
 
@@ -52,6 +53,7 @@ Deno.test({
           );
         }
         assert.ok(document.paths["/api/v1/notifications"]?.get);
+        assert.ok(document.paths["/api/v1/users/{username}"]?.get);
       });
 
       await t.step("a real answer matches its documented schema", async () => {
@@ -65,6 +67,16 @@ Deno.test({
           token: ada.accessToken,
         });
         assert.equal(bad.status, 400);
+        const me = await waitFor(async () => {
+          const res = await ada.client.request("GET", "/api/v1/users/me", {
+            token: ada.accessToken,
+          });
+          return res.status === 200 ? res : undefined; // the profile follows an event
+        });
+        assert.equal(me.body.username, "docs_ada");
+        const profile = await ada.client.request("GET", "/api/v1/users/docs_ada");
+        assert.equal(profile.status, 200);
+        assert.equal(profile.body.email, undefined);
       });
 
       await t.step("/docs renders the document in Chromium with nothing from outside", async () => {

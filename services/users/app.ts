@@ -11,7 +11,8 @@ import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/ht
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
-import { jsonBody } from "@mp/shared/validate";
+import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
+import { PrivateProfile, PublicProfile } from "./api_schemas.ts";
 import { publish, refreshSeller } from "./events.ts";
 import { sellerLevel } from "./level.ts";
 import { applyProfilePatch, privateProfile, profilePatchSchema, publicProfile } from "./profile.ts";
@@ -57,6 +58,77 @@ const SELLER_FIELDS = [
   "portfolio",
 ] as const;
 
+const tags = ["users"];
+const own = (description: string) => jsonResponse(PrivateProfile, description);
+// Documented, not validated: any name that breaks auth's rule is a 404 like an unknown one.
+const usernameParam = [{
+  name: "username",
+  in: "path" as const,
+  required: true,
+  schema: { type: "string" as const },
+  description: "A username (3-30 characters: a letter, then letters, digits or `_`).",
+}];
+
+const routes = {
+  me: apiRoute({
+    method: "get",
+    path: "/api/v1/users/me",
+    tags,
+    summary: "The caller's own profile, private fields included",
+    bearer: true,
+    problems: [404],
+    responses: { 200: own("The caller's profile.") },
+  }),
+  patchMe: apiRoute({
+    method: "patch",
+    path: "/api/v1/users/me",
+    tags,
+    summary: "Change the caller's profile (null clears an optional field)",
+    bearer: true,
+    problems: [404, 413],
+    request: { body: jsonRequest(profilePatchSchema) },
+    responses: { 200: own("The profile after the change.") },
+  }),
+  user: apiRoute({
+    method: "get",
+    path: "/api/v1/users/{username}",
+    tags,
+    summary: "A user's public profile",
+    problems: [404],
+    parameters: usernameParam,
+    responses: { 200: jsonResponse(PublicProfile, "The public profile.") },
+  }),
+  becomeSeller: apiRoute({
+    method: "post",
+    path: "/api/v1/sellers",
+    tags: ["sellers"],
+    summary: "Become a seller (email verified first)",
+    bearer: true,
+    problems: [403, 404, 409, 413],
+    request: { body: jsonRequest(sellerCreateSchema) },
+    responses: { 201: own("The caller's profile with its seller part; `Location` names it.") },
+  }),
+  patchSeller: apiRoute({
+    method: "patch",
+    path: "/api/v1/sellers/me",
+    tags: ["sellers"],
+    summary: "Change the caller's seller profile",
+    bearer: true,
+    problems: [404, 413],
+    request: { body: jsonRequest(sellerPatchSchema) },
+    responses: { 200: own("The profile after the change.") },
+  }),
+  seller: apiRoute({
+    method: "get",
+    path: "/api/v1/sellers/{username}",
+    tags: ["sellers"],
+    summary: "A seller's public profile",
+    problems: [404],
+    parameters: usernameParam,
+    responses: { 200: jsonResponse(PublicProfile, "The public profile, with `seller`.") },
+  }),
+};
+
 /** Builds the Hono app of the users service. */
 export function createApp(deps: UsersDeps) {
   const { sql, verifier, log } = deps;
@@ -76,16 +148,21 @@ export function createApp(deps: UsersDeps) {
     });
 
   /** The caller's own profile, private fields included; never cached by anyone. */
-  async function me(c: Context, userId: string, status: 200 | 201 = 200) {
+  async function me<S extends 200 | 201 = 200>(c: Context, userId: string, status = 200 as S) {
     const bundle = await store.loadBundle(sql, { userId });
     if (!bundle) throw profileNotFound();
     c.header("cache-control", "private, no-store");
     return c.json(privateProfile(bundle), status);
   }
 
-  app.get("/api/v1/users/me", auth, (c) => me(c, c.var.caller.userId));
+  // Token first, as before any validation: only these methods need one.
+  app.on(["GET", "PATCH"], "/api/v1/users/me", auth);
+  app.on("POST", "/api/v1/sellers", auth);
+  app.on("PATCH", "/api/v1/sellers/me", auth);
 
-  app.patch("/api/v1/users/me", auth, jsonBody(profilePatchSchema), async (c) => {
+  app.openapi(routes.me, (c) => me(c, c.var.caller.userId));
+
+  app.openapi(routes.patchMe, async (c) => {
     const patch = c.req.valid("json");
     const { userId } = c.var.caller;
     await sql.begin(async (tx) => {
@@ -104,14 +181,14 @@ export function createApp(deps: UsersDeps) {
     return me(c, userId);
   });
 
-  app.get("/api/v1/users/:username", async (c) => {
-    const username = c.req.param("username");
+  app.openapi(routes.user, async (c) => {
+    const username = c.req.param("username") ?? "";
     const bundle = USERNAME.test(username) ? await store.loadBundle(sql, { username }) : undefined;
     if (!bundle) throw userNotFound();
-    return c.json(publicProfile(bundle));
+    return c.json(publicProfile(bundle), 200);
   });
 
-  app.post("/api/v1/sellers", auth, jsonBody(sellerCreateSchema), async (c) => {
+  app.openapi(routes.becomeSeller, async (c) => {
     const input = c.req.valid("json");
     const { userId } = c.var.caller;
     const username = await sql.begin(async (tx) => {
@@ -135,10 +212,10 @@ export function createApp(deps: UsersDeps) {
       return profile.username;
     });
     c.header("location", `/api/v1/sellers/${username}`);
-    return me(c, userId, 201);
+    return me(c, userId, 201 as const);
   });
 
-  app.patch("/api/v1/sellers/me", auth, jsonBody(sellerPatchSchema), async (c) => {
+  app.openapi(routes.patchSeller, async (c) => {
     const patch = c.req.valid("json");
     const { userId } = c.var.caller;
     await sql.begin(async (tx) => {
@@ -166,12 +243,13 @@ export function createApp(deps: UsersDeps) {
     return me(c, userId);
   });
 
-  app.get("/api/v1/sellers/:username", async (c) => {
-    const username = c.req.param("username");
+  app.openapi(routes.seller, async (c) => {
+    const username = c.req.param("username") ?? "";
     const bundle = USERNAME.test(username) ? await store.loadBundle(sql, { username }) : undefined;
     if (!bundle?.seller) throw sellerNotFound();
-    return c.json(publicProfile(bundle));
+    return c.json(publicProfile(bundle), 200);
   });
 
+  serveOpenApi(app, { title: "Users", description: "Profiles and seller profiles." });
   return { app, drain };
 }
