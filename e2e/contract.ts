@@ -21,6 +21,10 @@ export type ContractCheck = (
 // Documented once in the document's description rather than on every route.
 const GATEWAY_STATUSES = new Set([413, 429, 502, 503, 504]);
 
+// The gateway refuses a path spelled otherwise than canonically before any route runs.
+const isPathRefusal = (status: number, body: unknown) =>
+  status === 400 && (body as { code?: string })?.code === "path_not_canonical";
+
 /** A checker for `document`; routes it does not describe pass. */
 export function contractOf(document: Document): ContractCheck {
   const ajv = new Ajv2020({ strict: false, allErrors: false });
@@ -44,7 +48,7 @@ export function contractOf(document: Document): ContractCheck {
     if (!operation) return undefined;
     // The gateway's own answers (limits, body size, upstream trouble) are problems on any route.
     const response = operation.responses?.[String(status)] ??
-      (GATEWAY_STATUSES.has(status) ? problemAnswer : undefined);
+      (GATEWAY_STATUSES.has(status) || isPathRefusal(status, body) ? problemAnswer : undefined);
     if (!response) return `${method} ${bare}: status ${status} is not documented`;
     const media = type.split(";")[0].trim();
     const schema = response.content?.[media]?.schema;

@@ -57,7 +57,8 @@ export function mergeDocuments(documents: Map<string, Document>): Document {
       title: "Marketplace API",
       version: "1.0.0",
       description: "Every public route, as the services declare them. Errors are " +
-        "`application/problem+json` (RFC 9457); the gateway may also answer 429 " +
+        "`application/problem+json` (RFC 9457); the gateway may also answer 400 " +
+        "`path_not_canonical` (a path not in canonical form), 429 " +
         "(rate limits, with `Retry-After`), 413 (body too large) and 502/503/504 " +
         "(a service unreachable or slow).",
     },
