@@ -1,14 +1,20 @@
 /** Builds a real auth app on a fresh database for one test suite. */
-import { migrate } from "@mp/shared/db";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { createTestKeys, freshDatabase, quietLogger, waitFor } from "@mp/shared/testing";
+import {
+  callApp,
+  createTestKeys,
+  migratedDatabase,
+  quietLogger,
+  waitFor,
+} from "@mp/shared/testing";
 import { createApp } from "./app.ts";
 import { createPasswordHasher } from "./password.ts";
 
 export async function authFixture() {
-  const db = await freshDatabase("auth");
-  await migrate(db.sql, new URL("./migrations/", import.meta.url), [outboxMigration]);
+  const db = await migratedDatabase("auth", new URL("./migrations/", import.meta.url), [
+    outboxMigration,
+  ]);
   const keys = await createTestKeys();
   const hasher = createPasswordHasher({ workers: 2 });
   const { app } = createApp({
@@ -23,21 +29,13 @@ export async function authFixture() {
     lifetimes: { refreshMs: 86_400_000, verifyEmailMs: 86_400_000, resetPasswordMs: 3_600_000 },
   });
 
+  // Status, type and body only: two answers compare equal whatever their request ids.
   const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (token) headers.authorization = `Bearer ${token}`;
-    const res = await app.request(`/api/v1/auth/${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    const { status, type, body: answer } = await callApp(app, method, `/api/v1/auth/${path}`, {
+      body,
+      token,
     });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get("content-type") ?? "",
-      body: text ? JSON.parse(text) : null,
-    };
+    return { status, type, body: answer };
   };
 
   /** Events waiting in the outbox, oldest first. */

@@ -9,6 +9,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
+  callApp,
   createTestKeys,
   envelope,
   migratedDatabase,
@@ -25,7 +26,7 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 /** The Redis the tests use. */
 export const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
 
-export { envelope, freePort as closedPort } from "@mp/shared/testing";
+export { envelope, freePort as closedPort, type TestResponse } from "@mp/shared/testing";
 
 /** A valid `POST /gigs` body; `overrides` replace top-level fields. */
 export function gigBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -60,15 +61,6 @@ export function pkg(tier: string, amount: number, deliveryDays: number, currency
   };
 }
 
-/** A response, its body parsed. */
-export interface TestResponse {
-  status: number;
-  type: string;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-  headers: Headers;
-}
-
 /** The fixture; `redisUrl` points the cache elsewhere (e.g. at a closed port). */
 export async function gigsFixture(options: { redisUrl?: string } = {}) {
   const db = await migratedDatabase("gigs", MIGRATIONS, [outboxMigration, inboxMigration]);
@@ -91,29 +83,13 @@ export async function gigsFixture(options: { redisUrl?: string } = {}) {
     }),
   });
 
-  const call = async (
+  const call = (
     method: string,
     path: string,
     body?: unknown,
     token?: string,
     headers: Record<string, string> = {},
-  ): Promise<TestResponse> => {
-    const all: Record<string, string> = { ...headers };
-    if (body !== undefined && !all["content-type"]) all["content-type"] = "application/json";
-    if (token) all.authorization = `Bearer ${token}`;
-    const res = await app.request(`/api/v1/gigs${path}`, {
-      method,
-      headers: all,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get("content-type") ?? "",
-      body: text ? JSON.parse(text) : null,
-      headers: res.headers,
-    };
-  };
+  ) => callApp(app, method, `/api/v1/gigs${path}`, { body, token, headers });
 
   /** Delivers an event to the real handler, as the bus would; returns the envelope. */
   const deliver = async <T>(type: string, data: T, occurredAt = new Date()) => {

@@ -10,6 +10,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
+  callApp,
   createTestKeys,
   envelope,
   freePort,
@@ -18,8 +19,9 @@ import {
   quietLogger,
   type TestDatabase,
   type TestKeys,
+  type TestRequest,
 } from "@mp/shared/testing";
-export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
+export { deleteQueues, envelope, freePort, type TestResponse } from "@mp/shared/testing";
 import { createApp, type OrdersDeps } from "./app.ts";
 import { CONFIG_NAMES, stripeHostPort } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
@@ -98,15 +100,6 @@ export interface TestUser {
   token: string;
 }
 
-/** A response read in full. */
-export interface TestResponse {
-  status: number;
-  type: string;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
 /** Options of `ordersFixture`. */
 export interface FixtureOptions {
   prefix: string;
@@ -160,37 +153,8 @@ export async function ordersFixture(options: FixtureOptions) {
   const { app } = createApp(deps);
   const handlers = createEventHandlers({ sql: db.sql, log });
 
-  const call = async (
-    method: string,
-    path: string,
-    init: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-  ): Promise<TestResponse> => {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.body !== undefined) headers["content-type"] ??= "application/json";
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    const res = await app.request(path, {
-      method,
-      headers,
-      body: init.body === undefined
-        ? undefined
-        : typeof init.body === "string"
-        ? init.body
-        : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-    return {
-      status: res.status,
-      type: res.headers.get("content-type") ?? "",
-      headers: res.headers,
-      body,
-    };
-  };
+  const call = (method: string, path: string, init: TestRequest = {}) =>
+    callApp(app, method, path, init);
 
   const fixture = {
     db,

@@ -11,6 +11,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import {
+  callApp,
   consumerHarness,
   createTestKeys,
   envelope,
@@ -19,6 +20,8 @@ import {
   settleAll,
   testBus,
   type TestDatabase,
+  type TestRequest,
+  type TestResponse,
   waitFor,
 } from "@mp/shared/testing";
 import assert from "node:assert/strict";
@@ -55,13 +58,7 @@ export interface TestOrder {
 }
 
 /** What `call()` answers. */
-export interface Answer {
-  status: number;
-  type: string;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
+export type Answer = TestResponse;
 
 /** Options of `reviewsFixture`. */
 export interface FixtureOptions {
@@ -178,31 +175,8 @@ export async function reviewsFixture(prefix: string, options: FixtureOptions = {
   };
 
   /** Calls the app as the gateway would; `body` strings are sent as they are. */
-  const call = async (
-    method: string,
-    path: string,
-    { body, token, headers = {} }: {
-      body?: unknown;
-      token?: string;
-      headers?: Record<string, string>;
-    } = {},
-  ): Promise<Answer> => {
-    const sent: Record<string, string> = {};
-    if (body !== undefined) sent["content-type"] = "application/json";
-    if (token) sent.authorization = `Bearer ${token}`;
-    const response = await app.request(path, {
-      method,
-      headers: { ...sent, ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      type: response.headers.get("content-type") ?? "",
-      headers: response.headers,
-      body: text ? JSON.parse(text) : null,
-    };
-  };
+  const call = (method: string, path: string, request: TestRequest = {}): Promise<Answer> =>
+    callApp(app, method, path, request);
 
   /** Posts a review of `order` as `by`. */
   const review = (

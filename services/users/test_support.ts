@@ -9,6 +9,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
+  callApp,
   consumerHarness,
   createTestKeys,
   envelope,
@@ -21,7 +22,7 @@ import {
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
-export { deleteQueues, envelope, settleAll } from "@mp/shared/testing";
+export { deleteQueues, envelope, settleAll, type TestResponse } from "@mp/shared/testing";
 
 /** This service's migrations directory. */
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
@@ -38,15 +39,6 @@ export interface TestUser {
   email: string;
   /** A valid access token for this user. */
   token: string;
-}
-
-/** A response read in full. */
-export interface TestResponse {
-  status: number;
-  type: string;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any
-  body: any;
 }
 
 /** Starts the service's app and consumers on fresh resources. */
@@ -84,28 +76,8 @@ export async function usersFixture(prefix = "users") {
   /** Publishes a new event of `type` and waits for its handling. */
   const deliver = <T>(type: string, data: T) => publish(envelope(type, data));
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token?: string,
-  ): Promise<TestResponse> => {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (token) headers.authorization = `Bearer ${token}`;
-    const res = await app.request(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get("content-type") ?? "",
-      headers: res.headers,
-      body: text ? JSON.parse(text) : null,
-    };
-  };
+  const call = (method: string, path: string, body?: unknown, token?: string) =>
+    callApp(app, method, path, { body, token });
 
   /** Registers a user the way auth announces it; `verified` also delivers user.email_verified. */
   const register = async (
