@@ -17,37 +17,12 @@ import {
 } from "@mp/shared/testing";
 import { freshDatabase } from "@mp/shared/testing";
 import { deleteQueues, envelope, freePort, testToken, testUser } from "./test_support.ts";
+import { processSpec } from "../../scripts/processes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** Variables the service reads: its own, then those npm:postgres consults (see README.md). */
-const ENV_NAMES = [
-  "DATABASE_URL",
-  "AMQP_URL",
-  "EVENTS_EXCHANGE",
-  "SMTP_URL",
-  "MAIL_FROM",
-  "PUBLIC_URL",
-  "MAIL_SEND_CONCURRENCY",
-  "JWT_JWKS",
-  "JWT_ISSUER",
-  "JWT_AUDIENCE",
-  "LOG_LEVEL",
-  "PGPASSWORD",
-  "PGSSL",
-  "PGSSLNEGOTIATION",
-  "PGMAX_LIFETIME",
-  "PGMAX_PIPELINE",
-  "PGBACKOFF",
-  "PGKEEP_ALIVE",
-  "PGPREPARE",
-  "PGDEBUG",
-  "PGFETCH_TYPES",
-  "PGPUBLICATIONS",
-  "PGTARGET_SESSION_ATTRS",
-  "PGAPPNAME",
-  "PGTARGETSESSIONATTRS",
-];
+/** Variables the service reads, plus those npm:postgres consults: the fleet's list (scripts/processes.ts). */
+const ENV_NAMES = processSpec("notifications").env;
 
 Deno.test("main.ts runs under its least-privilege flags: ready, mails an event, serves, stops on SIGTERM", async () => {
   const db = await freshDatabase("notif_main");

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
 import { EventBus } from "@mp/shared/bus";
-import { POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import {
   createTestKeys,
   freshDatabase,
@@ -19,21 +18,12 @@ import {
   waitFor,
 } from "@mp/shared/testing";
 import { deleteQueues, envelope, freePort } from "./test_support.ts";
+import { processSpec } from "../../scripts/processes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** Variables the service reads: its own, then those npm:postgres consults (see README.md). */
-const ENV_NAMES = [
-  "DATABASE_URL",
-  "AMQP_URL",
-  "EVENTS_EXCHANGE",
-  "JWT_JWKS",
-  "JWT_ISSUER",
-  "JWT_AUDIENCE",
-  "REVIEW_WINDOW_DAYS",
-  "LOG_LEVEL",
-  ...POSTGRES_DRIVER_ENV,
-];
+/** Variables the service reads, plus those npm:postgres consults: the fleet's list (scripts/processes.ts). */
+const ENV_NAMES = processSpec("reviews").env;
 
 Deno.test("main.ts runs under its least-privilege flags: ready, learns an order, publishes review.created, serves, stops on SIGTERM", async () => {
   const db = await freshDatabase("reviews_main");

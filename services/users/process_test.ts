@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { EventBus, type EventEnvelope } from "@mp/shared/bus";
-import { POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import {
   createTestKeys,
+  freePort,
   freshDatabase,
   passThrough,
   quietLogger,
@@ -17,27 +17,13 @@ import {
   waitFor,
 } from "@mp/shared/testing";
 import { deleteQueues, envelope, sellerBody, settleAll } from "./test_support.ts";
+import { processSpec } from "../../scripts/processes.ts";
 
 const SERVICE_DIR = new URL("./", import.meta.url).pathname;
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 
-/** The variables main.ts reads (see README.md). */
-const SERVICE_ENV = [
-  "DATABASE_URL",
-  "AMQP_URL",
-  "EVENTS_EXCHANGE",
-  "JWT_JWKS",
-  "JWT_ISSUER",
-  "JWT_AUDIENCE",
-  "LOG_LEVEL",
-];
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+/** The variables main.ts reads, and those npm:postgres consults: the fleet's list. */
+const SERVICE_ENV = processSpec("users").env;
 
 const hostPort = (url: string) => {
   const { hostname, port } = new URL(url);
@@ -59,7 +45,7 @@ Deno.test("the users process runs under its least-privilege flags: serves, consu
     "--port",
     String(port),
     `--allow-net=${address},${hostPort(db.url)},${hostPort(broker.url)}`,
-    `--allow-env=${[...SERVICE_ENV, ...POSTGRES_DRIVER_ENV].join(",")}`,
+    `--allow-env=${SERVICE_ENV.join(",")}`,
     `--allow-read=${SERVICE_DIR}migrations`,
     `${SERVICE_DIR}main.ts`,
   ];
