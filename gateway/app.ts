@@ -13,6 +13,7 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Redis } from "ioredis";
+import { bodyOf, limitBodies } from "@mp/shared/body_limit";
 import { createServiceApp, type Drain } from "@mp/shared/http";
 import { type Caller, createTokenVerifier, requireAuth } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
@@ -32,7 +33,6 @@ import {
   refusal,
 } from "./rate_limit.ts";
 import { apiDocs, DOCUMENT_PATH } from "./api_docs.ts";
-import { bodyOf, readBody } from "./request_body.ts";
 import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
 
@@ -59,6 +59,7 @@ export function createApp(deps: GatewayDeps) {
     drain: deps.drain,
     readiness: { signingKey: () => signer.jwks.keys.length > 0 },
     reported: { redis: () => redis.status === "ready" },
+    maxBodyBytes: false, // installed below, after CORS, the rate limit and the path check
   });
 
   const limiter = new RateLimiter({ redis, prefix: config.RATE_LIMIT_PREFIX, log });
@@ -135,7 +136,9 @@ export function createApp(deps: GatewayDeps) {
     if (why) return problem(400, "path_not_canonical", why);
     await next();
   });
-  app.use(readBody({ maxBytes: config.BODY_LIMIT_BYTES, log }));
+  // Each body is read once, within BODY_LIMIT_BYTES, before any route: the routes
+  // read it with bodyOf, and an upstream never sees a partial one.
+  app.use(limitBodies({ maxBytes: config.BODY_LIMIT_BYTES, log }));
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("cache-control", "public, max-age=300");

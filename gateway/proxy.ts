@@ -4,7 +4,7 @@
  * The upstream gets the same method, path and query, the caller's headers minus
  * hop-by-hop and spoofable ones, the gateway's `X-Request-Id` and
  * `X-Forwarded-For`, and the Cookie header only if it is auth. The body was
- * already read within the body limit (request_body.ts), so an upstream never
+ * already read within the body limit (shared/body_limit.ts), so an upstream never
  * sees a partial one.
  * Failures become problems that name no address: 504 when the upstream is too
  * slow (UPSTREAM_TIMEOUT_MS bounds the wait for its status and headers), 503
@@ -16,7 +16,7 @@ import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
 import { rawPath } from "./canonical_path.ts";
 import { forwardedFor } from "./client_ip.ts";
-import { bodyOf } from "./request_body.ts";
+import { bodyOf } from "@mp/shared/body_limit";
 import type { Upstream } from "./routes.ts";
 
 /** What `forward` needs besides the request. */

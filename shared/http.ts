@@ -50,8 +50,12 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Shown by `/readyz` under `reported` without deciding it: the process serves without them. */
   reported?: Record<string, ReadinessCheck>;
-  /** Largest request body under `/api/` (413 beyond); default `DEFAULT_MAX_BODY_BYTES`. */
-  maxBodyBytes?: number;
+  /**
+   * Largest request body (413 beyond); default `DEFAULT_MAX_BODY_BYTES`. `false`:
+   * the app installs `limitBodies` itself, where its middleware order wants it
+   * (the gateway: after CORS and its rate limits, so those answers come first).
+   */
+  maxBodyBytes?: number | false;
   /** Exact paths allowed a larger body than `maxBodyBytes` (a webhook). */
   largerBodies?: Record<string, number>;
 }
@@ -121,10 +125,13 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
     }
   });
 
-  app.use(
-    "/api/*",
-    limitBodies(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, options.largerBodies),
-  );
+  if (options.maxBodyBytes !== false) {
+    app.use(limitBodies({
+      maxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      larger: options.largerBodies,
+      log,
+    }));
+  }
 
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
