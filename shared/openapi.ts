@@ -186,3 +186,12 @@ export function serveOpenApi(app: AnyOpenAPIHono, info: DocumentInfo): void {
   let document: unknown;
   app.get("/openapi.json", (c) => c.json(document ??= openApiDocument(app, info)));
 }
+
+/**
+ * Lets an `apiRoute` handler return a Response built outside Hono's typed
+ * `c.json` (e.g. `idempotentJson`'s stored or fresh answer). The handler type of
+ * `@hono/zod-openapi` accepts only typed answers once a route documents its
+ * bodies; the body still has to match the document, which the end-to-end
+ * contract check (e2e/contract.ts) verifies on every real answer.
+ */
+export const untypedAnswer = (response: Response): never => response as never;
