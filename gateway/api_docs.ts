@@ -11,6 +11,7 @@ import css from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
 import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
 import { findRoute, type Upstream } from "./routes.ts";
+import { describeGatewaySessions } from "./session_docs.ts";
 
 /** Path of the merged document. */
 export const DOCUMENT_PATH = "/api/v1/openapi.json";
@@ -49,7 +50,10 @@ const INIT = `SwaggerUIBundle({ url: "${DOCUMENT_PATH}", dom_id: "#ui", docExpan
   deepLinking: true, validatorUrl: null, defaultModelsExpandDepth: 0 });
 `;
 
-/** Merges service documents: paths the route table gives to their service, all components. */
+/**
+ * Merges service documents: paths the route table gives to their service, all
+ * components; then what the gateway itself changes on auth's routes (session_docs.ts).
+ */
 export function mergeDocuments(documents: Map<string, Document>): Document {
   const merged: Document = {
     openapi: "3.1.0",
@@ -75,7 +79,7 @@ export function mergeDocuments(documents: Map<string, Document>): Document {
       merged.components[kind] = { ...merged.components[kind], ...(entries as Document) };
     }
   }
-  return merged;
+  return describeGatewaySessions(merged);
 }
 
 /** Options of `apiDocs`. */
