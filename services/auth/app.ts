@@ -1,6 +1,7 @@
 /**
  * Routes of the auth service (reached only through the gateway, which signs
  * access tokens from the `{ user, refreshToken }` these routes answer).
+ * Declared with `apiRoute`; the document is served at `GET /openapi.json`.
  */
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
@@ -9,7 +10,13 @@ import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
 import { line } from "@mp/shared/text";
-import { jsonBody } from "@mp/shared/validate";
+import {
+  apiRoute,
+  jsonRequest,
+  jsonResponse,
+  problemResponse,
+  serveOpenApi,
+} from "@mp/shared/openapi";
 import {
   countrySchema,
   emailSchema,
@@ -19,6 +26,7 @@ import {
   usernameSchema,
   type UserRow,
 } from "./account.ts";
+import { AuthMessage, AuthSession, AuthUserAnswer } from "./api_schemas.ts";
 import { publish } from "./events.ts";
 import { HasherBusyError, type PasswordHasher } from "./password.ts";
 import { endSession, rotateRefreshToken, startSession } from "./refresh_tokens.ts";
@@ -55,6 +63,161 @@ const opaqueToken = z.string().max(200);
 // way out through the gateway, nothing next to a mail's delivery time.
 const RESET_WORK_DELAY_MS = 50;
 
+const tags = ["auth"];
+const busyAnswer = {
+  ...problemResponse(503),
+  description: "`busy`: too many sign-ins hashing at once; retry after `Retry-After` seconds.",
+};
+const session = (description: string) => jsonResponse(AuthSession, description);
+const refreshBody = z.strictObject({ refreshToken: opaqueToken });
+
+const routes = {
+  signup: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/signup",
+    tags,
+    summary: "Create an account and sign in",
+    description: "The password may not be the email, its local part or the username.",
+    problems: [413],
+    request: {
+      body: jsonRequest(z.strictObject({
+        email: emailSchema,
+        username: usernameSchema,
+        password: passwordSchema,
+        country: countrySchema.optional(),
+      })),
+    },
+    responses: {
+      201: session("The new account, signed in."),
+      409: problemResponse(409, "`email_taken` or `username_taken` (compared by canonical form)."),
+      503: busyAnswer,
+    },
+  }),
+  login: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/login",
+    tags,
+    summary: "Sign in with an email or username and a password",
+    problems: [413],
+    request: {
+      body: jsonRequest(z.strictObject({
+        login: line(254).meta({ description: "The email address or the username." }),
+        password: z.string().min(1).max(128),
+      })),
+    },
+    responses: {
+      200: session("A new session."),
+      401: problemResponse(401, "`invalid_credentials`, whatever was wrong."),
+      503: busyAnswer,
+    },
+  }),
+  refresh: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/refresh",
+    tags,
+    summary: "Exchange a refresh token for the next one",
+    problems: [413],
+    request: { body: jsonRequest(refreshBody) },
+    responses: {
+      200: session("The session with its next refresh token."),
+      401: problemResponse(
+        401,
+        "`invalid_refresh_token`: unknown, expired or revoked (a used one presented again " +
+          "revokes its whole session).",
+      ),
+    },
+  }),
+  logout: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/logout",
+    tags,
+    summary: "End the session of a refresh token",
+    problems: [413],
+    request: { body: jsonRequest(refreshBody) },
+    responses: { 204: { description: "Signed out (also when the token was already dead)." } },
+  }),
+  me: apiRoute({
+    method: "get",
+    path: "/api/v1/auth/me",
+    tags,
+    summary: "The caller's account",
+    bearer: true,
+    responses: { 200: jsonResponse(AuthUserAnswer, "The caller's account.") },
+  }),
+  verifyEmail: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/verify-email",
+    tags,
+    summary: "Confirm the email address with the token of the verification mail",
+    description: "A token that is unknown, used or expired is a 400 `invalid_token`.",
+    problems: [413],
+    request: { body: jsonRequest(z.strictObject({ token: opaqueToken })) },
+    responses: {
+      200: jsonResponse(AuthUserAnswer, "The verified account."),
+    },
+  }),
+  resendVerification: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/resend-verification",
+    tags,
+    summary: "Send a new verification mail",
+    bearer: true,
+    responses: {
+      202: jsonResponse(AuthMessage, "The mail is on its way."),
+      409: problemResponse(409, "`already_verified`."),
+    },
+  }),
+  forgotPassword: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/forgot-password",
+    tags,
+    summary: "Ask for a password reset mail",
+    problems: [413],
+    request: { body: jsonRequest(z.strictObject({ email: emailSchema })) },
+    responses: {
+      202: jsonResponse(
+        AuthMessage,
+        "The same answer whether or not an account uses the email; the mail follows if one does.",
+      ),
+    },
+  }),
+  resetPassword: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/reset-password",
+    tags,
+    summary: "Set a new password with the token of the reset mail (signs out every session)",
+    description: "A token that is unknown, used or expired is a 400 `invalid_token`; the " +
+      "password may not be the account's email, its local part or its username.",
+    problems: [413],
+    request: {
+      body: jsonRequest(z.strictObject({ token: opaqueToken, password: passwordSchema })),
+    },
+    responses: {
+      200: jsonResponse(AuthMessage, "The password was reset."),
+      503: busyAnswer,
+    },
+  }),
+  changePassword: apiRoute({
+    method: "post",
+    path: "/api/v1/auth/change-password",
+    tags,
+    summary: "Change the password (signs out every session, this one included)",
+    bearer: true,
+    problems: [413],
+    request: {
+      body: jsonRequest(z.strictObject({
+        currentPassword: z.string().min(1).max(128),
+        newPassword: passwordSchema,
+      })),
+    },
+    responses: {
+      204: { description: "Changed; every session must sign in again." },
+      403: problemResponse(403, "`wrong_password`: the current password is wrong."),
+      503: busyAnswer,
+    },
+  }),
+};
+
 /** Builds the Hono app of the auth service. */
 export function createApp(deps: AuthDeps) {
   const { sql, verifier, log, lifetimes } = deps;
@@ -87,15 +250,12 @@ export function createApp(deps: AuthDeps) {
   const dummyHash = deps.hasher.hash(crypto.randomUUID());
 
   /** Starts a sign-in: a new refresh-token family, answered as the gateway expects. */
-  async function session(user: UserRow, status: 200 | 201, tx?: Tx) {
+  async function signIn(user: UserRow, tx?: Tx) {
     const { token, expiresAt } = await startSession(tx ?? sql, user.id, lifetimes.refreshMs);
     return {
-      status,
-      body: {
-        user: publicUser(user),
-        refreshToken: token,
-        refreshTokenExpiresAt: expiresAt.toISOString(),
-      },
+      user: publicUser(user),
+      refreshToken: token,
+      refreshTokenExpiresAt: expiresAt.toISOString(),
     };
   }
 
@@ -109,14 +269,13 @@ export function createApp(deps: AuthDeps) {
     if (problem) throw errors.validation([{ pointer, detail: problem }]);
   }
 
-  app.post(
-    "/api/v1/auth/signup",
-    jsonBody(z.strictObject({
-      email: emailSchema,
-      username: usernameSchema,
-      password: passwordSchema,
-      country: countrySchema.optional(),
-    })),
+  // Token first, as before any validation: only these routes need one.
+  app.on("GET", "/api/v1/auth/me", auth);
+  app.on("POST", "/api/v1/auth/resend-verification", auth);
+  app.on("POST", "/api/v1/auth/change-password", auth);
+
+  app.openapi(
+    routes.signup,
     async (c) => {
       const input = c.req.valid("json");
       assertPasswordPolicy(input.password, input.email, input.username, "/password");
@@ -149,9 +308,9 @@ export function createApp(deps: AuthDeps) {
             verificationToken: verification.token,
             verificationExpiresAt: verificationExpiresAt.toISOString(),
           });
-          return await session(user, 201, tx);
+          return await signIn(user, tx);
         });
-        return c.json(result.body, result.status);
+        return c.json(result, 201);
       } catch (error) {
         // Two signups racing for the same name: the unique index decides.
         if ((error as { code?: string }).code === "23505") {
@@ -170,14 +329,8 @@ export function createApp(deps: AuthDeps) {
     if (taken.username) throw errors.conflict("username_taken", "This username is taken.");
   }
 
-  app.post(
-    "/api/v1/auth/login",
-    jsonBody(
-      z.strictObject({
-        login: line(254),
-        password: z.string().min(1).max(128),
-      }),
-    ),
+  app.openapi(
+    routes.login,
     async (c) => {
       const { login, password } = c.req.valid("json");
       const user = await store.findUserByLogin(sql, login);
@@ -187,14 +340,12 @@ export function createApp(deps: AuthDeps) {
         c.req.raw.signal,
       );
       if (!user || !ok) throw invalidCredentials();
-      const result = await session(user, 200);
-      return c.json(result.body, result.status);
+      return c.json(await signIn(user), 200);
     },
   );
 
-  app.post(
-    "/api/v1/auth/refresh",
-    jsonBody(z.strictObject({ refreshToken: opaqueToken })),
+  app.openapi(
+    routes.refresh,
     async (c) => {
       const { refreshToken } = c.req.valid("json");
       const outcome = await rotateRefreshToken(sql, refreshToken, {
@@ -206,13 +357,12 @@ export function createApp(deps: AuthDeps) {
         user: publicUser(outcome.user),
         refreshToken: outcome.refresh.token,
         refreshTokenExpiresAt: outcome.refresh.expiresAt.toISOString(),
-      });
+      }, 200);
     },
   );
 
-  app.post(
-    "/api/v1/auth/logout",
-    jsonBody(z.strictObject({ refreshToken: opaqueToken })),
+  app.openapi(
+    routes.logout,
     async (c) => {
       await endSession(sql, c.req.valid("json").refreshToken);
       // Logging out twice, or with a dead token, is not an error: the session is gone either way.
@@ -220,15 +370,14 @@ export function createApp(deps: AuthDeps) {
     },
   );
 
-  app.get("/api/v1/auth/me", auth, async (c) => {
+  app.openapi(routes.me, async (c) => {
     const user = await store.findUserById(sql, c.var.caller.userId);
     if (!user) throw errors.unauthorized("The account no longer exists.");
-    return c.json({ user: publicUser(user) });
+    return c.json({ user: publicUser(user) }, 200);
   });
 
-  app.post(
-    "/api/v1/auth/verify-email",
-    jsonBody(z.strictObject({ token: opaqueToken })),
+  app.openapi(
+    routes.verifyEmail,
     async (c) => {
       const { token } = c.req.valid("json");
       if (!TOKEN_PATTERN.test(token)) throw invalidLink();
@@ -244,11 +393,11 @@ export function createApp(deps: AuthDeps) {
         return user;
       });
       if (!user) throw invalidLink();
-      return c.json({ user: publicUser(user) });
+      return c.json({ user: publicUser(user) }, 200);
     },
   );
 
-  app.post("/api/v1/auth/resend-verification", auth, async (c) => {
+  app.openapi(routes.resendVerification, async (c) => {
     const { token, hash } = await newToken();
     const expiresAt = later(lifetimes.verifyEmailMs);
     await sql.begin(async (tx) => {
@@ -269,9 +418,8 @@ export function createApp(deps: AuthDeps) {
     return c.json({ message: "A new verification email is on its way." }, 202);
   });
 
-  app.post(
-    "/api/v1/auth/forgot-password",
-    jsonBody(z.strictObject({ email: emailSchema })),
+  app.openapi(
+    routes.forgotPassword,
     (c) => {
       const { email } = c.req.valid("json");
       // Answer first, look up afterwards: known and unknown emails then do the
@@ -307,9 +455,8 @@ export function createApp(deps: AuthDeps) {
     });
   }
 
-  app.post(
-    "/api/v1/auth/reset-password",
-    jsonBody(z.strictObject({ token: opaqueToken, password: passwordSchema })),
+  app.openapi(
+    routes.resetPassword,
     async (c) => {
       const { token, password } = c.req.valid("json");
       if (!TOKEN_PATTERN.test(token)) throw invalidLink();
@@ -336,16 +483,12 @@ export function createApp(deps: AuthDeps) {
         return true;
       });
       if (!done) throw invalidLink();
-      return c.json({ message: "Your password was reset. Sign in with the new password." });
+      return c.json({ message: "Your password was reset. Sign in with the new password." }, 200);
     },
   );
 
-  app.post(
-    "/api/v1/auth/change-password",
-    auth,
-    jsonBody(
-      z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema }),
-    ),
+  app.openapi(
+    routes.changePassword,
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid("json");
       const user = await store.findUserById(sql, c.var.caller.userId);
@@ -376,5 +519,9 @@ export function createApp(deps: AuthDeps) {
     },
   );
 
+  serveOpenApi(app, {
+    title: "Auth",
+    description: "Accounts, sign-in sessions (refresh tokens), email verification and passwords.",
+  });
   return { app, drain };
 }
