@@ -4,7 +4,6 @@
  * publishing a gig needs a seller profile, and changing one needs to own it.
  */
 import type { Context } from "hono";
-import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
@@ -16,8 +15,15 @@ import {
   type TokenVerifier,
 } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
+import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { AppError, errors } from "@mp/shared/problem";
-import { jsonBody, pathParams, queryParams } from "@mp/shared/validate";
+import {
+  CategoryList,
+  FavoritesPage,
+  GigEnvelope,
+  OwnGigsPage,
+  SearchResultPage,
+} from "./api_schemas.ts";
 import type { GigCache } from "./cache.ts";
 import { publish } from "./events.ts";
 import {
@@ -29,7 +35,14 @@ import {
   newRequirementIds,
   toGig,
 } from "./gig.ts";
-import { MAX_LIMIT, MAX_OFFSET, normalizeSearch, search, searchQuerySchema } from "./search.ts";
+import {
+  MAX_LIMIT,
+  MAX_OFFSET,
+  normalizeSearch,
+  pageFields,
+  search,
+  searchQuerySchema,
+} from "./search.ts";
 import * as store from "./store.ts";
 import { belongsTo, TAXONOMY } from "./taxonomy.ts";
 
@@ -48,7 +61,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const idParam = z.object({ id: z.uuid({ message: "Must be a gig id (UUID)." }) });
 
-const pageQuery = z.strictObject(pageParams({ maxPage: MAX_OFFSET, maxLimit: MAX_LIMIT }))
+const pageQuery = z.strictObject(pageFields)
   .transform(({ page = 1, limit = 20 }) => ({ page, limit, offset: (page - 1) * limit }))
   .refine((q) => q.offset < MAX_OFFSET, {
     path: ["page"],
@@ -63,6 +76,147 @@ const notASeller = () =>
     "Only sellers can publish gigs; create a seller profile first.",
   );
 const notOwner = () => new AppError(403, "not_owner", "Only the gig's seller may change it.");
+
+const tags = ["gigs"];
+const gigAnswer = (description: string) => jsonResponse(GigEnvelope, description);
+const idRequest = { params: idParam };
+
+const routes = {
+  categories: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs/categories",
+    tags,
+    summary: "The category taxonomy with counts of active gigs",
+    responses: { 200: jsonResponse(CategoryList, "Every category and subcategory.") },
+  }),
+  favorites: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs/favorites",
+    tags: ["favorites"],
+    summary: "The caller's saved gigs that are active, most recently saved first",
+    bearer: true,
+    request: { query: pageQuery },
+    responses: { 200: jsonResponse(FavoritesPage, "One page of saved gigs.") },
+  }),
+  mine: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs/mine",
+    tags,
+    summary: "The caller's own active and paused gigs, newest first",
+    bearer: true,
+    request: { query: pageQuery },
+    responses: { 200: jsonResponse(OwnGigsPage, "One page of the caller's gigs.") },
+  }),
+  search: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs",
+    tags: ["search"],
+    summary: "Search active gigs: keywords, filters, sort, page, category facets",
+    description: "Unknown or repeated parameters are a 400. Prices are compared in minor " +
+      "units of each gig's own currency (no conversion). Paging is by `page` and `limit` " +
+      `(at most ${MAX_LIMIT}); pages reach the first ${MAX_OFFSET} results.`,
+    request: { query: searchQuerySchema },
+    responses: { 200: jsonResponse(SearchResultPage, "One page of results.") },
+  }),
+  create: apiRoute({
+    method: "post",
+    path: "/api/v1/gigs",
+    tags,
+    summary: "Publish a gig (sellers only); it is active at once",
+    bearer: true,
+    problems: [403, 413],
+    request: {
+      body: jsonRequest(
+        gigCreateSchema,
+        "The gig. Prices are integer minor units; unknown fields (owner, status, rating, " +
+          "ids, dates) are a 400.",
+      ),
+    },
+    responses: {
+      201: {
+        ...gigAnswer("The new gig (403 `not_a_seller` without a seller profile)."),
+        headers: {
+          Location: { description: "`/api/v1/gigs/{id}`", schema: { type: "string" } },
+        },
+      },
+    },
+  }),
+  gig: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs/{id}",
+    tags,
+    summary: "One gig (a paused one only for its seller)",
+    description: "The token is optional: with one (a bad one is a 401), the seller also " +
+      "sees their own paused gig. A deleted gig, or someone else's paused one, is a 404.",
+    security: [{ bearer: [] }, {}] as { bearer?: string[] }[],
+    problems: [401, 404],
+    request: idRequest,
+    responses: { 200: gigAnswer("The gig.") },
+  }),
+  edit: apiRoute({
+    method: "patch",
+    path: "/api/v1/gigs/{id}",
+    tags,
+    summary: "Change the caller's gig: any fields, at least one; a list replaces the old one",
+    description: "Someone else's gig: 403 `not_owner` while it is public, 404 while paused.",
+    bearer: true,
+    problems: [403, 404, 413],
+    request: {
+      ...idRequest,
+      body: jsonRequest(gigPatchSchema, "Any fields of the gig body, at least one."),
+    },
+    responses: { 200: gigAnswer("The gig after the change.") },
+  }),
+  remove: apiRoute({
+    method: "delete",
+    path: "/api/v1/gigs/{id}",
+    tags,
+    summary: "Delete the caller's gig (soft: a 404 for everyone after, gone from search)",
+    bearer: true,
+    problems: [403, 404],
+    request: idRequest,
+    responses: { 204: { description: "Deleted." } },
+  }),
+  pause: apiRoute({
+    method: "post",
+    path: "/api/v1/gigs/{id}/pause",
+    tags,
+    summary: "Pause the caller's gig (hidden from others; idempotent)",
+    bearer: true,
+    problems: [403, 404],
+    request: idRequest,
+    responses: { 200: gigAnswer("The gig, `status: paused`.") },
+  }),
+  activate: apiRoute({
+    method: "post",
+    path: "/api/v1/gigs/{id}/activate",
+    tags,
+    summary: "Activate the caller's paused gig (idempotent)",
+    bearer: true,
+    problems: [403, 404],
+    request: idRequest,
+    responses: { 200: gigAnswer("The gig, `status: active`.") },
+  }),
+  save: apiRoute({
+    method: "put",
+    path: "/api/v1/gigs/{id}/favorite",
+    tags: ["favorites"],
+    summary: "Save a gig the caller can see (idempotent)",
+    bearer: true,
+    problems: [404],
+    request: idRequest,
+    responses: { 204: { description: "Saved." } },
+  }),
+  unsave: apiRoute({
+    method: "delete",
+    path: "/api/v1/gigs/{id}/favorite",
+    tags: ["favorites"],
+    summary: "Unsave a gig (idempotent, also for a gig never saved)",
+    bearer: true,
+    request: idRequest,
+    responses: { 204: { description: "Not saved (any more)." } },
+  }),
+};
 
 /** Builds the Hono app of the gigs service. */
 export function createApp(deps: GigsDeps) {
@@ -106,9 +260,16 @@ export function createApp(deps: GigsDeps) {
     return row;
   }
 
+  // The token is checked first, before any validation, on the routes that need one.
+  app.on("GET", ["/api/v1/gigs/favorites", "/api/v1/gigs/mine"], auth);
+  app.on("POST", "/api/v1/gigs", auth);
+  app.on(["PATCH", "DELETE"], "/api/v1/gigs/:id", auth);
+  app.on("POST", ["/api/v1/gigs/:id/pause", "/api/v1/gigs/:id/activate"], auth);
+  app.on(["PUT", "DELETE"], "/api/v1/gigs/:id/favorite", auth);
+
   // --- static routes first: they would otherwise read as an {id} -------------------
 
-  app.get("/api/v1/gigs/categories", async (c) => {
+  app.openapi(routes.categories, async (c) => {
     const counts = await store.categoryCounts(sql);
     const count = (category: string, subcategory?: string) =>
       counts.filter((r) =>
@@ -125,27 +286,28 @@ export function createApp(deps: GigsDeps) {
           count: count(category.slug, s.slug),
         })),
       })),
-    });
+    }, 200);
   });
 
-  app.get("/api/v1/gigs/favorites", auth, queryParams(pageQuery), async (c) => {
+  app.openapi(routes.favorites, async (c) => {
     const { page, limit, offset } = c.req.valid("query");
     const result = await store.listFavorites(sql, c.var.caller.userId, limit, offset);
-    return c.json({ ...result, page, limit });
+    return c.json({ ...result, page, limit }, 200);
   });
 
-  app.get("/api/v1/gigs/mine", auth, queryParams(pageQuery), async (c) => {
+  app.openapi(routes.mine, async (c) => {
     const { page, limit, offset } = c.req.valid("query");
     const result = await store.listOwnGigs(sql, c.var.caller.userId, limit, offset);
-    return c.json({ ...result, page, limit });
+    // listOwnGigs reads each gig's status, so every card has one.
+    return c.json({ ...result, page, limit } as z.infer<typeof OwnGigsPage>, 200);
   });
 
-  app.get("/api/v1/gigs", queryParams(searchQuerySchema), async (c) => {
+  app.openapi(routes.search, async (c) => {
     const params = normalizeSearch(c.req.valid("query"));
-    return c.json(await cache.search(params, () => search(sql, params)));
+    return c.json(await cache.search(params, () => search(sql, params)), 200);
   });
 
-  app.post("/api/v1/gigs", auth, jsonBody(gigCreateSchema), async (c) => {
+  app.openapi(routes.create, async (c) => {
     const input = c.req.valid("json");
     const caller = c.var.caller;
     const row = await sql.begin(async (tx) => {
@@ -165,16 +327,13 @@ export function createApp(deps: GigsDeps) {
 
   // --- one gig -------------------------------------------------------------------------
 
-  app.get("/api/v1/gigs/:id", pathParams(idParam), async (c) => {
+  app.openapi(routes.gig, async (c) => {
     const caller = await optionalCaller(c);
-    return c.json({ gig: await visibleGig(c.req.valid("param").id, caller) });
+    return c.json({ gig: await visibleGig(c.req.valid("param").id, caller) }, 200);
   });
 
-  app.patch(
-    "/api/v1/gigs/:id",
-    auth,
-    pathParams(idParam),
-    jsonBody(gigPatchSchema),
+  app.openapi(
+    routes.edit,
     async (c) => {
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
@@ -205,11 +364,11 @@ export function createApp(deps: GigsDeps) {
         return updated;
       });
       await cache.invalidate([id]);
-      return c.json({ gig: toGig(row) });
+      return c.json({ gig: toGig(row) }, 200);
     },
   );
 
-  app.delete("/api/v1/gigs/:id", auth, pathParams(idParam), async (c) => {
+  app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid("param");
     await sql.begin(async (tx) => {
       await lockOwnGig(tx, id, c.var.caller);
@@ -233,27 +392,31 @@ export function createApp(deps: GigsDeps) {
     return { gig: toGig(row) };
   }
 
-  app.post("/api/v1/gigs/:id/pause", auth, pathParams(idParam), async (c) => {
-    return c.json(await changeStatus(c.req.valid("param").id, c.var.caller, "paused"));
+  app.openapi(routes.pause, async (c) => {
+    return c.json(await changeStatus(c.req.valid("param").id, c.var.caller, "paused"), 200);
   });
 
-  app.post("/api/v1/gigs/:id/activate", auth, pathParams(idParam), async (c) => {
-    return c.json(await changeStatus(c.req.valid("param").id, c.var.caller, "active"));
+  app.openapi(routes.activate, async (c) => {
+    return c.json(await changeStatus(c.req.valid("param").id, c.var.caller, "active"), 200);
   });
 
   // --- favorites --------------------------------------------------------------------------
 
-  app.put("/api/v1/gigs/:id/favorite", auth, pathParams(idParam), async (c) => {
+  app.openapi(routes.save, async (c) => {
     const { id } = c.req.valid("param");
     await visibleGig(id, c.var.caller);
     await store.saveFavorite(sql, c.var.caller.userId, id);
     return c.body(null, 204);
   });
 
-  app.delete("/api/v1/gigs/:id/favorite", auth, pathParams(idParam), async (c) => {
+  app.openapi(routes.unsave, async (c) => {
     await store.removeFavorite(sql, c.var.caller.userId, c.req.valid("param").id);
     return c.body(null, 204);
   });
 
+  serveOpenApi(app, {
+    title: "Gigs",
+    description: "Gigs with packages, the category taxonomy, favorites and search.",
+  });
   return { app, drain };
 }

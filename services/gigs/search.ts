@@ -64,25 +64,56 @@ export const SORTS = ["relevance", "price_asc", "price_desc", "rating", "newest"
 /** A sort order. */
 export type Sort = typeof SORTS[number];
 
+/** `page` and `limit` of every list of gigs (search, favorites, own gigs). */
+export const pageFields = (() => {
+  const { page, limit } = pageParams({ maxPage: MAX_OFFSET, maxLimit: MAX_LIMIT });
+  return {
+    page: page.meta({
+      description: `Page number from 1 (default 1); pages reach the first ${MAX_OFFSET} items.`,
+    }),
+    limit: limit.meta({
+      description: `Items per page, 1-${MAX_LIMIT} (default ${DEFAULT_LIMIT}); more is a 400.`,
+    }),
+  };
+})();
+
 const USERNAME = /^[A-Za-z][A-Za-z0-9_]{2,29}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Query parameters of `GET /api/v1/gigs`; unknown parameters are a 400. */
 export const searchQuerySchema = z.strictObject({
-  q: line(MAX_QUERY_LENGTH, 0).optional(),
-  category: categorySchema.optional(),
-  subcategory: subcategorySchema.optional(),
-  minPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional(),
-  maxPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional(),
-  maxDeliveryDays: queryInt(365).optional(),
+  q: line(MAX_QUERY_LENGTH, 0).optional().meta({
+    description: `Keywords (at most ${MAX_QUERY_LENGTH} characters); only letters and digits ` +
+      `count, at most ${MAX_WORDS} words. Partly typed words and typos also match.`,
+  }),
+  category: categorySchema.optional().meta({ description: "A category slug." }),
+  subcategory: subcategorySchema.optional().meta({
+    description: "A subcategory slug (of `category`, if both are given).",
+  }),
+  minPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional().meta({
+    description: "Starting price at least this, in integer minor units of each gig's own " +
+      "currency (no conversion: 5000 is 50.00 USD or 50.00 EUR).",
+  }),
+  maxPrice: queryInt(GIG_LIMITS.maxAmount, 0).optional().meta({
+    description: "Starting price at most this, likewise; not below `minPrice`.",
+  }),
+  maxDeliveryDays: queryInt(365).optional().meta({
+    description: "The fastest package delivers within this many days.",
+  }),
   minRating: z.string().regex(/^\d(\.\d{1,2})?$/, "Must be a number from 0 to 5.")
-    .transform(Number).pipe(z.number().min(0).max(5)).optional(),
+    .transform(Number).pipe(z.number().min(0).max(5)).optional().meta({
+      description: "Rating average at least this (0-5, two decimals); unrated gigs do not match.",
+    }),
   seller: z.string().refine(
     (value) => USERNAME.test(value) || UUID.test(value),
     "Must be a seller's username or id.",
-  ).optional(),
-  sort: z.enum(SORTS).optional(),
-  ...pageParams({ maxPage: MAX_OFFSET, maxLimit: MAX_LIMIT }),
+  ).optional().meta({ description: "A seller's username (any case) or user id." }),
+  sort: z.enum(SORTS).optional().meta({
+    description: "`relevance` (default: keyword rank, then rating; without `q` it is " +
+      "`rating`), `price_asc` / `price_desc` (starting price), `rating` (average, then " +
+      "review count; unrated last), `newest` (publication date). Ties end in the gig id.",
+  }),
+  ...pageFields,
 }).superRefine((query, ctx) => {
   if (
     query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice
