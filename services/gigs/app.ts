@@ -59,7 +59,9 @@ export interface GigsDeps {
 /** Largest JSON body accepted (a gig at every limit fits with room to spare). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const idParam = z.object({ id: z.uuid({ message: "Must be a gig id (UUID)." }) });
+const idParam = z.object({
+  id: z.uuid({ message: "Must be a gig id (UUID)." }).meta({ description: "The gig's id." }),
+});
 
 const pageQuery = z.strictObject(pageFields)
   .transform(({ page = 1, limit = 20 }) => ({ page, limit, offset: (page - 1) * limit }))
@@ -123,6 +125,7 @@ const routes = {
     path: "/api/v1/gigs",
     tags,
     summary: "Publish a gig (sellers only); it is active at once",
+    description: "A caller without a seller profile gets 403 `not_a_seller`.",
     bearer: true,
     problems: [403, 413],
     request: {
@@ -134,7 +137,7 @@ const routes = {
     },
     responses: {
       201: {
-        ...gigAnswer("The new gig (403 `not_a_seller` without a seller profile)."),
+        ...gigAnswer("The new gig."),
         headers: {
           Location: { description: "`/api/v1/gigs/{id}`", schema: { type: "string" } },
         },
