@@ -11,17 +11,41 @@
  * (refund, payout) runs after the commit and refines the stored answer.
  */
 import type { Context } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
-import { type Committed, idempotentJson } from "@mp/shared/idempotency";
+import {
+  type Committed,
+  IDEMPOTENCY_KEY,
+  idempotentJson,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+} from "@mp/shared/idempotency";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
 import { publicHttpsUrl } from "@mp/shared/public_link";
 import { paragraph } from "@mp/shared/text";
-import { jsonBody, pathParams, queryParams } from "@mp/shared/validate";
+import {
+  apiRoute,
+  jsonRequest,
+  jsonResponse,
+  problemResponse,
+  serveOpenApi,
+  untypedAnswer,
+} from "@mp/shared/openapi";
+import {
+  LocalTestPayment,
+  orderAnswer,
+  OrderDetail,
+  OrderPage,
+  PaymentAccount,
+  PaymentAccountOnboarding,
+  PayoutAnswer,
+  SellerBalance,
+  StripeWebhookAnswer,
+} from "./api_schemas.ts";
 import type { FeeSchedule } from "./money.ts";
 import { MAX_EXTENSION_DAYS, type Party } from "./order.ts";
 import { paymentSucceeded } from "./payment_facts.ts";
@@ -104,6 +128,329 @@ const balanceQuery = z.strictObject(pageQuery);
 // The route context as createServiceApp types it.
 type Ctx = Context<{ Variables: AuthVariables & { requestId: string } }>;
 
+const tags = ["orders"];
+const moneyTags = ["seller money"];
+
+const idempotencyKey = (required: boolean) => ({
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required,
+  schema: {
+    type: "string" as const,
+    minLength: 1,
+    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+    pattern: IDEMPOTENCY_KEY.source,
+  },
+  description: (required ? "Required: a retried placement must never make a second order. " : "") +
+    "1–255 visible ASCII characters (a UUID is typical), one per intended change. A retry with " +
+    "the same key by the same caller gets the first answer (status, body, `Location`) again with " +
+    "`Idempotent-Replayed: true`, and changes nothing. 400 `idempotency_key_invalid` for a " +
+    "malformed key" + (required ? ", `idempotency_key_required` without one" : "") +
+    "; 422 `idempotency_key_reused` when the key was used for another route or body; 409 " +
+    "`idempotency_key_in_use` (with `Retry-After: 1`) while the first request with the key is " +
+    "still running. Only successes are remembered; keys are kept one day.",
+});
+const optionalKey = [idempotencyKey(false)];
+
+const conflict = (codes: string) =>
+  problemResponse(409, `${codes}, or \`idempotency_key_in_use\` (\`Retry-After: 1\`).`);
+const keyInUse = problemResponse(
+  409,
+  "`idempotency_key_in_use`: a request with this Idempotency-Key is still running " +
+    "(`Retry-After: 1`).",
+);
+const keyReused = problemResponse(
+  422,
+  "`idempotency_key_reused`: the Idempotency-Key was used for another route or body.",
+);
+const noOrder = problemResponse(404, "`not_found`: no such order, or the caller is not its party.");
+const wrongParty = problemResponse(403, "`wrong_party`: the other party does this.");
+const illegal = "`illegal_transition` (the status does not allow it; `currentStatus` names it)";
+const answers = {
+  order: orderAnswer("OrderAnswer", {}),
+  delivery: orderAnswer("OrderDeliveryAnswer", {
+    deliveryId: z.uuid().meta({ description: "The new delivery." }),
+  }),
+  revision: orderAnswer("OrderRevisionAnswer", {
+    revisionRequestId: z.uuid().meta({ description: "The new revision request." }),
+  }),
+  request: orderAnswer("OrderRequestAnswer", {
+    requestId: z.uuid().meta({ description: "The new request; answer it by this id." }),
+  }),
+};
+
+// What every action on an order shares: POST, bearer, an optional Idempotency-Key.
+const action = { method: "post" as const, tags, bearer: true, parameters: optionalKey };
+/** The problem answers of an action; `conflicts` names its own 409 codes. */
+const onOrder = (conflicts: string) => ({
+  403: wrongParty,
+  404: noOrder,
+  409: conflict(conflicts),
+  422: keyReused,
+});
+
+const routes = {
+  place: apiRoute({
+    method: "post",
+    path: "/api/v1/orders",
+    tags,
+    summary: "Place an order for a gig's package (the buyer then pays it)",
+    description: "Prices the order from the gig as the orders service knows it and creates the " +
+      "payment (a Stripe PaymentIntent): confirm it with Stripe.js and `payment.clientSecret` " +
+      "(in local test mode, POST `payment.localTest.succeedPath`).",
+    bearer: true,
+    problems: [413],
+    parameters: [idempotencyKey(true)],
+    request: { body: jsonRequest(placeOrderBody) },
+    responses: {
+      201: jsonResponse(OrderDetail, "The order, `pending_payment`; `Location` names it."),
+      403: problemResponse(403, "`own_gig`: a seller cannot order their own gig."),
+      404: problemResponse(404, "`gig_not_found`: no such gig, or it was deleted."),
+      409: conflict("`gig_paused`: the seller paused the gig"),
+      422: problemResponse(
+        422,
+        "`idempotency_key_reused`: the Idempotency-Key was used for another request.",
+      ),
+      502: problemResponse(
+        502,
+        "`payment_provider_error`: the payment could not be created; nothing was kept. Retry " +
+          "with the same Idempotency-Key.",
+      ),
+    },
+  }),
+  list: apiRoute({
+    method: "get",
+    path: "/api/v1/orders",
+    tags,
+    summary: "The caller's orders, as buyer and as seller",
+    description: "`role` keeps one side; `status`: `active` (neither completed nor cancelled), " +
+      "`completed` or `cancelled`. Newest first.",
+    bearer: true,
+    request: { query: listQuery },
+    responses: { 200: jsonResponse(OrderPage, "One page of orders.") },
+  }),
+  get: apiRoute({
+    method: "get",
+    path: "/api/v1/orders/{id}",
+    tags,
+    summary: "One order with its history, as the caller's party sees it",
+    bearer: true,
+    request: { params: idParam },
+    responses: { 200: jsonResponse(OrderDetail, "The order."), 404: noOrder },
+  }),
+  deliver: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/deliveries",
+    summary: "Deliver the work (seller; from in_progress or in_revision)",
+    problems: [413],
+    request: { params: idParam, body: jsonRequest(deliverBody) },
+    responses: {
+      201: jsonResponse(answers.delivery, "`{deliveryId, order}`: the order is `delivered`."),
+      ...onOrder(illegal),
+    },
+  }),
+  revise: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/revisions",
+    summary: "Ask for a revision of a delivery (buyer; uses one included revision)",
+    problems: [413],
+    request: { params: idParam, body: jsonRequest(revisionBody) },
+    responses: {
+      201: jsonResponse(
+        answers.revision,
+        "`{revisionRequestId, order}`: the order is `in_revision`.",
+      ),
+      ...onOrder(`${illegal}, \`no_revisions_left\``),
+    },
+  }),
+  accept: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/accept",
+    summary: "Accept the delivery (buyer): the order completes and the seller is paid",
+    request: { params: idParam },
+    responses: {
+      200: jsonResponse(answers.order, "`{order}`: the order is `completed`."),
+      ...onOrder(illegal),
+    },
+  }),
+  cancel: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/cancel",
+    summary: "Cancel alone (buyer): abandon an unpaid order, or cancel a late one (refunded)",
+    problems: [413],
+    request: { params: idParam, body: jsonRequest(cancelBody) },
+    responses: {
+      200: jsonResponse(answers.order, "`{order}`: the order is `cancelled`."),
+      ...onOrder(`${illegal}, \`not_late\` (in progress and not late: ask to cancel instead)`),
+    },
+  }),
+  requestCancellation: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/cancellation-requests",
+    summary: "Ask the other party to cancel (buyer or seller; one open request at a time)",
+    problems: [413],
+    request: { params: idParam, body: jsonRequest(reasonBody) },
+    responses: {
+      201: jsonResponse(answers.request, "`{requestId, order}`: the request is open."),
+      ...onOrder(`${illegal}, \`cancellation_pending\``),
+    },
+  }),
+  answerCancellation: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/cancellation-requests/{requestId}/answer",
+    summary: "Answer the other party's cancellation request (accepting cancels and refunds)",
+    problems: [413],
+    request: { params: requestParam, body: jsonRequest(cancellationAnswer) },
+    responses: {
+      200: jsonResponse(answers.order, "`{order}` after the answer."),
+      ...onOrder(`${illegal}, \`request_not_open\` (answered or withdrawn)`),
+    },
+  }),
+  requestExtension: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/extension-requests",
+    summary: "Ask the buyer for more days (seller; one open request at a time)",
+    problems: [413],
+    request: { params: idParam, body: jsonRequest(extensionBody) },
+    responses: {
+      201: jsonResponse(answers.request, "`{requestId, order}`: the request is open."),
+      ...onOrder(`${illegal}, \`extension_pending\``),
+    },
+  }),
+  answerExtension: apiRoute({
+    ...action,
+    path: "/api/v1/orders/{id}/extension-requests/{requestId}/answer",
+    summary: "Answer the seller's extension request (buyer; approving moves `dueAt`)",
+    problems: [413],
+    request: { params: requestParam, body: jsonRequest(extensionAnswer) },
+    responses: {
+      200: jsonResponse(answers.order, "`{order}` after the answer."),
+      ...onOrder(`${illegal}, \`request_not_open\` (answered or withdrawn)`),
+    },
+  }),
+  localTestSucceed: apiRoute({
+    method: "post",
+    path: "/api/v1/payments/local-test/{id}/succeed",
+    tags: ["payments"],
+    summary: "Pay an order in local test mode (buyer; no money moves)",
+    description: "Only when the service runs in local test payment mode: makes the transition a " +
+      "verified `payment_intent.succeeded` webhook makes.",
+    bearer: true,
+    parameters: optionalKey,
+    request: { params: idParam },
+    responses: {
+      200: jsonResponse(LocalTestPayment, "What the payment did, and the order."),
+      403: problemResponse(403, "`wrong_party`: only the buyer pays."),
+      404: noOrder,
+      409: keyInUse,
+      422: keyReused,
+    },
+  }),
+  balance: apiRoute({
+    method: "get",
+    path: "/api/v1/sellers/me/balance",
+    tags: moneyTags,
+    summary: "The caller's balances, balance movements and recent payouts",
+    bearer: true,
+    request: { query: balanceQuery },
+    responses: { 200: jsonResponse(SellerBalance, "The seller's money (minor units).") },
+  }),
+  payout: apiRoute({
+    method: "post",
+    path: "/api/v1/sellers/me/payouts",
+    tags: moneyTags,
+    summary: "Withdraw available earnings to the connected payout account",
+    description: "Without `amount`, the whole available balance of `currency` (minor units).",
+    bearer: true,
+    problems: [413],
+    parameters: optionalKey,
+    request: { body: jsonRequest(payoutBody) },
+    responses: {
+      201: jsonResponse(
+        PayoutAnswer,
+        "`{payout}`: `paid`, `pending` while the provider is unreachable (retried), or `failed` " +
+          "with the amount available again.",
+      ),
+      409: conflict(
+        "`no_payment_account` (connect one first), `insufficient_balance` (`available` says " +
+          "how much there is)",
+      ),
+      422: keyReused,
+    },
+  }),
+  paymentAccount: apiRoute({
+    method: "get",
+    path: "/api/v1/sellers/me/payment-account",
+    tags: moneyTags,
+    summary: "The caller's payout account",
+    bearer: true,
+    responses: { 200: jsonResponse(PaymentAccount, "Whether one is connected, and which.") },
+  }),
+  connectAccount: apiRoute({
+    method: "post",
+    path: "/api/v1/sellers/me/payment-account",
+    tags: moneyTags,
+    summary: "Connect a payout account (sellers with a gig): a fresh onboarding link",
+    description: "Creates the connected account at the provider once; each call returns a new " +
+      "onboarding link for it.",
+    bearer: true,
+    problems: [400],
+    parameters: optionalKey,
+    responses: {
+      201: jsonResponse(PaymentAccountOnboarding, "The account and where to finish onboarding."),
+      403: problemResponse(403, "`not_a_seller`: only sellers with a gig connect an account."),
+      409: keyInUse,
+      422: keyReused,
+      502: problemResponse(502, "`payment_provider_error`: the provider did not answer; retry."),
+    },
+  }),
+  // Not apiRoute: its checks would parse the body as JSON, and Hono would then hand
+  // the handler re-serialised text, which breaks Stripe's signature over the raw bytes.
+  stripeWebhook: createRoute({
+    method: "post",
+    path: "/api/v1/payments/stripe/webhook",
+    tags: ["payments"],
+    summary: "Stripe webhook (Stripe only; verified by its signature, no bearer token)",
+    description: "The raw body is verified byte for byte with `Stripe-Signature` (HMAC, 300 s " +
+      "tolerance), at most 256 KiB. `payment_intent.succeeded`, `payment_intent.payment_failed` " +
+      "and `charge.refunded` move orders; other types, and PaymentIntents that are no order's, " +
+      "are acknowledged and ignored. A delivery handled before answers `duplicate`. Only when " +
+      "the service runs in `stripe` payment mode.",
+    parameters: [{
+      name: "Stripe-Signature",
+      in: "header" as const,
+      required: true,
+      schema: { type: "string" as const },
+      description: "Stripe's signature header (`t=…,v1=…`).",
+    }],
+    request: {
+      body: {
+        required: true,
+        description:
+          "A Stripe Event, as Stripe sends it (not parsed before its signature is checked).",
+        content: {
+          "application/json": {
+            schema: { type: "object" as const, description: "A Stripe Event object." },
+          },
+        },
+      },
+    },
+    responses: {
+      200: jsonResponse(StripeWebhookAnswer, "Received (and applied, ignored or a duplicate)."),
+      400: problemResponse(
+        400,
+        "`invalid_signature`: bad or missing signature, stale timestamp, or not an event; " +
+          "nothing changed.",
+      ),
+      413: problemResponse(413),
+      503: problemResponse(
+        503,
+        "`payment_provider_unavailable`: Stripe could not be asked; Stripe retries the delivery.",
+      ),
+    },
+  }),
+};
+
 /** The app and its drain (for graceful shutdown). */
 export type OrdersApp = ReturnType<typeof createServiceApp<{ Variables: AuthVariables }>>;
 
@@ -132,16 +479,25 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     const order = await store.findOrder(db, orderId);
     const role = order && partyOf(order, userId);
     if (!order || !role) throw orderNotFound();
-    return orderDetail(order, await store.loadHistory(db, orderId), role, now());
+    // The store types request statuses and timeline kinds as text; the documented
+    // enums are what it writes (the e2e contract check verifies real answers).
+    const view = orderDetail(order, await store.loadHistory(db, orderId), role, now());
+    return view as z.infer<typeof OrderDetail>;
   }
 
-  /** Runs `work` under the request's Idempotency-Key (the caller's scope). */
-  const idempotently = (
+  /**
+   * Runs `work` under the request's Idempotency-Key (the caller's scope). Its
+   * answer is built outside `c.json`, hence `untypedAnswer`.
+   */
+  const idempotently = async (
     c: Ctx,
     body: unknown,
     work: (tx: Tx) => Promise<Committed>,
     required = false,
-  ) => idempotentJson(c, { sql, log, scope: c.get("caller").userId, body, required }, work);
+  ) =>
+    untypedAnswer(
+      await idempotentJson(c, { sql, log, scope: c.get("caller").userId, body, required }, work),
+    );
 
   /**
    * Applies a command as the caller and answers with the order, in one
@@ -184,7 +540,7 @@ export function createApp(deps: OrdersDeps): OrdersApp {
 
   // ------------------------------------------------------------ orders
 
-  app.post("/api/v1/orders", jsonBody(placeOrderBody), async (c) => {
+  app.openapi(routes.place, async (c) => {
     const buyerId = c.get("caller").userId;
     const input = c.req.valid("json");
     // The key is required here: a retried placement must never make a second order.
@@ -204,7 +560,7 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     }, true);
   });
 
-  app.get("/api/v1/orders", queryParams(listQuery), async (c) => {
+  app.openapi(routes.list, async (c) => {
     const query = c.req.valid("query");
     const userId = c.get("caller").userId;
     const page = query.page ?? 1;
@@ -222,18 +578,16 @@ export function createApp(deps: OrdersDeps): OrdersApp {
       page,
       limit,
       total: result.total,
-    });
+    }, 200);
   });
 
-  app.get("/api/v1/orders/:id", pathParams(idParam), async (c) => {
+  app.openapi(routes.get, async (c) => {
     c.header("cache-control", "private, no-store");
-    return c.json(await viewOrder(c.req.valid("param").id, c.get("caller").userId));
+    return c.json(await viewOrder(c.req.valid("param").id, c.get("caller").userId), 200);
   });
 
-  app.post(
-    "/api/v1/orders/:id/deliveries",
-    pathParams(idParam),
-    jsonBody(deliverBody),
+  app.openapi(
+    routes.deliver,
     (c) => {
       const body = c.req.valid("json");
       return act(
@@ -251,10 +605,8 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/revisions",
-    pathParams(idParam),
-    jsonBody(revisionBody),
+  app.openapi(
+    routes.revise,
     (c) => {
       const body = c.req.valid("json");
       return act(
@@ -271,16 +623,13 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/accept",
-    pathParams(idParam),
+  app.openapi(
+    routes.accept,
     (c) => act(c, c.req.valid("param").id, null, { command: { type: "accept" } }),
   );
 
-  app.post(
-    "/api/v1/orders/:id/cancel",
-    pathParams(idParam),
-    jsonBody(cancelBody),
+  app.openapi(
+    routes.cancel,
     (c) => {
       const body = c.req.valid("json");
       return act(c, c.req.valid("param").id, body, {
@@ -290,10 +639,8 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/cancellation-requests",
-    pathParams(idParam),
-    jsonBody(reasonBody),
+  app.openapi(
+    routes.requestCancellation,
     (c) => {
       const body = c.req.valid("json");
       return act(
@@ -310,10 +657,8 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/cancellation-requests/:requestId/answer",
-    pathParams(requestParam),
-    jsonBody(cancellationAnswer),
+  app.openapi(
+    routes.answerCancellation,
     (c) => {
       const { id, requestId } = c.req.valid("param");
       const body = c.req.valid("json");
@@ -324,10 +669,8 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/extension-requests",
-    pathParams(idParam),
-    jsonBody(extensionBody),
+  app.openapi(
+    routes.requestExtension,
     (c) => {
       const body = c.req.valid("json");
       return act(
@@ -344,10 +687,8 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     },
   );
 
-  app.post(
-    "/api/v1/orders/:id/extension-requests/:requestId/answer",
-    pathParams(requestParam),
-    jsonBody(extensionAnswer),
+  app.openapi(
+    routes.answerExtension,
     (c) => {
       const { id, requestId } = c.req.valid("param");
       const body = c.req.valid("json");
@@ -361,19 +702,18 @@ export function createApp(deps: OrdersDeps): OrdersApp {
   // ------------------------------------------------------------ payments
 
   if (payments.mode === "stripe") {
-    app.post("/api/v1/payments/stripe/webhook", async (c) => {
+    app.openapi(routes.stripeWebhook, async (c) => {
       // The raw text, byte for byte: the signature covers exactly what Stripe sent.
       const result = await handleStripeWebhook(
         { sql, payments, transitions, settlement, log },
         await c.req.text(),
         c.req.header("stripe-signature"),
       );
-      return c.json(result);
+      return c.json(result, 200);
     });
   } else {
-    app.post(
-      "/api/v1/payments/local-test/:id/succeed",
-      pathParams(idParam),
+    app.openapi(
+      routes.localTestSucceed,
       (c) => {
         const orderId = c.req.valid("param").id;
         const userId = c.get("caller").userId;
@@ -409,7 +749,7 @@ export function createApp(deps: OrdersDeps): OrdersApp {
 
   // ------------------------------------------------------------ sellers' money
 
-  app.get("/api/v1/sellers/me/balance", queryParams(balanceQuery), async (c) => {
+  app.openapi(routes.balance, async (c) => {
     const sellerId = c.get("caller").userId;
     const { page = 1, limit = 20 } = c.req.valid("query");
     const [balances, entries, payouts, account] = await Promise.all([
@@ -422,17 +762,22 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     return c.json({
       balances,
       entries: {
-        items: entries.items.map((e) => ({ ...e, at: e.at.toISOString() })),
+        // Only these postings touch a seller's accounts (ledger.ts); the store types kinds as text.
+        items: entries.items.map((e) => ({
+          ...e,
+          kind: e.kind as "release" | "clear" | "payout" | "payout_reversal",
+          at: e.at.toISOString(),
+        })),
         page,
         limit,
         total: entries.total,
       },
       payouts: payouts.map(payoutView),
       paymentAccount: { connected: account !== undefined },
-    });
+    }, 200);
   });
 
-  app.post("/api/v1/sellers/me/payouts", jsonBody(payoutBody), (c) => {
+  app.openapi(routes.payout, (c) => {
     const input = c.req.valid("json");
     return idempotently(c, input, async (tx) => {
       const payoutId = await recordPayout(tx, now(), c.get("caller").userId, input);
@@ -453,16 +798,16 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     });
   });
 
-  app.get("/api/v1/sellers/me/payment-account", async (c) => {
+  app.openapi(routes.paymentAccount, async (c) => {
     const account = await store.findPaymentAccount(sql, c.get("caller").userId);
     return c.json({
       connected: account !== undefined,
       provider: account?.provider ?? null,
       accountId: account?.accountId ?? null,
-    });
+    }, 200);
   });
 
-  app.post("/api/v1/sellers/me/payment-account", (c) => {
+  app.openapi(routes.connectAccount, (c) => {
     const sellerId = c.get("caller").userId;
     return idempotently(c, null, async (tx) => {
       if (!await store.isKnownSeller(tx, sellerId)) {
@@ -486,6 +831,11 @@ export function createApp(deps: OrdersDeps): OrdersApp {
     });
   });
 
+  serveOpenApi(app, {
+    title: "Orders",
+    description: "Orders and their lifecycle, payments, and sellers' balances and payouts. " +
+      "Money is `{amount, currency}`: integer minor units of an ISO 4217 currency.",
+  });
   return { app, drain };
 }
 
