@@ -31,11 +31,16 @@ export function contractOf(document: Document): ContractCheck {
   // deno-lint-ignore no-explicit-any
   (addFormats as any)(ajv);
   ajv.addSchema({ components: document.components }, "doc");
-  const routes = Object.entries(document.paths ?? {}).map(([template, item]) => ({
-    pattern: new RegExp(`^${template.replaceAll(/\{[^}]+\}/g, "[^/]+")}$`),
-    // deno-lint-ignore no-explicit-any
-    item: item as Record<string, any>,
-  }));
+  // A literal segment wins over a parameter (`/gigs/categories` before `/gigs/{id}`),
+  // as in the services' routers, whatever order the document lists them in.
+  const params = (template: string) => template.match(/\{[^}]+\}/g)?.length ?? 0;
+  const routes = Object.entries(document.paths ?? {})
+    .sort(([a], [b]) => params(a) - params(b))
+    .map(([template, item]) => ({
+      pattern: new RegExp(`^${template.replaceAll(/\{[^}]+\}/g, "[^/]+")}$`),
+      // deno-lint-ignore no-explicit-any
+      item: item as Record<string, any>,
+    }));
   const problemAnswer = {
     content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
   };
