@@ -1,57 +1,12 @@
 /**
  * What a client receives from the reviews service, for its OpenAPI document
- * (store.ts builds a review and a list's summary, app.ts the pages), and the
- * `Idempotency-Key` header its writing routes take.
+ * (store.ts builds a review and a list's summary, app.ts the pages).
  */
 import { z } from "zod";
-import { IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_LENGTH } from "@mp/shared/idempotency";
+import { ratingSummary } from "@mp/shared/api_schemas";
 import { BLOCKER_DETAILS, type ReviewBlocker } from "./review.ts";
 
 const BLOCKERS = Object.keys(BLOCKER_DETAILS) as [ReviewBlocker, ...ReviewBlocker[]];
-
-/**
- * The optional `Idempotency-Key` header of a state-changing POST that runs
- * under `idempotentJson` (shared/idempotency.ts), as an OpenAPI parameter. Not
- * validated by a schema: `idempotentJson` checks it and answers its own codes.
- */
-export const idempotencyKeyHeader = {
-  name: "Idempotency-Key",
-  in: "header" as const,
-  required: false,
-  schema: {
-    type: "string" as const,
-    minLength: 1,
-    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-    pattern: IDEMPOTENCY_KEY.source,
-  },
-  description: "Optional; 1–255 visible ASCII characters (a UUID is typical). A retry with " +
-    "the same key by the same caller gets the first success again (status, body and " +
-    "headers, with `Idempotent-Replayed: true`) and changes nothing. Only successes are " +
-    "remembered, for one day. A malformed key is a 400 `idempotency_key_invalid`; the key " +
-    "used before for another route or body is a 422 `idempotency_key_reused`; the key of a " +
-    "request still running is a 409 `idempotency_key_in_use` with `Retry-After: 1`.",
-};
-
-/**
- * A `{username}` path parameter, documented but not validated: any name that
- * breaks auth's rule is answered 404 like an unknown one.
- */
-export const usernamePathParam = {
-  name: "username",
-  in: "path" as const,
-  required: true,
-  schema: { type: "string" as const },
-  description: "A username (3-30 characters: a letter, then letters, digits or `_`).",
-};
-
-/** The `Idempotent-Replayed` header of an answer sent again for a retried key. */
-export const replayedHeader = {
-  "Idempotent-Replayed": {
-    description: "`true` when this is the stored answer of an earlier request with the same " +
-      "`Idempotency-Key`; absent otherwise.",
-    schema: { type: "string" as const, enum: ["true"] },
-  },
-};
 
 const Direction = z.enum(["buyer_to_seller", "seller_to_buyer"]).meta({
   description: "Who wrote it: `buyer_to_seller` is the order's buyer reviewing its seller, " +
@@ -81,29 +36,15 @@ export const Review = z.object({
   createdAt: z.iso.datetime().meta({ description: "When the review was written (ISO 8601)." }),
 }).openapi("Review");
 
-/** Ratings over every review a list matches. */
-const ReviewRatingSummary = z.object({
-  average: z.number().nullable().meta({
-    description: "Mean of the stars, rounded half up to two decimals; null with no review.",
-  }),
-  count: z.number().int().meta({ description: "How many reviews (equals the page's `total`)." }),
-  histogram: z.object({
-    "1": z.number().int(),
-    "2": z.number().int(),
-    "3": z.number().int(),
-    "4": z.number().int(),
-    "5": z.number().int(),
-  }).meta({ description: "How many reviews gave each number of stars." }),
-}).openapi("ReviewRatingSummary");
-
 const pageFields = {
   items: z.array(Review).meta({ description: "Newest first (`createdAt`, then `id`)." }),
   page: z.number().int().meta({ description: "The page asked for (from 1)." }),
   limit: z.number().int().meta({ description: "The page size asked for." }),
   total: z.number().int().meta({ description: "How many reviews the list has over all pages." }),
-  summary: ReviewRatingSummary.meta({
-    description: "Ratings over every review of the list, from the same snapshot as the page.",
-  }),
+  summary: ratingSummary(
+    "Ratings over every review of the list (`count` equals the page's `total`), from the same " +
+      "snapshot as the page.",
+  ),
 };
 
 /** `GET /gigs/{id}/reviews`: buyers' reviews of a gig. */

@@ -30,15 +30,8 @@ import {
   untypedAnswer,
 } from "@mp/shared/openapi";
 import { AppError, errors } from "@mp/shared/problem";
-import {
-  GigReviewPage,
-  idempotencyKeyHeader,
-  OrderReviews,
-  replayedHeader,
-  Review,
-  usernamePathParam,
-  UserReviewPage,
-} from "./api_schemas.ts";
+import { idempotencyKeyHeader, replayedHeader, usernamePathParam } from "@mp/shared/api_schemas";
+import { GigReviewPage, OrderReviews, Review, UserReviewPage } from "./api_schemas.ts";
 import { publish } from "./events.ts";
 import {
   BLOCKER_DETAILS,
@@ -118,7 +111,7 @@ const routes = {
     summary: "Review a completed order (the buyer reviews the seller, the seller the buyer)",
     bearer: true,
     problems: [413],
-    parameters: [idempotencyKeyHeader],
+    parameters: [idempotencyKeyHeader()],
     request: { params: orderParam, body: jsonRequest(reviewBody) },
     responses: {
       201: created("The review.", "`/api/v1/reviews/{id}`: the new review."),
@@ -167,7 +160,7 @@ const routes = {
     summary: "Reply to a review of the caller (once)",
     bearer: true,
     problems: [413],
-    parameters: [idempotencyKeyHeader],
+    parameters: [idempotencyKeyHeader()],
     request: { params: reviewParam, body: jsonRequest(replyBody) },
     responses: {
       201: created("The review with its reply."),

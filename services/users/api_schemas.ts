@@ -3,22 +3,9 @@
  * (profile.ts, seller.ts and ratings.ts build these shapes).
  */
 import { z } from "zod";
+import { ratingSummary } from "@mp/shared/api_schemas";
 import { SELLER_LEVELS } from "./level.ts";
 import { LANGUAGE_LEVELS } from "./seller.ts";
-
-const RatingSummary = z.object({
-  average: z.number().nullable().meta({
-    description: "Mean of the stars, rounded half up to two decimals; null with no review.",
-  }),
-  count: z.number().int().meta({ description: "How many reviews." }),
-  histogram: z.object({
-    "1": z.number().int(),
-    "2": z.number().int(),
-    "3": z.number().int(),
-    "4": z.number().int(),
-    "5": z.number().int(),
-  }).meta({ description: "How many reviews gave each number of stars." }),
-}).openapi("RatingSummary");
 
 const SellerView = z.object({
   description: z.string(),
@@ -62,8 +49,8 @@ export const PublicProfile = z.object({
   isSeller: z.boolean(),
   seller: SellerView.optional().meta({ description: "Present when the user is a seller." }),
   ratings: z.object({
-    asSeller: RatingSummary.meta({ description: "Reviews buyers gave this user." }),
-    asBuyer: RatingSummary.meta({ description: "Reviews sellers gave this user." }),
+    asSeller: ratingSummary("Reviews buyers gave this user."),
+    asBuyer: ratingSummary("Reviews sellers gave this user."),
   }),
 }).openapi("PublicProfile");
 

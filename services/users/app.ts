@@ -12,6 +12,7 @@ import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
+import { usernamePathParam } from "@mp/shared/api_schemas";
 import { PrivateProfile, PublicProfile } from "./api_schemas.ts";
 import { publish, refreshSeller } from "./events.ts";
 import { sellerLevel } from "./level.ts";
@@ -60,14 +61,6 @@ const SELLER_FIELDS = [
 
 const tags = ["users"];
 const own = (description: string) => jsonResponse(PrivateProfile, description);
-// Documented, not validated: any name that breaks auth's rule is a 404 like an unknown one.
-const usernameParam = [{
-  name: "username",
-  in: "path" as const,
-  required: true,
-  schema: { type: "string" as const },
-  description: "A username (3-30 characters: a letter, then letters, digits or `_`).",
-}];
 
 const routes = {
   me: apiRoute({
@@ -95,7 +88,7 @@ const routes = {
     tags,
     summary: "A user's public profile",
     problems: [404],
-    parameters: usernameParam,
+    parameters: [usernamePathParam],
     responses: { 200: jsonResponse(PublicProfile, "The public profile.") },
   }),
   becomeSeller: apiRoute({
@@ -124,7 +117,7 @@ const routes = {
     tags: ["sellers"],
     summary: "A seller's public profile",
     problems: [404],
-    parameters: usernameParam,
+    parameters: [usernamePathParam],
     responses: { 200: jsonResponse(PublicProfile, "The public profile, with `seller`.") },
   }),
 };
