@@ -18,12 +18,9 @@ import {
   waitFor,
 } from "@mp/shared/testing";
 import { deleteQueues, envelope, freePort } from "./test_support.ts";
-import { processSpec } from "../../scripts/processes.ts";
+import { processSpec, serveArgs } from "../../scripts/processes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-
-/** Variables the service reads, plus those npm:postgres consults: the fleet's list (scripts/processes.ts). */
-const ENV_NAMES = processSpec("reviews").env;
 
 Deno.test("main.ts runs under its least-privilege flags: ready, learns an order, publishes review.created, serves, stops on SIGTERM", async () => {
   const db = await freshDatabase("reviews_main");
@@ -37,31 +34,30 @@ Deno.test("main.ts runs under its least-privilege flags: ready, learns an order,
     log: quietLogger(),
   });
   const probeQueue = `${broker.exchange}.probe`;
-  const dbUrl = new URL(db.url);
-  const amqpUrl = new URL(broker.url);
-  const proc = startProcess(Deno.execPath(), [
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    `--allow-net=127.0.0.1:${port},${dbUrl.host},${amqpUrl.host}`,
-    `--allow-env=${ENV_NAMES.join(",")}`,
-    "--allow-read=services/reviews/migrations",
-    "services/reviews/main.ts",
-  ], {
-    cwd: ROOT,
-    // Only what the service needs, plus what Deno itself needs to find its cache.
-    env: {
-      ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
-      DATABASE_URL: db.url,
-      AMQP_URL: broker.url,
-      EVENTS_EXCHANGE: broker.exchange,
-      JWT_JWKS: JSON.stringify(keys.jwks),
-      REVIEW_WINDOW_DAYS: "10",
-      LOG_LEVEL: "warn",
+  // Exactly the flags the fleet and docker-compose use (scripts/processes.ts).
+  const proc = startProcess(
+    Deno.execPath(),
+    serveArgs(processSpec("reviews"), {
+      root: ROOT.pathname,
+      host: "127.0.0.1",
+      port,
+      databaseUrl: db.url,
+      amqpUrl: broker.url,
+    }),
+    {
+      cwd: ROOT,
+      // Only what the service needs, plus what Deno itself needs to find its cache.
+      env: {
+        ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+        DATABASE_URL: db.url,
+        AMQP_URL: broker.url,
+        EVENTS_EXCHANGE: broker.exchange,
+        JWT_JWKS: JSON.stringify(keys.jwks),
+        REVIEW_WINDOW_DAYS: "10",
+        LOG_LEVEL: "warn",
+      },
     },
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   const connection = await amqp.connect(broker.url);
   try {
