@@ -1,0 +1,113 @@
+/**
+ * What a client receives from the chat service, for its OpenAPI document
+ * (store.ts builds the views; the events `message.sent` and `offer.updated`
+ * carry the same `Message` and `Offer` objects).
+ */
+import { z } from "zod";
+
+const Attachment = z.object({
+  url: z.string().meta({ description: "A public https link (never fetched by the server)." }),
+  name: z.string().meta({ description: "File name to show." }),
+  size: z.number().int().meta({ description: "Size in bytes, as the sender said." }),
+}).openapi("ChatAttachment");
+
+/** A message (also `message.sent`'s `message`). */
+export const Message = z.object({
+  id: z.uuid().meta({ description: "The message id; also the cursor of message pages." }),
+  conversationId: z.uuid(),
+  senderId: z.uuid(),
+  clientId: z.string().meta({
+    description: "The sender's id for the send (a retry with it is the same message); " +
+      "`offer:<offerId>` for an offer's message.",
+  }),
+  kind: z.enum(["text", "offer"]).meta({
+    description: "`offer`: a custom offer was made; `offerId` names it, `body` is its " +
+      "description.",
+  }),
+  body: z.string().meta({ description: "1–5,000 characters." }),
+  attachments: z.array(Attachment),
+  gigId: z.uuid().nullable().meta({ description: "A gig attached as context." }),
+  orderId: z.uuid().nullable().meta({
+    description: "An order of the two participants attached as context.",
+  }),
+  offerId: z.uuid().nullable().meta({ description: "The offer of an `offer` message." }),
+  createdAt: z.iso.datetime(),
+}).openapi("ChatMessage");
+
+const Money = z.object({
+  amount: z.number().int().meta({ description: "Integer minor units (cents)." }),
+  currency: z.string().meta({ description: "ISO 4217 code: the gig's currency." }),
+}).openapi("ChatMoney");
+
+/** A custom offer (also `offer.updated`'s `offer`). */
+export const Offer = z.object({
+  id: z.uuid(),
+  conversationId: z.uuid(),
+  messageId: z.uuid().meta({ description: "The `offer` message that shows it." }),
+  sellerId: z.uuid(),
+  buyerId: z.uuid(),
+  gigId: z.uuid(),
+  description: z.string(),
+  price: Money,
+  deliveryDays: z.number().int(),
+  revisions: z.number().int(),
+  expiresAt: z.iso.datetime(),
+  status: z.enum(["pending", "accepted", "declined", "withdrawn", "expired"]).meta({
+    description: "A pending offer past `expiresAt` shows as `expired`.",
+  }),
+  orderId: z.uuid().nullable().meta({
+    description: "The order created from the accepted offer, once orders made it.",
+  }),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+}).openapi("ChatOffer");
+
+/** A conversation as the caller sees it. */
+export const Conversation = z.object({
+  id: z.uuid(),
+  otherParty: z.object({
+    userId: z.uuid(),
+    username: z.string().nullable().meta({
+      description: "Null only while the directory has not learned the user.",
+    }),
+    displayName: z.string().nullable().meta({
+      description: "The profile's display name; the username until the profile is known.",
+    }),
+    avatarUrl: z.string().nullable(),
+  }),
+  lastMessage: Message.nullable(),
+  unreadCount: z.number().int().meta({
+    description: "Messages of the other party after the caller's read mark.",
+  }),
+  blockedByMe: z.boolean(),
+  blockedMe: z.boolean(),
+  createdAt: z.iso.datetime(),
+  lastActivityAt: z.iso.datetime(),
+}).openapi("ChatConversation");
+
+const nextCursor = (what: string) =>
+  z.string().nullable().meta({ description: `${what}; null on the last page.` });
+
+export const ConversationEnvelope = z.object({ conversation: Conversation }).openapi(
+  "ChatConversationEnvelope",
+);
+export const MessageEnvelope = z.object({ message: Message }).openapi("ChatMessageEnvelope");
+export const OfferEnvelope = z.object({ offer: Offer }).openapi("ChatOfferEnvelope");
+export const UnreadCount = z.object({
+  unreadCount: z.number().int().meta({
+    description: "Unread messages over all the caller's conversations.",
+  }),
+}).openapi("ChatUnreadCount");
+
+export const ConversationPage = z.object({
+  items: z.array(Conversation).meta({ description: "Latest activity first." }),
+  nextCursor: nextCursor("Pass as `cursor` for the next page"),
+}).openapi("ChatConversationPage");
+
+export const MessagePage = z.object({
+  items: z.array(Message).meta({ description: "Oldest first within the page." }),
+  nextCursor: nextCursor(
+    "A message id: pass it as `before` for older messages (a `before` or default page), " +
+      "or as `after` for newer ones (an `after` page)",
+  ),
+}).openapi("ChatMessagePage");
