@@ -60,7 +60,8 @@ const TimelineEntry = z.object({
   at: datetime("When it happened (ISO 8601, UTC)."),
   kind: z.enum(TIMELINE_KINDS).meta({
     description: "What happened (`details` carries):\n" +
-      "- `placed`: the buyer placed the order (`package`, `total`);\n" +
+      "- `placed`: the buyer placed the order, or accepted the custom offer it was made from " +
+      "(`package`, `total`, and `offerId` for a custom offer);\n" +
       "- `paid`: the payment succeeded, the money is in escrow (`dueAt`);\n" +
       "- `payment_failed`: a payment attempt failed; the order still waits for payment (`error`);\n" +
       "- `delivered`: the seller delivered (`deliveryId`);\n" +
@@ -177,8 +178,15 @@ const summaryShape = {
   role: Party.meta({ description: "The caller's side of this order." }),
   gigId: z.uuid(),
   gigTitle: z.string().meta({ description: "The gig's title when the order was placed." }),
-  package: z.enum(["basic", "standard", "premium"]).meta({
-    description: "The package tier ordered.",
+  package: z.enum(["basic", "standard", "premium", "custom"]).meta({
+    description: "The package tier ordered, or `custom`: the order was made from a custom " +
+      "offer the buyer accepted in chat (`offerId`); its price, delivery days and revisions are " +
+      "the offer's, `packageDetails` holds the offer's description, and it has no requirement " +
+      "answers. It is paid like any order.",
+  }),
+  offerId: z.uuid().nullable().meta({
+    description: "The custom offer the order was made from (`package` is `custom`); null for " +
+      "an order placed from one of the gig's packages.",
   }),
   buyerId: z.uuid().meta({ description: "The buyer's user id." }),
   sellerId: z.uuid().meta({ description: "The seller's user id." }),
@@ -216,12 +224,16 @@ export const OrderPage = z.object({
 export const OrderDetail = z.object({
   ...summaryShape,
   packageDetails: z.object({
-    tier: z.enum(["basic", "standard", "premium"]),
-    name: z.string(),
-    description: z.string(),
+    tier: z.enum(["basic", "standard", "premium", "custom"]),
+    name: z.string().meta({ description: "The package's name; `Custom offer` for a custom one." }),
+    description: z.string().meta({
+      description: "The package's description; a custom offer's own description.",
+    }),
     deliveryDays: z.number().int(),
     revisions: z.number().int().meta({ description: "Revisions included." }),
-    features: z.array(z.string()),
+    features: z.array(z.string()).meta({
+      description: "Included features; none for a custom offer.",
+    }),
   }).meta({ description: "The package as ordered (later gig edits do not change it)." }),
   serviceFee: money("The buyer's service fee, added to `price`. Buyer only.").optional(),
   total: money("What the buyer pays: `price` + `serviceFee`."),
@@ -249,7 +261,10 @@ export const OrderDetail = z.object({
     questionId: z.string(),
     question: z.string().meta({ description: "The question as it was asked." }),
     answer: z.string(),
-  })).meta({ description: "The buyer's answers to the gig's questions." }),
+  })).meta({
+    description: "The buyer's answers to the gig's questions; empty for a custom offer (agreed " +
+      "in chat, the gig's questions are not asked).",
+  }),
   deliveries: z.array(Delivery).meta({ description: "Oldest first." }),
   revisionRequests: z.array(RevisionRequest).meta({ description: "Oldest first." }),
   extensionRequests: z.array(ExtensionRequest).meta({ description: "Oldest first." }),

@@ -5,10 +5,15 @@
  * Published through the outbox, in the transaction of the change: every
  * `order.*` event below carries `orderId, gigId, buyerId, sellerId`.
  *
+ * `order.created` carries `offerId` (null unless the order was made from a
+ * custom offer; then `package` is `custom`). `offer.rejected` `{ offerId,
+ * reason }` says an accepted offer made no order (offers.ts).
+ *
  * Consumed (queue `<exchange>.orders`), each idempotent through the inbox:
  * `gig.created`, `gig.updated` and `gig.deleted` keep the replica of purchasable
  * gigs that prices orders. Events can arrive out of order: a version older than
  * the stored `updatedAt` changes nothing, and a deleted gig stays deleted.
+ * `offer.accepted` (chat) makes an order from a custom offer: offers.ts.
  */
 import type { EventEnvelope, EventHandler } from "@mp/shared/bus";
 import type { Sql, Tx } from "@mp/shared/db";
@@ -31,12 +36,14 @@ export interface OrderRef {
 /** Payloads of the events published, by type. */
 export interface OrderEvents {
   "order.created": OrderRef & {
-    package: "basic" | "standard" | "premium";
+    package: "basic" | "standard" | "premium" | "custom";
     gigTitle: string;
     price: Money;
     serviceFee: Money;
     total: Money;
     createdAt: string;
+    /** The custom offer the order was made from; null for an order placed from a package. */
+    offerId: string | null;
   };
   "order.paid": OrderRef & { gigTitle: string; total: Money; paidAt: string; dueAt: string };
   "order.delivered": OrderRef & {
@@ -86,6 +93,8 @@ export interface OrderEvents {
     requestId: string;
     accepted: boolean;
   };
+  /** An accepted custom offer made no order (offers.ts `OfferRejection`). */
+  "offer.rejected": { offerId: string; reason: string };
 }
 
 /** Every event type this service publishes. */
@@ -100,6 +109,7 @@ export const PUBLISHED_EVENTS = [
   "order.extension_answered",
   "order.cancellation_requested",
   "order.cancellation_answered",
+  "offer.rejected",
 ] as const satisfies readonly (keyof OrderEvents)[];
 
 /** `{ orderId, gigId, buyerId, sellerId }` of an order. */
@@ -156,8 +166,13 @@ const gigChanged = z.object({
 });
 const gigDeleted = z.object({ gigId: z.uuid(), sellerId: userId, deletedAt: instant });
 
-/** The event types consumed. */
-export const CONSUMED_EVENTS = ["gig.created", "gig.updated", "gig.deleted"] as const;
+/** The event types consumed (`offer.accepted`'s handler is in offers.ts). */
+export const CONSUMED_EVENTS = [
+  "gig.created",
+  "gig.updated",
+  "gig.deleted",
+  "offer.accepted",
+] as const;
 
 /** Dependencies of the handlers. */
 export interface EventHandlerDeps {

@@ -2,7 +2,8 @@
  * Orders service process: its own part of the kit's start-up (shared/service.ts):
  * payments (Stripe, or the local test mode), the scheduler (auto-completion,
  * clearing, refund and payout retries) and the fee settings. Consumes gig events
- * into the replica, serves the order, payment and balance routes.
+ * into the replica and accepted custom offers into orders (offers.ts), serves
+ * the order, payment and balance routes.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
  * main_test.ts runs it under exactly those. deploy.ts serves the same handler
@@ -12,6 +13,7 @@ import { startService } from "@mp/shared/service";
 import { createApp } from "./app.ts";
 import { readConfig } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
+import { createOfferHandlers } from "./offers.ts";
 import { localTestPayments, stripePayments } from "./payments.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -36,9 +38,17 @@ export default await startService({
       payments,
       now: () => new Date(),
       settings: { autoCompleteMs: config.autoCompleteMs, clearingMs: config.clearingMs },
+      fees: {
+        buyerFeeBps: config.BUYER_FEE_BPS,
+        buyerFeeFixed: config.BUYER_FEE_FIXED,
+        commissionBps: config.PLATFORM_COMMISSION_BPS,
+      },
     };
   },
-  consumes: ({ sql, log }) => createEventHandlers({ sql, log }),
+  consumes: ({ sql, log, payments, fees, now }) => ({
+    ...createEventHandlers({ sql, log }),
+    ...createOfferHandlers({ sql, log, payments, fees, now }),
+  }),
   start: ({ sql, log, config, payments, now, settings, onStop }) => {
     const scheduler = new Scheduler({
       sql,
@@ -50,7 +60,7 @@ export default await startService({
     scheduler.start();
     onStop("stop scheduler", () => scheduler.stop());
   },
-  createApp: ({ sql, log, payments, now, settings, config, verifier, readiness }) =>
+  createApp: ({ sql, log, payments, now, settings, fees, config, verifier, readiness }) =>
     createApp({
       sql,
       log,
@@ -60,10 +70,6 @@ export default await startService({
       verifier,
       readiness,
       publicUrl: config.PUBLIC_URL,
-      fees: {
-        buyerFeeBps: config.BUYER_FEE_BPS,
-        buyerFeeFixed: config.BUYER_FEE_FIXED,
-        commissionBps: config.PLATFORM_COMMISSION_BPS,
-      },
+      fees,
     }),
 }) satisfies Deno.ServeDefaultExport;

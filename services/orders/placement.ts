@@ -238,6 +238,7 @@ export async function placeOrder(
     paymentClientSecret: intent.clientSecret,
     paymentStatus: "requires_payment",
     paymentError: null,
+    offerId: null,
   };
   await insertOrder(tx, order);
   await addTimeline(tx, {
@@ -261,6 +262,7 @@ export async function placeOrder(
     serviceFee: money(priced.serviceFee),
     total: money(priced.total),
     createdAt: now.toISOString(),
+    offerId: null,
   });
   return order;
 }

@@ -88,6 +88,7 @@ Deno.test("placing an order", async (t) => {
           serviceFee: { amount: 375, currency: "USD" },
           total: { amount: 5375, currency: "USD" },
           createdAt: order.createdAt,
+          offerId: null,
         });
         // The seller sees the order, their earnings (price − 20 %) and no client secret.
         const sellerView = await f.view(seller, order.id);

@@ -10,9 +10,13 @@ import type { GigPackage } from "./store_gigs.ts";
 /** Either a pool or a transaction. */
 type Db = Sql | Tx;
 
+/** A gig package's tier, or `custom` (an order made from a custom offer). */
+export type OrderTier = GigPackage["tier"] | "custom";
+
 /** The package as ordered (a snapshot; later gig edits do not change it). */
 export interface OrderedPackage {
-  tier: GigPackage["tier"];
+  /** A gig package's tier, or `custom` for an order made from a custom offer. */
+  tier: OrderTier;
   name: string;
   description: string;
   deliveryDays: number;
@@ -42,7 +46,7 @@ export interface Order {
   buyerId: string;
   sellerId: string;
   gigTitle: string;
-  tier: GigPackage["tier"];
+  tier: OrderTier;
   package: OrderedPackage;
   requirements: RequirementAnswer[];
   currency: string;
@@ -71,6 +75,8 @@ export interface Order {
   paymentClientSecret: string | null;
   paymentStatus: PaymentStatus;
   paymentError: string | null;
+  /** The custom offer the order was made from (tier `custom`); null otherwise. */
+  offerId: string | null;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -110,6 +116,7 @@ function toOrder(row: any): Order {
     paymentClientSecret: row.payment_client_secret,
     paymentStatus: row.payment_status,
     paymentError: row.payment_error,
+    offerId: row.offer_id ?? null,
   };
 }
 
@@ -119,13 +126,19 @@ export async function insertOrder(tx: Tx, order: Order): Promise<void> {
     insert into orders (id, gig_id, buyer_id, seller_id, gig_title, tier, package, requirements,
       currency, price, service_fee, total, commission, seller_earnings, delivery_days,
       revisions_included, status, created_at, payment_provider, payment_intent_id,
-      payment_client_secret, payment_status)
+      payment_client_secret, payment_status, offer_id)
     values (${order.id}, ${order.gigId}, ${order.buyerId}, ${order.sellerId}, ${order.gigTitle},
       ${order.tier}, ${tx.json(order.package as never)}, ${tx.json(order.requirements as never)},
       ${order.currency}, ${order.price}, ${order.serviceFee}, ${order.total}, ${order.commission},
       ${order.sellerEarnings}, ${order.deliveryDays}, ${order.revisionsIncluded}, ${order.status},
       ${order.createdAt}, ${order.paymentProvider}, ${order.paymentIntentId},
-      ${order.paymentClientSecret}, ${order.paymentStatus})`;
+      ${order.paymentClientSecret}, ${order.paymentStatus}, ${order.offerId})`;
+}
+
+/** The order made from a custom offer, or undefined. */
+export async function findOrderByOffer(db: Db, offerId: string): Promise<Order | undefined> {
+  const [row] = await db`select * from orders where offer_id = ${offerId}`;
+  return row ? toOrder(row) : undefined;
 }
 
 /** The order, or undefined. */

@@ -24,6 +24,7 @@ export function orderSummary(order: Order, role: Party, now: Date) {
     gigId: order.gigId,
     gigTitle: order.gigTitle,
     package: order.tier,
+    offerId: order.offerId,
     buyerId: order.buyerId,
     sellerId: order.sellerId,
     status: order.status,
