@@ -5,10 +5,14 @@
  * - Auth's user events (docs/CONTRACTS.md) carry the address: their mail goes to
  *   it. Each also updates the user directory (id → address, name) and moves any
  *   mails parked for that user to the outbox.
- * - Order and review events (order_events.ts) carry only user ids: recipients
+ * - Order and review events (order_events.ts) and chat's mail-only reminders
+ *   (chat_events.ts) carry only user ids: recipients
  *   are looked up in the directory. Each recipient gets the in-app notification
  *   at once; their mail is enqueued if the directory knows them, else parked in
  *   `pending_mails` until their `user.registered` (or any user event) arrives.
+ *
+ * Every in-app notification created also writes `notification.created` to the
+ * event outbox in the same transaction (store.ts), for the realtime edge.
  *
  * Each handler parses only the fields it uses (a payload missing one is a poison
  * message, dead-lettered at once) and writes its effects inside `handleOnce`, so
@@ -21,6 +25,7 @@ import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
 import type { Logger } from "@mp/shared/log";
 import { z } from "zod";
+import { CHAT_EVENTS, createChatHandlers } from "./chat_events.ts";
 import { enqueueMail } from "./mail_outbox.ts";
 import { instant, type Notice, ORDER_EVENTS, type OrderEventSpec } from "./order_events.ts";
 import {
@@ -154,6 +159,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Record<string, Even
       },
     })),
     ...Object.fromEntries(orderHandlers),
+    ...createChatHandlers(deps),
   };
 }
 
@@ -170,6 +176,7 @@ export const ACCOUNT_EVENTS = [
 export const CONSUMED_EVENTS: readonly string[] = [
   ...ACCOUNT_EVENTS,
   ...Object.keys(ORDER_EVENTS),
+  ...Object.keys(CHAT_EVENTS),
 ];
 
 /**
@@ -262,7 +269,7 @@ async function learnUser(
   await lockRecipients(tx, [user.userId]);
   const recipient = await learnRecipient(tx, user, asOf);
   for (const mail of await parkedMails(tx, user.userId)) {
-    const spec = ORDER_EVENTS[mail.eventType];
+    const spec = ORDER_EVENTS[mail.eventType] ?? CHAT_EVENTS[mail.eventType];
     const parsed = spec?.schema.safeParse(mail.eventData);
     if (!spec || !parsed?.success) {
       // Only possible if a newer version stopped reading what an older one parked.
@@ -288,7 +295,7 @@ async function enqueueNotice(
   tx: Tx,
   eventId: string,
   recipient: Recipient,
-  notice: Notice,
+  notice: Pick<Notice, "template" | "mail">,
 ): Promise<void> {
   await enqueueMail(tx, {
     eventId,

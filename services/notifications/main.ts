@@ -1,8 +1,9 @@
 /**
  * Notifications service process: its own part of the kit's start-up
  * (shared/service.ts): the SMTP transport and the mail sender. Consumes auth's
- * user events and the order and review events, sends mail through the mail
- * outbox and serves the caller's in-app notifications.
+ * user events, the order and review events and chat's unread reminders, sends
+ * mail through the mail outbox, serves the caller's in-app notifications and
+ * publishes `notification.created` through the event outbox.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
  * main_test.ts runs it under exactly those. deploy.ts serves the same handler
@@ -31,6 +32,7 @@ export default await startService({
     MAIL_SEND_CONCURRENCY: env.positiveInt(DEFAULT_MAIL_CONCURRENCY),
   },
   migrations: new URL("./migrations/", import.meta.url),
+  publishes: true,
   consumes: ({ sql, config, log }) =>
     createEventHandlers({ sql, publicUrl: config.PUBLIC_URL, log }),
   start: async ({ sql, config, log, onStop, onClose }) => {

@@ -99,6 +99,8 @@ const PACKAGE_NAMES: Record<string, string> = {
   basic: "Basic",
   standard: "Standard",
   premium: "Premium",
+  // An order made from a custom offer accepted in chat (orders' `package: "custom"`).
+  custom: "Custom offer",
 };
 
 /** "the buyer" / "the seller". */

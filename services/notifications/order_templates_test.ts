@@ -188,3 +188,19 @@ Deno.test("wording follows the event: automatic completion, refunds, unknown req
     /1 star out of 5/,
   );
 });
+
+Deno.test("an order made from a custom offer (package custom) reads as a custom offer", () => {
+  const input = {
+    orderId: "3f1c",
+    gigTitle: "Logo",
+    package: "custom",
+    price: usd(12000),
+    serviceFee: usd(760),
+    total: usd(12760),
+  };
+  for (const message of [orderReceipt(input, link), newOrder(input, link)]) {
+    const mail = message.mail({ username: "ada" });
+    assert.ok(mail.text.includes("Package: Custom offer"), mail.text);
+    assert.ok(message.notification.body.includes("(Custom offer, "), message.notification.body);
+  }
+});

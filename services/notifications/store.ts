@@ -4,6 +4,7 @@
  * notification is indistinguishable from one that does not exist.
  */
 import type { Sql, Tx } from "@mp/shared/db";
+import { enqueueEvent } from "@mp/shared/outbox";
 import type { InAppContent } from "./templates.ts";
 
 /** A notification as the API returns it. */
@@ -26,18 +27,42 @@ export interface NotificationPage {
   unreadCount: number;
 }
 
+/** `notification.created`: a notification as the API shows it, and its owner. */
+export interface NotificationCreated {
+  notification: Notification;
+  userId: string;
+}
+
 /**
- * Adds a notification in the caller's (inbox) transaction; a second one for the
- * same event and user is ignored.
+ * Adds a notification in the caller's (inbox) transaction and, in the same
+ * transaction, `notification.created` to the event outbox; a second one for
+ * the same event and user is ignored (and publishes nothing). Returns the new
+ * notification, or undefined for such a repeat.
  */
 export async function insertNotification(
   tx: Tx,
   input: InAppContent & { userId: string; eventId: string },
-): Promise<void> {
-  await tx`
+): Promise<Notification | undefined> {
+  const [row] = await tx<{ id: string; created_at: Date }[]>`
     insert into notifications (user_id, event_id, type, title, body, link)
     values (${input.userId}, ${input.eventId}, ${input.type}, ${input.title}, ${input.body}, ${input.link})
-    on conflict (event_id, user_id) do nothing`;
+    on conflict (event_id, user_id) do nothing
+    returning id, created_at`;
+  if (!row) return undefined;
+  const notification: Notification = {
+    id: row.id,
+    type: input.type,
+    title: input.title,
+    body: input.body,
+    link: input.link,
+    createdAt: row.created_at.toISOString(),
+    readAt: null,
+  };
+  await enqueueEvent<NotificationCreated>(tx, "notification.created", {
+    notification,
+    userId: input.userId,
+  });
+  return notification;
 }
 
 /** A page of the user's notifications, newest first, with the counts the bell shows. */

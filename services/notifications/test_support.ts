@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { EventBus, EventEnvelope } from "@mp/shared/bus";
 import type { Sql } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
+import { outboxMigration } from "@mp/shared/outbox";
 import {
   type CapturedMail,
   consumerHarness,
@@ -35,7 +36,7 @@ export const MAIL_DOMAIN = "market.example";
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  return freshMigrated(prefix, MIGRATIONS, [inboxMigration]);
+  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration]);
 }
 
 /** A user as auth's events describe them; the address is unique per call. */
