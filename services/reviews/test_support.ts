@@ -9,7 +9,6 @@ import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import {
   callApp,
   consumerHarness,
@@ -24,7 +23,6 @@ import {
   type TestResponse,
   waitFor,
 } from "@mp/shared/testing";
-import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 
@@ -230,10 +228,5 @@ export async function reviewsFixture(prefix: string, options: FixtureOptions = {
 /** The fixture type. */
 export type ReviewsFixture = Awaited<ReturnType<typeof reviewsFixture>>;
 
-/** Asserts a problem+json answer with `status` (and `code` when given). */
-export function assertProblem(answer: Answer, status: number, code?: string) {
-  assert.equal(answer.status, status, JSON.stringify(answer.body));
-  assert.equal(answer.type, PROBLEM_CONTENT_TYPE);
-  assert.equal(answer.body.status, status);
-  if (code) assert.equal(answer.body.code, code);
-}
+/** The kit's problem assertion, for this service's tests. */
+export { assertProblem } from "@mp/shared/testing";

@@ -1,3 +1,6 @@
+import assert from "node:assert/strict";
+import { PROBLEM_CONTENT_TYPE } from "../problem.ts";
+
 /** A response read in full. */
 export interface TestResponse {
   status: number;
@@ -46,4 +49,17 @@ export async function callApp(
     headers: response.headers,
     body: parsed,
   };
+}
+
+/**
+ * Asserts a problem+json answer (RFC 9457, shared/problem.ts) with `status`,
+ * and with `code` when given; the message shows the body that was received.
+ */
+export function assertProblem(answer: TestResponse, status: number, code?: string): void {
+  const seen = JSON.stringify(answer.body);
+  assert.equal(answer.status, status, seen);
+  assert.equal(answer.type, PROBLEM_CONTENT_TYPE, seen);
+  assert.equal(answer.body.status, status, seen);
+  assert.equal(typeof answer.body.code, "string", seen);
+  if (code) assert.equal(answer.body.code, code, seen);
 }

@@ -8,7 +8,7 @@ export { deleteQueues, type TestBus, testBus } from "./broker.ts";
 export { type ConsumerHarness, consumerHarness, type ConsumerHarnessOptions } from "./consumer.ts";
 export { envelope } from "./events.ts";
 export { freePort } from "./ports.ts";
-export { callApp, type TestRequest, type TestResponse } from "./http.ts";
+export { assertProblem, callApp, type TestRequest, type TestResponse } from "./http.ts";
 export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.ts";
 export { createTestKeys, type TestKeys } from "./keys.ts";
 export { quietLogger, settleAll, waitFor } from "./wait.ts";
