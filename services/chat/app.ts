@@ -215,7 +215,9 @@ function routes(limits: ChatLimits) {
         404: problemResponse(404, offerNotTheirs),
         409: problemResponse(
           409,
-          "`offer_not_pending` (already accepted, declined or withdrawn) or `offer_expired`.",
+          "`offer_not_pending` (already accepted, declined or withdrawn), `offer_expired`, or " +
+            "(accept) `gig_not_active`: the gig was paused, deleted or repriced in another " +
+            "currency since.",
         ),
       },
     });
@@ -722,6 +724,18 @@ export function createApp(deps: ChatDeps) {
         mustBePending(offer);
         if (status === "accepted") {
           refuseBlocked((await store.membership(tx, offer.conversationId, caller.userId))!);
+          // Orders prices the order only from an active gig of the seller in its currency;
+          // an offer accepted against anything else would never get its order.
+          const gig = await store.findGig(tx, offer.gigId);
+          if (
+            gig?.status !== "active" || gig.sellerId !== offer.sellerId ||
+            gig.currency !== offer.price.currency
+          ) {
+            throw errors.conflict(
+              "gig_not_active",
+              "The offer's gig is no longer available as offered.",
+            );
+          }
         }
         const changed = await store.setOfferStatus(tx, offer.id, status);
         if (status === "accepted") {

@@ -308,6 +308,36 @@ Deno.test("decline by the buyer, withdraw by the seller, each once, each with of
     const statuses = (await f.outbox("offer.updated")).map((e) => e.data.offer.status);
     assert.deepEqual(statuses, ["pending", "pending", "declined", "withdrawn"]);
     assert.equal((await f.outbox("offer.accepted")).length, 0);
+
+    // An offer whose gig was paused since cannot be accepted (orders would refuse its order).
+    const three = (await makeOffer(f, seller, conversationId, f.offerBody(gigId))).body.offer;
+    await f.gig(seller, { gigId, status: "paused" });
+    assertProblem(
+      await f.call("POST", `/api/v1/offers/${three.id}/accept`, { token: buyer.token }),
+      409,
+      "gig_not_active",
+    );
+    await f.gig(seller, { gigId, status: "active", currency: "EUR" });
+    assertProblem(
+      await f.call("POST", `/api/v1/offers/${three.id}/accept`, { token: buyer.token }),
+      409,
+      "gig_not_active",
+    );
+    await f.gig(seller, { gigId, status: "active", currency: "USD" });
+    // Nor while either party blocks the other.
+    await f.call("POST", `/api/v1/conversations/${conversationId}/block`, { token: seller.token });
+    assertProblem(
+      await f.call("POST", `/api/v1/offers/${three.id}/accept`, { token: buyer.token }),
+      403,
+      "blocked",
+    );
+    await f.call("POST", `/api/v1/conversations/${conversationId}/unblock`, {
+      token: seller.token,
+    });
+    const accepted = await f.call("POST", `/api/v1/offers/${three.id}/accept`, {
+      token: buyer.token,
+    });
+    assert.equal(accepted.body.offer.status, "accepted");
   } finally {
     await f.close();
   }

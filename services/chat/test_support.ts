@@ -103,6 +103,8 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
     return { id, username, token: await keys.sign({ sub: id, username }) };
   };
 
+  // Gig versions strictly increase even within one millisecond (an equal one is stale).
+  let lastGigVersion = 0;
   /** `gig.created` (or `gig.updated`) for a gig of `seller`; returns the gig id. */
   const gig = async (
     seller: TestUser,
@@ -127,7 +129,8 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
         features: [],
       }],
       requirements: [],
-      updatedAt: (options.at ?? new Date()).toISOString(),
+      updatedAt: (options.at ?? new Date(lastGigVersion = Math.max(Date.now(), lastGigVersion + 1)))
+        .toISOString(),
     });
     return gigId;
   };
