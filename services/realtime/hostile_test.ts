@@ -3,9 +3,11 @@
  * REALTIME_MAX_FRAME_BYTES closes that one socket; raw garbage, a reserved
  * event name or a binary flood on a raw WebSocket close that connection only.
  * After each, the other clients still get pushes and /readyz stays 200.
+ * Long-polling (straight to one edge) works and has the same limit.
  */
 import assert from "node:assert/strict";
-import { createCluster, envelope, newUser, type TestClient } from "./test_support.ts";
+import { io as connect } from "socket.io-client";
+import { createCluster, envelope, newUser, type TestClient, waitFor } from "./test_support.ts";
 
 async function stillServes(
   cluster: Awaited<ReturnType<typeof createCluster>>,
@@ -75,6 +77,41 @@ Deno.test("raw WebSocket garbage closes that connection only", async () => {
       await stillServes(cluster, edge.url, bob);
     }
     assert.ok(bob.socket.connected);
+  } finally {
+    await cluster.cleanup();
+  }
+});
+
+Deno.test("long-polling works against one edge, under the same frame limit", async () => {
+  const cluster = await createCluster("polling");
+  try {
+    const edge = await cluster.start({ REALTIME_MAX_FRAME_BYTES: "4096" });
+    const user = newUser("ada");
+    const socket = connect(edge.url, {
+      transports: ["polling"],
+      auth: { token: await cluster.token(user) },
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      const pushed: unknown[] = [];
+      socket.on("notification:new", (payload) => pushed.push(payload));
+      await new Promise<void>((resolve, reject) => {
+        socket.on("connect", () => resolve());
+        socket.on("connect_error", reject);
+      });
+      assert.equal(socket.io.engine.transport.name, "polling");
+      await cluster.publish(envelope("notification.created", {
+        userId: user,
+        notification: { id: "n1" },
+      }));
+      await waitFor(() => pushed.length === 1, { what: "push over polling" });
+      const closed = new Promise((resolve) => socket.on("disconnect", resolve));
+      socket.emit("typing", { conversationId: "x".repeat(5000) });
+      assert.equal(await closed, "transport close");
+    } finally {
+      socket.close();
+    }
   } finally {
     await cluster.cleanup();
   }
