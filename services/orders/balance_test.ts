@@ -4,21 +4,10 @@
  * concurrent withdrawals, refused and failing transfers, and bad input.
  */
 import assert from "node:assert/strict";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
-import {
-  type OrdersFixture,
-  ordersFixture,
-  type TestResponse,
-  type TestUser,
-} from "./test_support.ts";
+import { assertProblem } from "@mp/shared/testing";
+import { type OrdersFixture, ordersFixture, type TestUser } from "./test_support.ts";
 
 const DAY = 86_400_000;
-
-function assertProblem(res: TestResponse, status: number, code?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.type, PROBLEM_CONTENT_TYPE);
-  if (code) assert.equal(res.body.code, code);
-}
 
 /** A seller with `count` completed and cleared basic orders (20.00 earned each). */
 async function sellerWithEarnings(f: OrdersFixture, count: number): Promise<TestUser> {

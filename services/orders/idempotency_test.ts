@@ -5,7 +5,7 @@
  * 422; another user's identical key is theirs alone; a bad key is a 400.
  */
 import assert from "node:assert/strict";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
+import { assertProblem } from "@mp/shared/testing";
 import { legacyRequestHash } from "./placement.ts";
 import {
   type OrdersFixture,
@@ -16,12 +16,6 @@ import {
 } from "./test_support.ts";
 
 const DAY = 86_400_000;
-
-function assertProblem(res: TestResponse, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.type, PROBLEM_CONTENT_TYPE);
-  assert.equal(res.body.code, code);
-}
 
 /** POST with a token, a body and an Idempotency-Key. */
 function post(f: OrdersFixture, who: TestUser, path: string, body: unknown, key?: string) {

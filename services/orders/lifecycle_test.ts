@@ -6,7 +6,7 @@
  * else's order or in the wrong role: 404/403/409 problems that change nothing.
  */
 import assert from "node:assert/strict";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
+import { assertProblem } from "@mp/shared/testing";
 import {
   type OrdersFixture,
   ordersFixture,
@@ -16,12 +16,6 @@ import {
 } from "./test_support.ts";
 
 const DAY = 86_400_000;
-
-function assertProblem(res: TestResponse, status: number, code?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.type, PROBLEM_CONTENT_TYPE);
-  if (code) assert.equal(res.body.code, code);
-}
 
 interface Cast {
   seller: TestUser;

@@ -5,14 +5,8 @@
  * however concurrently) it is sent, and every refused request changes nothing.
  */
 import assert from "node:assert/strict";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
-import { type OrdersFixture, ordersFixture, type TestResponse } from "./test_support.ts";
-
-function assertProblem(res: TestResponse, status: number, code?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.type, PROBLEM_CONTENT_TYPE);
-  if (code) assert.equal(res.body.code, code);
-}
+import { assertProblem } from "@mp/shared/testing";
+import { type OrdersFixture, ordersFixture } from "./test_support.ts";
 
 async function unchanged(f: OrdersFixture, before: unknown, intentsBefore: number) {
   assert.deepEqual(await f.snapshot(), before);

@@ -4,7 +4,8 @@
  * real npm:stripe SDK pointed at the Stripe double, real ES256 tokens, gig
  * events applied by the real consumer handlers, and a controllable clock.
  */
-import { POSTGRES_DRIVER_ENV, type Sql } from "@mp/shared/db";
+import type { Sql } from "@mp/shared/db";
+import { processSpec, serveArgs as fleetServeArgs } from "../../scripts/processes.ts";
 import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
@@ -23,7 +24,6 @@ import {
 } from "@mp/shared/testing";
 export { deleteQueues, envelope, freePort, type TestResponse } from "@mp/shared/testing";
 import { createApp, type OrdersDeps } from "./app.ts";
-import { CONFIG_NAMES, stripeHostPort } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
 import type { FeeSchedule } from "./money.ts";
 import { localTestPayments, type Payments, stripePayments } from "./payments.ts";
@@ -285,8 +285,8 @@ export type OrdersFixture = Awaited<ReturnType<typeof ordersFixture>>;
 
 // ---------------------------------------------------------------- the real process
 
-/** Variables main.ts may read: its own, then those npm:postgres consults (see README.md). */
-export const PROCESS_ENV_NAMES: readonly string[] = [...CONFIG_NAMES, ...POSTGRES_DRIVER_ENV];
+/** Variables main.ts may read: the fleet's list (scripts/processes.ts). */
+export const PROCESS_ENV_NAMES: readonly string[] = processSpec("orders").env;
 
 /** Where the process listens and what it reaches. */
 export interface ProcessTarget {
@@ -297,25 +297,13 @@ export interface ProcessTarget {
   stripeApiUrl: string;
 }
 
-/** `deno` arguments that run main.ts under exactly the flags of README.md. */
+/** `deno` arguments that run main.ts: exactly the fleet's and docker-compose's (scripts/processes.ts). */
 export function serveArgs(target: ProcessTarget): string[] {
-  const host = (url: string) => {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port}`;
-  };
-  return [
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(target.port),
-    `--allow-net=127.0.0.1:${target.port},${host(target.databaseUrl)},${host(target.amqpUrl)},${
-      stripeHostPort(target.stripeApiUrl)
-    }`,
-    `--allow-env=${PROCESS_ENV_NAMES.join(",")}`,
-    "--allow-read=services/orders/migrations",
-    "services/orders/main.ts",
-  ];
+  return fleetServeArgs(processSpec("orders"), {
+    root: new URL("../../", import.meta.url).pathname,
+    host: "127.0.0.1",
+    ...target,
+  });
 }
 
 /** A running orders process and its output. */

@@ -6,16 +6,10 @@
  * ledger balanced.
  */
 import assert from "node:assert/strict";
-import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
-import { type OrdersFixture, ordersFixture, type TestResponse } from "./test_support.ts";
+import { assertProblem } from "@mp/shared/testing";
+import { type OrdersFixture, ordersFixture } from "./test_support.ts";
 
 const WEBHOOK = "/api/v1/payments/stripe/webhook";
-
-function assertProblem(res: TestResponse, status: number, code?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.type, PROBLEM_CONTENT_TYPE);
-  if (code) assert.equal(res.body.code, code);
-}
 
 /** Counts of what a payment transition writes, per order. */
 async function effects(f: OrdersFixture, orderId: string) {
