@@ -52,11 +52,7 @@ export function createEventHandlers(deps: ConsumerDeps): Record<string, EventHan
       conversationStarted,
       envelope,
     );
-    await redis.multi()
-      .sadd(contactsKey(a), b)
-      .sadd(contactsKey(b), a)
-      .sadd(conversationKey(conversationId), a, b)
-      .exec();
+    await redis.multi().sadd(contactsKey(a), b).sadd(contactsKey(b), a).exec();
     // New contacts learn at once whether the other one is online.
     const lastSeenAt = new Date().toISOString();
     for (const userId of await presence.online([a, b])) {
@@ -66,6 +62,8 @@ export function createEventHandlers(deps: ConsumerDeps): Record<string, EventHan
         payload: { userId, online: true, lastSeenAt },
       });
     }
+    // Last, so whoever sees the pair stored (typing, tests) knows the rest is done.
+    await redis.sadd(conversationKey(conversationId), a, b);
     log.debug("contacts added", { eventId: envelope.id, conversationId });
   };
   return handlers;
