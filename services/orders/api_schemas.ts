@@ -5,22 +5,11 @@
  * null, for the party that may not see it.
  */
 import { z } from "zod";
+import { money } from "@mp/shared/api_schemas";
 import { ORDER_STATUSES } from "./order.ts";
 
 const datetime = (description: string) => z.iso.datetime().meta({ description });
 const nullableDatetime = (description: string) => z.iso.datetime().nullable().meta({ description });
-
-/**
- * An amount of money described for its field: integer minor units and an ISO
- * 4217 code. Inline, not a shared component, so each field keeps its meaning.
- */
-export const money = (description: string) =>
-  z.object({
-    amount: z.number().int().meta({
-      description: "Integer amount in minor units of `currency` (cents for USD: 1999 = 19.99 USD).",
-    }),
-    currency: z.string().meta({ description: "ISO 4217 code, e.g. `USD`." }),
-  }).meta({ description });
 
 const Party = z.enum(["buyer", "seller"]);
 const Actor = z.enum(["buyer", "seller", "system"]).meta({

@@ -16,16 +16,12 @@ import { pageParams } from "@mp/shared/paging";
 import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
-import {
-  type Committed,
-  IDEMPOTENCY_KEY,
-  idempotentJson,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-} from "@mp/shared/idempotency";
+import { type Committed, idempotentJson } from "@mp/shared/idempotency";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError } from "@mp/shared/problem";
 import { publicHttpsUrl } from "@mp/shared/public_link";
+import { idempotencyKeyHeader } from "@mp/shared/api_schemas";
 import { paragraph } from "@mp/shared/text";
 import {
   apiRoute,
@@ -131,26 +127,7 @@ type Ctx = Context<{ Variables: AuthVariables & { requestId: string } }>;
 const tags = ["orders"];
 const moneyTags = ["seller money"];
 
-const idempotencyKey = (required: boolean) => ({
-  name: "Idempotency-Key",
-  in: "header" as const,
-  required,
-  schema: {
-    type: "string" as const,
-    minLength: 1,
-    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-    pattern: IDEMPOTENCY_KEY.source,
-  },
-  description: (required ? "Required: a retried placement must never make a second order. " : "") +
-    "1–255 visible ASCII characters (a UUID is typical), one per intended change. A retry with " +
-    "the same key by the same caller gets the first answer (status, body, `Location`) again with " +
-    "`Idempotent-Replayed: true`, and changes nothing. 400 `idempotency_key_invalid` for a " +
-    "malformed key" + (required ? ", `idempotency_key_required` without one" : "") +
-    "; 422 `idempotency_key_reused` when the key was used for another route or body; 409 " +
-    "`idempotency_key_in_use` (with `Retry-After: 1`) while the first request with the key is " +
-    "still running. Only successes are remembered; keys are kept one day.",
-});
-const optionalKey = [idempotencyKey(false)];
+const optionalKey = [idempotencyKeyHeader(false)];
 
 const conflict = (codes: string) =>
   problemResponse(409, `${codes}, or \`idempotency_key_in_use\` (\`Retry-After: 1\`).`);
@@ -200,7 +177,7 @@ const routes = {
       "(in local test mode, POST `payment.localTest.succeedPath`).",
     bearer: true,
     problems: [413],
-    parameters: [idempotencyKey(true)],
+    parameters: [idempotencyKeyHeader(true)],
     request: { body: jsonRequest(placeOrderBody) },
     responses: {
       201: jsonResponse(OrderDetail, "The order, `pending_payment`; `Location` names it."),
