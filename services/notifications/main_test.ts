@@ -17,12 +17,9 @@ import {
 } from "@mp/shared/testing";
 import { freshDatabase } from "@mp/shared/testing";
 import { deleteQueues, envelope, freePort, testToken, testUser } from "./test_support.ts";
-import { processSpec } from "../../scripts/processes.ts";
+import { processSpec, serveArgs } from "../../scripts/processes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-
-/** Variables the service reads, plus those npm:postgres consults: the fleet's list (scripts/processes.ts). */
-const ENV_NAMES = processSpec("notifications").env;
 
 Deno.test("main.ts runs under its least-privilege flags: ready, mails an event, serves, stops on SIGTERM", async () => {
   const db = await freshDatabase("notif_main");
@@ -36,34 +33,34 @@ Deno.test("main.ts runs under its least-privilege flags: ready, mails an event, 
     service: "auth",
     log: quietLogger(),
   });
-  const dbUrl = new URL(db.url);
-  const amqpUrl = new URL(broker.url);
-  const proc = startProcess(Deno.execPath(), [
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    // The SMTP server by name, as in docker-compose: the name and port must suffice.
-    `--allow-net=127.0.0.1:${port},${dbUrl.host},${amqpUrl.host},localhost:${smtp.port}`,
-    `--allow-env=${ENV_NAMES.join(",")}`,
-    "--allow-read=services/notifications/migrations",
-    "services/notifications/main.ts",
-  ], {
-    cwd: ROOT,
-    // Only what the service needs, plus what Deno itself needs to find its cache.
-    env: {
-      ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
-      DATABASE_URL: db.url,
-      AMQP_URL: broker.url,
-      EVENTS_EXCHANGE: broker.exchange,
-      SMTP_URL: `smtp://localhost:${smtp.port}`,
-      MAIL_FROM: "Marketplace <no-reply@market.example>",
-      PUBLIC_URL: "https://market.example",
-      JWT_JWKS: JSON.stringify(keys.jwks),
-      LOG_LEVEL: "warn",
+  // Exactly the flags the fleet and docker-compose use (scripts/processes.ts); the SMTP
+  // server by name, as in docker-compose: the name and port must suffice.
+  const proc = startProcess(
+    Deno.execPath(),
+    serveArgs(processSpec("notifications"), {
+      root: ROOT.pathname,
+      host: "127.0.0.1",
+      port,
+      databaseUrl: db.url,
+      amqpUrl: broker.url,
+      smtpUrl: `smtp://localhost:${smtp.port}`,
+    }),
+    {
+      cwd: ROOT,
+      // Only what the service needs, plus what Deno itself needs to find its cache.
+      env: {
+        ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+        DATABASE_URL: db.url,
+        AMQP_URL: broker.url,
+        EVENTS_EXCHANGE: broker.exchange,
+        SMTP_URL: `smtp://localhost:${smtp.port}`,
+        MAIL_FROM: "Marketplace <no-reply@market.example>",
+        PUBLIC_URL: "https://market.example",
+        JWT_JWKS: JSON.stringify(keys.jwks),
+        LOG_LEVEL: "warn",
+      },
     },
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(async () => {
