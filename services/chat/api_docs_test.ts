@@ -83,6 +83,14 @@ Deno.test("every answer of every chat route matches the service's OpenAPI docume
     });
     await call("POST", offers, { token: buyer.token, body: f.offerBody(gigId) });
     await call("POST", offers, { token: seller.token, body: f.offerBody(crypto.randomUUID()) });
+    const keyed = { token: seller.token, headers: { "idempotency-key": "k1" } };
+    await call("POST", offers, { ...keyed, body: f.offerBody(gigId, { revisions: 1 }) });
+    const replay = await call("POST", offers, {
+      ...keyed,
+      body: f.offerBody(gigId, { revisions: 1 }),
+    });
+    assert.equal(replay.headers.get("idempotent-replayed"), "true");
+    await call("POST", offers, { ...keyed, body: f.offerBody(gigId, { revisions: 3 }) });
     const paused = await f.gig(seller, { status: "paused" });
     await call("POST", offers, { token: seller.token, body: f.offerBody(paused) });
 

@@ -4,6 +4,39 @@
  * carry the same `Message` and `Offer` objects).
  */
 import { z } from "zod";
+import { IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_LENGTH } from "@mp/shared/idempotency";
+
+/**
+ * The optional `Idempotency-Key` header of the offer routes, which run under
+ * `idempotentJson` (shared/idempotency.ts); it checks the header and answers
+ * its own codes, so no schema validates it.
+ */
+export const idempotencyKeyHeader = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  schema: {
+    type: "string" as const,
+    minLength: 1,
+    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+    pattern: IDEMPOTENCY_KEY.source,
+  },
+  description: "Optional; 1–255 visible ASCII characters (a UUID is typical). A retry with " +
+    "the same key by the same caller gets the first success again (with " +
+    "`Idempotent-Replayed: true`) and changes nothing; only successes are remembered, for " +
+    "one day. A malformed key is a 400 `idempotency_key_invalid`, the key of another route " +
+    "or body a 422 `idempotency_key_reused`, the key of a request still running a 409 " +
+    "`idempotency_key_in_use` with `Retry-After: 1`.",
+};
+
+/** The `Idempotent-Replayed` header of an answer sent again for a retried key. */
+export const replayedHeader = {
+  "Idempotent-Replayed": {
+    description: "`true` when this is the stored answer of an earlier request with the same " +
+      "`Idempotency-Key`; absent otherwise.",
+    schema: { type: "string" as const, enum: ["true"] },
+  },
+};
 
 const Attachment = z.object({
   url: z.string().meta({ description: "A public https link (never fetched by the server)." }),

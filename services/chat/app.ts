@@ -21,6 +21,7 @@ import { z } from "zod";
 import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
 import { type AuthVariables, type Caller, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
+import { idempotentJson } from "@mp/shared/idempotency";
 import type { Logger } from "@mp/shared/log";
 import {
   apiRoute,
@@ -28,6 +29,7 @@ import {
   jsonResponse,
   problemResponse,
   serveOpenApi,
+  untypedAnswer,
 } from "@mp/shared/openapi";
 import { queryInt } from "@mp/shared/paging";
 import { AppError, errors } from "@mp/shared/problem";
@@ -36,9 +38,11 @@ import { line, paragraph } from "@mp/shared/text";
 import {
   ConversationEnvelope,
   ConversationPage,
+  idempotencyKeyHeader,
   MessageEnvelope,
   MessagePage,
   OfferEnvelope,
+  replayedHeader,
   UnreadCount,
 } from "./api_schemas.ts";
 import { publish } from "./events.ts";
@@ -193,6 +197,13 @@ const tooMany = (limits: ChatLimits) =>
     `\`rate_limited\`: more than ${limits.messagesPerMinute} messages (offers included) in a ` +
       "minute (CHAT_MESSAGES_PER_MINUTE); `Retry-After` says when one may be sent.",
   );
+// The codes of the idempotency key (shared/idempotency.ts) beside the route's own.
+const keyInUse = "`idempotency_key_in_use` (a request with this `Idempotency-Key` is still " +
+  "running; `Retry-After: 1`).";
+const keyReused = problemResponse(
+  422,
+  "`idempotency_key_reused`: the `Idempotency-Key` was used for another route or body.",
+);
 const blocked = problemResponse(
   403,
   "`blocked`: the other participant blocked the caller, or `you_blocked`: the caller " +
@@ -208,17 +219,22 @@ function routes(limits: ChatLimits) {
       tags,
       summary,
       bearer: true,
+      parameters: [idempotencyKeyHeader],
       request: { params: idParam },
       responses: {
-        200: jsonResponse(OfferEnvelope, "The offer as it now is."),
+        200: {
+          ...jsonResponse(OfferEnvelope, "The offer as it now is."),
+          headers: replayedHeader,
+        },
         403: problemResponse(403, forbidden),
         404: problemResponse(404, offerNotTheirs),
         409: problemResponse(
           409,
-          "`offer_not_pending` (already accepted, declined or withdrawn), `offer_expired`, or " +
+          "`offer_not_pending` (already accepted, declined or withdrawn), `offer_expired`, " +
             "(accept) `gig_not_active`: the gig was paused, deleted or repriced in another " +
-            "currency since.",
+            "currency since, or " + keyInUse,
         ),
+        422: keyReused,
       },
     });
   return {
@@ -347,16 +363,30 @@ function routes(limits: ChatLimits) {
       summary: "Make a custom offer (seller, own active gig) to the other participant",
       bearer: true,
       problems: [413],
+      parameters: [idempotencyKeyHeader],
       request: { params: idParam, body: jsonRequest(s.offerBody) },
       responses: {
-        201: jsonResponse(OfferEnvelope, "The offer; its `offer` message is in the conversation."),
+        201: {
+          ...jsonResponse(OfferEnvelope, "The offer; its `offer` message is in the conversation."),
+          headers: {
+            Location: {
+              description: "`/api/v1/offers/{id}`: the new offer.",
+              schema: { type: "string" as const },
+            },
+            ...replayedHeader,
+          },
+        },
         403: problemResponse(
           403,
           "`not_your_gig`: the gig is another seller's; `blocked` or `you_blocked`.",
         ),
         404: problemResponse(404, notParticipant + " Or `gig_not_found`."),
-        409: problemResponse(409, "`gig_not_active`: the gig is paused."),
-        422: problemResponse(422, "`currency_mismatch`: not the gig's currency."),
+        409: problemResponse(409, "`gig_not_active`: the gig is paused, or " + keyInUse),
+        422: problemResponse(
+          422,
+          "`currency_mismatch`: not the gig's currency; `idempotency_key_reused`: the " +
+            "`Idempotency-Key` was used for another route or body.",
+        ),
         429: tooMany(limits),
       },
     }),
@@ -625,7 +655,7 @@ export function createApp(deps: ChatDeps) {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
     const caller = c.var.caller;
-    const offer = await sql.begin(async (tx) => {
+    const work = async (tx: Tx) => {
       const m = await member(tx, id, caller);
       await store.lockSender(tx, caller.userId);
       refuseBlocked(m);
@@ -677,10 +707,15 @@ export function createApp(deps: ChatDeps) {
       });
       await publish.messageSent(tx, { message, recipientId: m.otherUserId });
       await publish.offerUpdated(tx, offer);
-      return offer;
-    });
-    c.header("location", `/api/v1/offers/${offer.id}`);
-    return c.json({ offer }, 201);
+      return {
+        status: 201 as const,
+        body: { offer },
+        headers: { location: `/api/v1/offers/${offer.id}` },
+      };
+    };
+    return untypedAnswer(
+      await idempotentJson(c, { sql, log, scope: caller.userId, body: input }, work),
+    );
   });
 
   /** The offer if the caller is its buyer or seller; a stranger gets the 404 of no offer. */
@@ -714,7 +749,7 @@ export function createApp(deps: ChatDeps) {
   ) =>
     app.openapi(route, async (c) => {
       const caller = c.var.caller;
-      const offer = await sql.begin(async (tx) => {
+      const work = async (tx: Tx) => {
         // The row lock makes a second acceptance wait, then find the offer accepted.
         const offer = await offerOf(tx, c.req.valid("param").id, caller, true);
         const party = by === "buyer" ? offer.buyerId : offer.sellerId;
@@ -753,9 +788,11 @@ export function createApp(deps: ChatDeps) {
           });
         }
         await publish.offerUpdated(tx, changed);
-        return changed;
-      });
-      return c.json({ offer }, 200);
+        return { status: 200 as const, body: { offer: changed } };
+      };
+      return untypedAnswer(
+        await idempotentJson(c, { sql, log, scope: caller.userId, body: null }, work),
+      );
     });
   offerAction(r.accept, "buyer", "accepted");
   offerAction(r.decline, "buyer", "declined");

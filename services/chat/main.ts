@@ -34,6 +34,7 @@ export default await startService({
   },
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
+  idempotency: true,
   consumes: ({ sql, log }) => createEventHandlers({ sql, log }),
   start: ({ sql, log, config, onStop, onClose }) => {
     const redis = connectRedis(config.REDIS_URL, log, {

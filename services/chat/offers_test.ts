@@ -379,3 +379,49 @@ Deno.test("an offer past its date shows expired, cannot be accepted, and the exp
     await f.close();
   }
 });
+
+Deno.test("an Idempotency-Key makes a retried offer or acceptance answer the first success and change nothing", async () => {
+  const f = await chatFixture("chat_offer_keys");
+  try {
+    const { seller, buyer, gigId, conversationId } = await pair(f);
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const path = `/api/v1/conversations/${conversationId}/offers`;
+    const body = f.offerBody(gigId);
+    const first = await f.call("POST", path, { token: seller.token, body, headers });
+    assert.equal(first.status, 201);
+    const retry = await f.call("POST", path, { token: seller.token, body, headers });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.headers.get("idempotent-replayed"), "true");
+    assert.equal(retry.headers.get("location"), `/api/v1/offers/${first.body.offer.id}`);
+    assert.deepEqual(retry.body, first.body);
+    assert.equal((await f.counts()).offers, 1);
+    // The same key for another body is refused.
+    assertProblem(
+      await f.call("POST", path, {
+        token: seller.token,
+        body: { ...body, revisions: 5 },
+        headers,
+      }),
+      422,
+      "idempotency_key_reused",
+    );
+
+    const accept = `/api/v1/offers/${first.body.offer.id}/accept`;
+    const key = { "idempotency-key": crypto.randomUUID() };
+    const accepted = await f.call("POST", accept, { token: buyer.token, headers: key });
+    assert.equal(accepted.status, 200);
+    const again = await f.call("POST", accept, { token: buyer.token, headers: key });
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, accepted.body);
+    // Without the key a second acceptance is the conflict it is.
+    assertProblem(await f.call("POST", accept, { token: buyer.token }), 409, "offer_not_pending");
+    assert.equal((await f.outbox("offer.accepted")).length, 1);
+    assertProblem(
+      await f.call("POST", accept, { token: buyer.token, headers: { "idempotency-key": "" } }),
+      400,
+      "idempotency_key_invalid",
+    );
+  } finally {
+    await f.close();
+  }
+});

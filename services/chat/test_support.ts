@@ -5,6 +5,7 @@
  * auth, users, gigs and orders, real ES256 tokens, a Redis connection whose
  * presence keys carry a unique prefix, and `createApp()` over all of it.
  */
+import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
@@ -34,7 +35,7 @@ export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** The shared tables this service uses, applied before its own migrations. */
-export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration];
+export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration, idempotencyMigration];
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix: string): Promise<TestDatabase> {
