@@ -357,8 +357,10 @@ Deno.test("CHAT_MESSAGES_PER_MINUTE per user: the next send is a 429 with Retry-
     // Bob has his own allowance.
     assert.equal((await f.send(bob, withBob)).status, 201);
     // Concurrent sends cannot pass the limit together.
-    const bursts = await Promise.all(Array.from({ length: 6 }, () => f.send(cy, withCy)));
-    assert.deepEqual(bursts.map((a) => a.status).sort(), [201, 201, 201, 429, 429, 429]);
+    const bursts = await Promise.all(Array.from({ length: 12 }, () => f.send(cy, withCy)));
+    const statuses = bursts.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 3, String(statuses));
+    assert.equal(statuses.filter((s) => s === 429).length, 9, String(statuses));
   } finally {
     await f.close();
   }
