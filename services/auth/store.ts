@@ -165,6 +165,10 @@ export async function issueOneTimeToken(
   tokenHash: Uint8Array,
   expiresAt: Date,
 ): Promise<void> {
+  // One issuer per user at a time: without the lock two concurrent requests (two
+  // forgot-password answers whose lookups run together) each find nothing to
+  // retire and both insert, leaving two live tokens.
+  await tx`select 1 from users where id = ${userId} for update`;
   await tx`update one_time_tokens set used_at = now()
     where user_id = ${userId} and purpose = ${purpose} and used_at is null`;
   await tx`insert into one_time_tokens (token_hash, user_id, purpose, expires_at)
