@@ -5,8 +5,9 @@
  * 1. the gateway's key pair (kept in .dev/keys.json so sessions survive restarts),
  * 2. one database and login role per service (as the PG* superuser),
  * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025),
- * 4. every service, then the gateway, each a `deno serve` process with its own
- *    least-privilege flags, their logs prefixed on this console;
+ * 4. every service (chat and the realtime edge included), then the gateway, each a
+ *    `deno serve` process (the realtime edge a `deno run` one: Socket.io needs
+ *    node:http) with its own least-privilege flags, their logs prefixed on this console;
  * 5. a process that exits unexpectedly is started again with exponential backoff
  *    and jitter (0.5 s doubling to 30 s, reset after 30 s up), logging why it exited.
  *
@@ -62,6 +63,8 @@ const MANAGED = [
   "LOG_LEVEL",
   // The gateway's upstream URLs (AUTH_URL, ORDERS_URL, …) point at the fleet's own processes.
   ...PROCESSES.map((p) => upstreamVariable(p.name)),
+  // Where a `deno run` process listens (REALTIME_HOST, REALTIME_PORT) follows its port here.
+  ...PROCESSES.flatMap((p) => p.runs ? [p.runs.hostVariable, p.runs.portVariable] : []),
   ...POSTGRES_DRIVER_ENV,
 ];
 

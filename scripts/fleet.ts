@@ -1,6 +1,7 @@
 /**
  * Runs the fleet: the gateway and every service as separate processes, each
- * under `deno serve` with its own least-privilege flags (computed in
+ * under `deno serve` (the realtime edge under `deno run`, told where to listen
+ * by its variables) with its own least-privilege flags (computed in
  * processes.ts), against real PostgreSQL, RabbitMQ, Redis and SMTP servers.
  * Used by `deno task dev` and by the end-to-end tests.
  *
@@ -15,6 +16,7 @@ import { type FleetKeys, generateKeys } from "./keys.ts";
 import { consolePaint, type Paint } from "./log_format.ts";
 import { freePorts } from "./ports.ts";
 import {
+  listenEnv,
   matchesEnv,
   paymentsMode,
   PROCESSES,
@@ -37,6 +39,7 @@ export { DEV_RESTART_POLICY, type RestartPolicy } from "./restart_policy.ts";
 export { freePort, freePorts, isListening } from "./ports.ts";
 export {
   hostPort,
+  listenEnv,
   LOCAL_TEST_PAYMENTS,
   paymentsMode,
   PROCESS_NAMES,
@@ -235,7 +238,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       if (!url) throw new Error(`no DATABASE_URL for ${spec.name}`);
       own.DATABASE_URL = url;
     }
-    const env = { ...own, ...extra };
+    // A `deno run` process (the realtime edge) listens where its variables say.
+    const env = { ...own, ...extra, ...listenEnv(spec, host, ports[spec.name]) };
     // Without Stripe secrets, orders runs in the local test payment mode.
     if (spec.uses.stripe && !env.PAYMENTS_MODE) env.PAYMENTS_MODE = paymentsMode(env);
     // The gateway forwards only to the processes of this fleet.

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { Redis } from "ioredis";
 import { connectDb, POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import { startSmtpCapture, testBus } from "@mp/shared/testing";
 import { CONFIG_NAMES as ORDERS_CONFIG_NAMES } from "../services/orders/config.ts";
+import { REALTIME_ENV_NAMES } from "../services/realtime/config.ts";
 import {
   dropDatabases,
   freePort,
   freePorts,
   hostPort,
   isListening,
+  listenEnv,
   paymentsMode,
   prepareDatabases,
   PROCESSES,
@@ -69,7 +72,7 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
   const gateway = serveArgs(processSpec("gateway"), { ...local, port: 8000 });
   assert.ok(
     gateway.includes(
-      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007",
+      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007,127.0.0.1:4004,127.0.0.1:4008",
     ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
@@ -158,6 +161,54 @@ Deno.test("deno task dev runs payments in the local test mode without a Stripe k
   const chosen = { orders: { PAYMENTS_MODE: "stripe" } };
   choosePayments(chosen, "http://localhost:8000");
   assert.equal(chosen.orders.PAYMENTS_MODE, "stripe");
+});
+
+Deno.test("serveArgs() runs chat under deno serve with its database, the broker and Redis, a bare --allow-env and its migrations", () => {
+  assert.deepEqual(serveArgs(processSpec("chat"), { ...local, port: 4004 }), [
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "4004",
+    "--allow-net=127.0.0.1:4004,127.0.0.1:5432,127.0.0.1:5672,127.0.0.1:6379",
+    "--allow-env",
+    "--allow-read=/repo/services/chat/migrations",
+    "/repo/services/chat/main.ts",
+  ]);
+  assert.match(processSpec("chat").bareEnvReason ?? "", /debug/);
+});
+
+Deno.test("serveArgs() runs the realtime edge under deno run: its listen address, the broker and Redis, nothing to read", () => {
+  const spec = processSpec("realtime");
+  assert.deepEqual(serveArgs(spec, { ...local, port: 4008 }), [
+    "run",
+    "--allow-net=127.0.0.1:4008,127.0.0.1:5672,127.0.0.1:6379",
+    "--allow-env",
+    "/repo/services/realtime/main.ts",
+  ]);
+  assert.match(spec.runs?.reason ?? "", /node:http/);
+  assert.match(spec.bareEnvReason ?? "", /debug/);
+  // It listens where its own variables say; a `deno serve` process is told by flags instead.
+  assert.deepEqual(listenEnv(spec, "0.0.0.0", 4108), {
+    REALTIME_HOST: "0.0.0.0",
+    REALTIME_PORT: "4108",
+  });
+  assert.deepEqual(listenEnv(processSpec("chat"), "0.0.0.0", 4004), {});
+  // A database URL given by mistake grants nothing: the edge has no database.
+  const args = serveArgs(spec, { ...local, port: 4008, databaseUrl: "postgres://x@db:5432/x" });
+  assert.ok(!args.some((arg) => arg.includes("5432")));
+});
+
+Deno.test("the realtime spec allows exactly the variables services/realtime/config.ts reads, and the gateway's lists its upstreams' URLs", () => {
+  assert.deepEqual(new Set(processSpec("realtime").env), new Set(REALTIME_ENV_NAMES));
+  const gateway = processSpec("gateway");
+  for (const upstream of gateway.uses.upstreams ?? []) {
+    assert.ok(gateway.env.includes(`${upstream.toUpperCase()}_URL`), upstream);
+  }
+  assert.deepEqual(
+    [...gateway.uses.upstreams ?? []].sort(),
+    PROCESSES.filter((p) => p.name !== "gateway").map((p) => p.name).sort(),
+  );
 });
 
 Deno.test("the orders spec allows exactly the variables services/orders/config.ts reads, plus npm:postgres's", () => {
@@ -268,10 +319,16 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
       assert.deepEqual(expected.map((arg) => arg.replace(",api.stripe.com:443", "")), localTest);
       assert.notDeepEqual(expected, localTest);
     }
-    if (!spec.bareEnvReason) {
-      const unread = Object.keys(env).filter((name) => !matchesEnv(name, spec.env));
-      assert.deepEqual(unread, [], `${spec.name} is given variables outside its --allow-env`);
-    }
+    // Also for a bare --allow-env: every variable given is one the process reads.
+    const unread = Object.keys(env).filter((name) => !matchesEnv(name, spec.env));
+    assert.deepEqual(unread, [], `${spec.name} is given variables it does not read`);
+    // A `deno run` process listens where its variables say: the address its --allow-net names.
+    const listen = listenEnv(spec, "0.0.0.0", spec.port);
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(listen).map((name) => [name, env[name]])),
+      listen,
+      `listen variables of ${spec.name}`,
+    );
     if (spec.uses.database) {
       assert.equal(new URL(env.DATABASE_URL).pathname, `/mp_${spec.name}`);
       assert.equal(new URL(env.DATABASE_URL).username, `mp_${spec.name}`);
@@ -538,5 +595,55 @@ Deno.test("startFleet() runs orders in the local test payment mode by default an
   } finally {
     await bus.cleanup();
     await dropDatabases({ prefix });
+  }
+});
+
+Deno.test("startFleet() runs the real realtime edge under deno run where its variables say, waits for its /readyz and starts it again after a kill", async () => {
+  const bus = testBus("fleet");
+  const redisPrefix = `${uniquePrefix()}:`;
+  bus.own(`${bus.exchange}.realtime`, `${bus.exchange}.realtime.dlq`);
+  try {
+    const fleet = await startFleet({
+      only: ["realtime"],
+      ports: "free",
+      exchange: bus.exchange,
+      amqpUrl: bus.url,
+      env: { realtime: { REDIS_PREFIX: redisPrefix } },
+    });
+    try {
+      const { args, env } = fleet.commandOf("realtime");
+      const port = new URL(fleet.urlOf("realtime")).port;
+      assert.equal(args[0], "run");
+      assert.ok(!args.includes("--port"));
+      assert.equal(env.REALTIME_HOST, "127.0.0.1");
+      assert.equal(env.REALTIME_PORT, port);
+      assert.equal(
+        args.find((arg) => arg.startsWith("--allow-net=")),
+        `--allow-net=127.0.0.1:${port},127.0.0.1:5672,127.0.0.1:6379`,
+      );
+      const ready = async () => {
+        const response = await fetch(`${fleet.urlOf("realtime")}/readyz`);
+        return { status: response.status, body: await response.json() };
+      };
+      assert.deepEqual((await ready()).status, 200);
+      const killed = await fleet.kill("realtime", "SIGKILL");
+      assert.equal(killed?.signal, "SIGKILL");
+      await fleet.start("realtime");
+      const again = await ready();
+      assert.equal(again.status, 200);
+      assert.equal(again.body.status, "ready");
+    } finally {
+      await fleet.stop();
+    }
+    assert.equal(logged(fleet.logs("realtime"), "started").length, 2);
+  } finally {
+    await bus.cleanup();
+    const redis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+    try {
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
   }
 });

@@ -4,7 +4,9 @@
  * This table is the single source of truth for the command line of every
  * process: `deno task dev`, the end-to-end tests (both through `startFleet`) and
  * docker-compose.yml (checked against it by `fleet_test.ts`) all use the flags
- * computed here. Each process gets least privilege: `--allow-net` lists its own
+ * computed here. Services run under `deno serve`, except the realtime edge,
+ * which owns its node:http listener and runs under `deno run` (`runs`). Each
+ * process gets least privilege: `--allow-net` lists its own
  * listen address and the host:port of each server it talks to, `--allow-env`
  * lists the variables it reads, `--allow-read` only its migrations folder (and
  * worker modules). Never `-A`, `--allow-run`, `--allow-ffi`, `--allow-write` or
@@ -20,13 +22,37 @@ export type ProcessName =
   | "gigs"
   | "orders"
   | "reviews"
-  | "notifications";
+  | "notifications"
+  | "chat"
+  | "realtime";
+
+/**
+ * A process that owns its listener and so runs under `deno run` rather than
+ * `deno serve` (the realtime edge: Socket.io attaches to a node:http server).
+ * It is told where to listen through two of its variables.
+ */
+export interface RunListener {
+  /** The variable holding its listen host (e.g. `REALTIME_HOST`). */
+  hostVariable: string;
+  /** The variable holding its listen port (e.g. `REALTIME_PORT`). */
+  portVariable: string;
+  /** Why it cannot run under `deno serve`. */
+  reason: string;
+}
 
 /** How one process is run and what it talks to. */
 export interface ProcessSpec {
   name: ProcessName;
-  /** Entry module, relative to the repository root. Its default export is `{ fetch }`. */
+  /**
+   * Entry module, relative to the repository root. Under `deno serve` its
+   * default export is `{ fetch }`; with `runs` it listens itself.
+   */
   entry: string;
+  /**
+   * Set for a process run with `deno run` (it listens on the host and port of
+   * these variables); unset, it runs under `deno serve --host --port`.
+   */
+  runs?: RunListener;
   /** Listen port in development and in docker-compose (tests choose free ports). */
   port: number;
   /**
@@ -154,12 +180,76 @@ export const PROCESSES: readonly ProcessSpec[] = [
     env: [...SERVICE_ENV, "SMTP_URL", "MAIL_FROM", "PUBLIC_URL", "MAIL_SEND_CONCURRENCY"],
   },
   {
+    name: "chat",
+    entry: "services/chat/main.ts",
+    port: 4004,
+    reads: ["services/chat/migrations"],
+    // Redis only to read the realtime edge's presence keys (unread reminders).
+    uses: { database: true, broker: true, redis: true },
+    // services/chat/main.ts (README "Configuration"); fleet_test.ts checks main_test's list agrees.
+    env: [
+      ...SERVICE_ENV,
+      "REDIS_URL",
+      "CHAT_PRESENCE_KEY_PREFIX",
+      "CHAT_MESSAGES_PER_MINUTE",
+      "CHAT_PAGE_MAX",
+      "CHAT_ATTACHMENTS_MAX",
+      "CHAT_ATTACHMENT_MAX_BYTES",
+      "CHAT_MAIL_DELAY_MINUTES",
+      "CHAT_REMINDER_POLL_MS",
+      "CHAT_OFFER_EXPIRY_POLL_MS",
+    ],
+    bareEnvReason:
+      "ioredis depends on `debug`, which enumerates the whole environment at import time",
+  },
+  {
+    name: "realtime",
+    entry: "services/realtime/main.ts",
+    port: 4008,
+    runs: {
+      hostVariable: "REALTIME_HOST",
+      portVariable: "REALTIME_PORT",
+      reason: "Socket.io attaches to a node:http server (its request and upgrade events), " +
+        "which a `deno serve` fetch handler does not have",
+    },
+    // No database and nothing to read (the client bundle is not served).
+    uses: { broker: true, redis: true },
+    // services/realtime/config.ts (REALTIME_ENV_NAMES); fleet_test.ts checks the two agree.
+    env: [
+      "REALTIME_HOST",
+      "REALTIME_PORT",
+      "REDIS_URL",
+      "REDIS_PREFIX",
+      "AMQP_URL",
+      "EVENTS_EXCHANGE",
+      "JWT_JWKS",
+      "JWT_ISSUER",
+      "JWT_AUDIENCE",
+      "LOG_LEVEL",
+      "TYPING_THROTTLE_MS",
+      "PRESENCE_GRACE_MS",
+      "PRESENCE_TTL_MS",
+      "REALTIME_MAX_FRAME_BYTES",
+    ],
+    bareEnvReason: "socket.io, engine.io, the Redis adapter and ioredis depend on `debug`, " +
+      "which enumerates the whole environment at import time",
+  },
+  {
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
     uses: {
       redis: true,
-      upstreams: ["auth", "users", "gigs", "orders", "reviews", "notifications"],
+      upstreams: [
+        "auth",
+        "users",
+        "gigs",
+        "orders",
+        "reviews",
+        "notifications",
+        "chat",
+        "realtime",
+      ],
     },
     env: [
       "JWT_PRIVATE_JWK",
@@ -172,6 +262,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "GIGS_URL",
       "ORDERS_URL",
       "REVIEWS_URL",
+      "CHAT_URL",
+      "REALTIME_URL",
       "PUBLIC_URL",
       "CORS_ORIGINS",
       "BODY_LIMIT_BYTES",
@@ -195,6 +287,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "RESET_PASSWORD_IP_LIMIT_PER_HOUR",
       "ORDER_PLACEMENT_IP_LIMIT_PER_HOUR",
       "ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR",
+      "WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE",
+      "WEBSOCKET_MAX_FRAME_BYTES",
       "LOG_LEVEL",
     ],
     bareEnvReason:
@@ -215,6 +309,17 @@ export const PROCESS_NAMES: readonly ProcessName[] = PROCESSES.map((p) => p.name
 /** Processes that own a PostgreSQL database. */
 export const DATABASE_SERVICES: readonly ProcessName[] = PROCESSES
   .filter((p) => p.uses.database).map((p) => p.name);
+
+/**
+ * The variables that tell a `deno run` process where to listen (empty for a
+ * `deno serve` one, which gets `--host` and `--port`). The fleet and
+ * docker-compose give it these.
+ */
+export function listenEnv(spec: ProcessSpec, host: string, port: number): Record<string, string> {
+  return spec.runs
+    ? { [spec.runs.hostVariable]: host, [spec.runs.portVariable]: String(port) }
+    : {};
+}
 
 /** Upstream variable the gateway reads for each service it forwards to. */
 export function upstreamVariable(name: ProcessName): string {
@@ -300,7 +405,9 @@ export interface ServeTarget {
 
 /**
  * The arguments after `deno` that run one process:
- * `serve --host H --port P --allow-net=... --allow-env[=...] [--allow-read=...] <entry>`.
+ * `serve --host H --port P --allow-net=... --allow-env[=...] [--allow-read=...] <entry>`,
+ * or for a process with `runs`, `run --allow-net=... --allow-env[=...] [--allow-read=...] <entry>`
+ * (it listens on H:P from the variables of `listenEnv`, which its `--allow-net` names).
  * Throws when a server the process needs has no URL.
  */
 export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
@@ -324,11 +431,7 @@ export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
     : `--allow-env=${unique([...spec.env, ...(target.extraEnv ?? [])]).join(",")}`;
   const root = target.root.replace(/\/+$/, "");
   const args = [
-    "serve",
-    "--host",
-    target.host,
-    "--port",
-    String(target.port),
+    ...(spec.runs ? ["run"] : ["serve", "--host", target.host, "--port", String(target.port)]),
     `--allow-net=${unique(net).join(",")}`,
     env,
   ];

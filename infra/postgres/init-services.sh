@@ -31,3 +31,4 @@ create_service_database users "${USERS_DB_PASSWORD:?USERS_DB_PASSWORD is require
 create_service_database gigs "${GIGS_DB_PASSWORD:?GIGS_DB_PASSWORD is required}"
 create_service_database reviews "${REVIEWS_DB_PASSWORD:?REVIEWS_DB_PASSWORD is required}"
 create_service_database orders "${ORDERS_DB_PASSWORD:?ORDERS_DB_PASSWORD is required}"
+create_service_database chat "${CHAT_DB_PASSWORD:?CHAT_DB_PASSWORD is required}"
