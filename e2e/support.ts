@@ -4,6 +4,7 @@
  * mails, and a small HTTP client that talks to the gateway only.
  */
 import amqp from "amqplib";
+import { Redis } from "ioredis";
 import { dropDatabases, type Fleet, type FleetOptions, startFleet } from "../scripts/fleet.ts";
 import { type CapturedMail, type SmtpCapture, startSmtpCapture } from "@mp/shared/testing";
 import { type ContractCheck, contractOf } from "./contract.ts";
@@ -66,6 +67,8 @@ export class Client {
 export interface Marketplace {
   fleet: Fleet;
   smtp: SmtpCapture;
+  /** The realtime edge's REDIS_PREFIX in this fleet (its keys and adapter channel). */
+  redisPrefix: string;
   client(): Client;
   /** Signs a new user up and returns the tokens plus the verification link's token from the mail. */
   signup(name: string, password?: string): Promise<SignedUp>;
@@ -94,6 +97,7 @@ export async function startMarketplace(
   const smtp = await startSmtpCapture();
   const prefix = `e2e_${name}_${id}`;
   const exchange = `e2e.${name}.${id}`;
+  const redisPrefix = `rt:${prefix}:`;
   let fleet: Fleet;
   try {
     fleet = await startFleet({
@@ -111,10 +115,17 @@ export async function startMarketplace(
           RATE_LIMIT_PER_MINUTE: "100000",
           ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: "100000",
           ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: "100000",
+          WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE: "100000",
           ...options.env?.gateway,
         },
         // Fleets of parallel test files share one Redis.
         gigs: { GIGS_REDIS_PREFIX: `gigs:${prefix}:`, ...options.env?.gigs },
+        // The edge's keys and adapter channel, and chat's reading of its presence keys.
+        realtime: { REDIS_PREFIX: redisPrefix, ...options.env?.realtime },
+        chat: {
+          CHAT_PRESENCE_KEY_PREFIX: `${redisPrefix}realtime:online:`,
+          ...options.env?.chat,
+        },
       },
     });
   } catch (error) {
@@ -135,6 +146,7 @@ export async function startMarketplace(
   const market: Marketplace = {
     fleet,
     smtp,
+    redisPrefix,
     client: () => new Client(fleet.gatewayUrl, { contract }),
     async signup(username, password = "correct horse battery") {
       const client = new Client(fleet.gatewayUrl, { contract });
@@ -174,18 +186,36 @@ export async function startMarketplace(
         "orders",
         "reviews",
         "chat",
+        "realtime",
       ]);
       await dropDatabases({ prefix });
+      await deleteRedisKeys(redisPrefix);
     },
   };
   return market;
+}
+
+/** Deletes every Redis key under `prefix`. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function escape(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-async function deleteBrokerObjects(exchange: string, services: string[]) {
+/** Deletes the queues of `services` (and their dead letters) and the exchanges. */
+export async function deleteBrokerObjects(exchange: string, services: string[]): Promise<void> {
   const conn = await amqp.connect(Deno.env.get("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672");
   try {
     const ch = await conn.createChannel();
