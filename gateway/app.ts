@@ -6,8 +6,8 @@
  * a 429 included, carries them; then the general per-IP limit, the canonical
  * path check (a path with another spelling is refused before any route runs)
  * and the body, read once within its limit; then the auth routes with their
- * own limits and token issuing; then the route table for everything else
- * under /api.
+ * own limits and token issuing; then `/socket.io/`, bridged to the realtime
+ * edge; then the route table for everything else under /api.
  */
 import type { Context } from "hono";
 import { cors } from "hono/cors";
@@ -33,7 +33,8 @@ import {
   refusal,
 } from "./rate_limit.ts";
 import { apiDocs, DOCUMENT_PATH } from "./api_docs.ts";
-import { findRoute, type Upstream, upstreamsFrom } from "./routes.ts";
+import { findRoute, realtimeUpstream, type Upstream, upstreamsFrom } from "./routes.ts";
+import { SOCKET_PATH, socketBridge } from "./ws_bridge.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
 
 /** Everything the gateway app needs; main.ts builds these from the environment. */
@@ -238,6 +239,17 @@ export function createApp(deps: GatewayDeps) {
     );
   }
 
+  // Socket.io, over WebSocket only (ws_bridge.ts). Every request here counts in the
+  // handshake limit, on top of the general one.
+  const sockets = socketBridge({
+    upstream: realtimeUpstream(config),
+    connectTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    maxFrameBytes: config.WEBSOCKET_MAX_FRAME_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    log,
+  });
+  app.all(SOCKET_PATH, limitBy(limiter, limits.websocketHandshakeIp, ipOf), sockets.handle);
+
   app.all("/api/*", (c) => {
     const route = findRoute(rawPath(c.req.url));
     const upstream = route && upstreams.get(route.service);
@@ -245,7 +257,13 @@ export function createApp(deps: GatewayDeps) {
     return toUpstream(upstream)(c);
   });
 
-  /** Stops background work: the last counts of the general limit go to Redis. */
-  const stop = () => general.stop();
+  /**
+   * Stops background work: open sockets are closed (clients reconnect to another
+   * replica), the last counts of the general limit go to Redis.
+   */
+  const stop = () => {
+    sockets.closeAll();
+    return general.stop();
+  };
   return { app, drain, stop };
 }

@@ -9,6 +9,12 @@
  * resource and nothing to re-interpret. No library states "canonical or not".
  */
 
+/**
+ * Paths accepted with a trailing "/", exactly as written: Socket.io's (its
+ * clients always ask for it so). Nothing below them and no other spelling.
+ */
+export const TRAILING_SLASH_PATHS: ReadonlySet<string> = new Set(["/socket.io/"]);
+
 /** The longest path accepted, in characters (the query does not count). */
 export const MAX_PATH_LENGTH = 2048;
 
@@ -29,17 +35,18 @@ export function rawPath(url: string): string {
 /**
  * Why `path` is not canonical, or undefined when it is. Canonical: starts with
  * "/", at most MAX_PATH_LENGTH characters, no empty, "." or ".." segment (so no
- * "//" and no trailing "/", except the root), only RFC 3986 path characters
- * besides ";", and percent-escapes only for non-ASCII UTF-8, upper-case hex
- * (an ASCII character has one spelling: itself, or none when it may not
- * appear, such as "/" inside a segment, "\", NUL or other controls).
+ * "//" and no trailing "/", except the root and TRAILING_SLASH_PATHS), only
+ * RFC 3986 path characters besides ";", and percent-escapes only for non-ASCII
+ * UTF-8, upper-case hex (an ASCII character has one spelling: itself, or none
+ * when it may not appear, such as "/" inside a segment, "\", NUL or other
+ * controls).
  */
 export function pathProblem(path: string): string | undefined {
   if (!path.startsWith("/")) return "The path must start with /.";
   if (path.length > MAX_PATH_LENGTH) {
     return `The path must not be longer than ${MAX_PATH_LENGTH} characters.`;
   }
-  if (path === "/") return undefined;
+  if (path === "/" || TRAILING_SLASH_PATHS.has(path)) return undefined;
   for (const segment of path.slice(1).split("/")) {
     if (segment === "") return "The path must not contain an empty segment (// or a trailing /).";
     if (segment === "." || segment === "..") return "The path must not contain . or .. segments.";

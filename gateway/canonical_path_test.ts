@@ -59,3 +59,24 @@ Deno.test("rawPath() keeps the path exactly as sent, without the query", () => {
   const canonical = "/api/v1/gigs/a-b.c~d!$&'()*+,=:@/%C3%A9";
   assert.equal(new URL(`http://h${canonical}`).pathname, canonical);
 });
+
+Deno.test("pathProblem() accepts exactly /socket.io/ with a trailing slash, and nothing else", () => {
+  assert.equal(pathProblem("/socket.io/"), undefined);
+  for (
+    const path of [
+      "/socket.io//",
+      "//socket.io/",
+      "/socket.io/./",
+      "/socket.io/../",
+      "/socket.io/x/",
+      "/socket.io/%2e/",
+      "/SOCKET.IO/",
+      "/socket.i%6F/",
+      "/socket.io/;",
+      "/api/v1/gigs/",
+      "/api/v1/conversations/",
+    ]
+  ) {
+    assert.equal(typeof pathProblem(path), "string", path);
+  }
+});

@@ -43,6 +43,9 @@ export const gatewayConfigShape = {
   GIGS_URL: httpUrl().optional(),
   ORDERS_URL: httpUrl().optional(),
   REVIEWS_URL: httpUrl().optional(),
+  CHAT_URL: httpUrl().default("http://127.0.0.1:4004"),
+  // The Socket.io edge behind /socket.io/ (http: is bridged as ws:, https: as wss:).
+  REALTIME_URL: httpUrl().default("http://127.0.0.1:4008"),
   PUBLIC_URL: httpUrl().default("http://localhost:8000"),
   CORS_ORIGINS: originList.optional(),
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
@@ -70,6 +73,10 @@ export const gatewayConfigShape = {
   // Placing an order mails the buyer and the seller, before any payment.
   ORDER_PLACEMENT_IP_LIMIT_PER_HOUR: env.positiveInt(60),
   ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR: env.positiveInt(20),
+  // Socket.io connections per client address; each also counts in RATE_LIMIT_PER_MINUTE.
+  WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE: env.positiveInt(60),
+  // Largest WebSocket frame a client may send; a larger one closes that socket (1009).
+  WEBSOCKET_MAX_FRAME_BYTES: env.positiveInt(64 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 };
 

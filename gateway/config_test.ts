@@ -22,6 +22,10 @@ Deno.test("loadGatewayConfig() fills the documented defaults", () => {
     ],
     [600, 20, 30, 5, 10, 3],
   );
+  assert.equal(config.CHAT_URL, "http://127.0.0.1:4004");
+  assert.equal(config.REALTIME_URL, "http://127.0.0.1:4008");
+  assert.equal(config.WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE, 60);
+  assert.equal(config.WEBSOCKET_MAX_FRAME_BYTES, 64 * 1024);
   assert.deepEqual(
     config.CORS_ORIGINS,
     ["http://localhost:8000"],
@@ -43,6 +47,8 @@ Deno.test("loadGatewayConfig() names every malformed variable", () => {
       loadGatewayConfig({
         JWT_PRIVATE_JWK: "{}",
         AUTH_URL: "ftp://auth",
+        REALTIME_URL: "ws://realtime:4008",
+        WEBSOCKET_MAX_FRAME_BYTES: "0",
         REDIS_URL: "http://redis",
         CORS_ORIGINS: "https://ok.example, https://bad.example/path",
         BODY_LIMIT_BYTES: "-1",
@@ -57,8 +63,10 @@ Deno.test("loadGatewayConfig() names every malformed variable", () => {
         "BODY_LIMIT_BYTES",
         "CORS_ORIGINS",
         "RATE_LIMIT_PREFIX",
+        "REALTIME_URL",
         "REDIS_URL",
         "TRUST_PROXY",
+        "WEBSOCKET_MAX_FRAME_BYTES",
       ]);
       return true;
     },

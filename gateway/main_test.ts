@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createTestKeys, passThrough, waitFor } from "@mp/shared/testing";
-import { closedPort, startEchoUpstream } from "./test_support.ts";
+import { io as connectClient } from "socket.io-client";
+import {
+  closedPort,
+  EDGE_TOKEN,
+  rawRequest,
+  startEchoUpstream,
+  startEdge,
+} from "./test_support.ts";
 
 const main = new URL("./main.ts", import.meta.url).pathname;
 const redisHostPort = new URL(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379").host;
@@ -169,4 +176,114 @@ Deno.test("the gateway process logs only what happened to proxied requests: no l
   assert.equal(incomplete.level, "info");
   assert.equal(incomplete.received, 5);
   assert.equal(upstream.received.filter((echo) => echo.path === "/api/v1/auth/login").length, 0);
+});
+
+Deno.test("the gateway process reaches chat over HTTP and bridges /socket.io/ to the realtime edge under --allow-net listing both", async () => {
+  const keys = await createTestKeys();
+  const upstream = startEchoUpstream();
+  const edge = await startEdge();
+  const port = closedPort();
+  const prefix = `test:gw:${crypto.randomUUID()}:`;
+  // As scripts/processes.ts computes it: chat and realtime are two more upstreams.
+  const child = serveGateway(port, [new URL(upstream.url).host, new URL(edge.url).host], {
+    JWT_PRIVATE_JWK: JSON.stringify(keys.privateJwk),
+    REDIS_URL: `redis://${redisHostPort}`,
+    AUTH_URL: upstream.url,
+    NOTIFICATIONS_URL: upstream.url,
+    CHAT_URL: upstream.url,
+    REALTIME_URL: edge.url,
+    RATE_LIMIT_PREFIX: prefix,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const socket = connectClient(base, {
+    transports: ["websocket"],
+    auth: { token: EDGE_TOKEN },
+    autoConnect: false,
+    reconnection: false,
+  });
+  let stopped = false;
+  try {
+    await waitFor(
+      () => fetch(`${base}/livez`).then((r) => r.text().then(() => r.ok)).catch(() => false),
+      { what: "gateway /livez", timeoutMs: 30_000 },
+    );
+    const chat = await fetch(`${base}/api/v1/conversations/unread-count`);
+    assert.equal(chat.status, 200);
+    assert.equal((await chat.json()).path, "/api/v1/conversations/unread-count");
+
+    socket.connect();
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", reject);
+    });
+    assert.deepEqual(await socket.emitWithAck("echo", "through the process"), {
+      echoed: "through the process",
+    });
+    // Shutdown closes open sockets as "going away" (clients reconnect to another
+    // replica) and still exits 0.
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    await new Promise((resolve, reject) => {
+      raw.onopen = resolve;
+      raw.onerror = reject;
+    });
+    const rawClosed = new Promise<CloseEvent>((resolve) => raw.onclose = resolve);
+    const gone = new Promise((resolve) => socket.once("disconnect", resolve));
+    child.kill("SIGTERM");
+    stopped = true;
+    assert.equal(await gone, "transport close");
+    // 1001 (Deno's own shutdown or the gateway's stop(), whichever comes first), not a dropped connection.
+    assert.equal((await rawClosed).code, 1001);
+    await waitFor(() => edge.disconnects.size === 1, { what: "the edge sees the disconnect" });
+  } finally {
+    socket.disconnect();
+    if (!stopped) child.kill("SIGTERM");
+    const { code, stdout } = await child.output();
+    await edge.close();
+    await upstream.close();
+    const redis = new Redis(`redis://${redisHostPort}`);
+    const left = await redis.keys(`${prefix}*`);
+    if (left.length) await redis.del(...left);
+    await redis.quit();
+    assert.equal(code, 0, new TextDecoder().decode(stdout));
+  }
+});
+
+Deno.test("the gateway process without the edge in --allow-net answers a handshake 503, not a crash", async () => {
+  const keys = await createTestKeys();
+  const edge = await startEdge();
+  const port = closedPort();
+  const prefix = `test:gw:${crypto.randomUUID()}:`;
+  const child = serveGateway(port, [], {
+    JWT_PRIVATE_JWK: JSON.stringify(keys.privateJwk),
+    REDIS_URL: `redis://${redisHostPort}`,
+    REALTIME_URL: edge.url,
+    RATE_LIMIT_PREFIX: prefix,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      () => fetch(`${base}/livez`).then((r) => r.text().then(() => r.ok)).catch(() => false),
+      { what: "gateway /livez", timeoutMs: 30_000 },
+    );
+    const reply = await rawRequest(base, "GET", "/socket.io/?EIO=4&transport=websocket", {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade, close",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": btoa("0123456789abcdef"),
+      },
+    });
+    assert.equal(reply.status, 503);
+    assert.equal(JSON.parse(reply.body).code, "service_unavailable");
+    assert.equal(edge.requests, 0);
+    assert.ok(await fetch(`${base}/livez`).then((r) => r.text().then(() => r.ok)));
+  } finally {
+    child.kill("SIGTERM");
+    await child.output();
+    await edge.close();
+    const redis = new Redis(`redis://${redisHostPort}`);
+    const left = await redis.keys(`${prefix}*`);
+    if (left.length) await redis.del(...left);
+    await redis.quit();
+  }
 });

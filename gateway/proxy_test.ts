@@ -289,3 +289,32 @@ Deno.test("responses carry the secure headers, problems included", async () => {
     );
   }
 });
+
+Deno.test("chat's areas (/api/v1/conversations, /api/v1/offers) are forwarded to CHAT_URL", async () => {
+  const chat = startEchoUpstream();
+  await using t = await echoGateway({ CHAT_URL: chat.url });
+  try {
+    const cases: [string, string][] = [
+      ["GET", "/api/v1/conversations?cursor=m1&limit=20"],
+      ["POST", "/api/v1/conversations/c1/messages"],
+      ["GET", "/api/v1/conversations/unread-count"],
+      ["POST", "/api/v1/offers/o1/accept"],
+    ];
+    for (const [method, target] of cases) {
+      const response = await fetch(`${t.gateway.url}${target}`, {
+        method,
+        headers: { authorization: "Bearer abc.def.ghi", "content-type": "application/json" },
+        body: method === "POST" ? "{}" : undefined,
+      });
+      assert.equal(response.status, 200, target);
+      const echo = await json<Echo>(response);
+      assert.equal(`${echo.path}${echo.search}`, target);
+      assert.equal(echo.method, method);
+      assert.equal(echo.headers["authorization"], "Bearer abc.def.ghi");
+    }
+    assert.equal(chat.received.length, cases.length);
+    assert.equal(t.notifications.received.length + t.auth.received.length, 0);
+  } finally {
+    await chat.close();
+  }
+});

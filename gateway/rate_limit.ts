@@ -241,6 +241,7 @@ export interface GatewayLimits {
   resetPasswordIp: LimitPolicy;
   orderPlacementIp: LimitPolicy;
   orderPlacementAccount: LimitPolicy;
+  websocketHandshakeIp: LimitPolicy;
 }
 
 /**
@@ -313,6 +314,13 @@ export function gatewayLimits(config: GatewayConfig): GatewayLimits {
     },
     orderPlacementAccount: {
       ...mailLimit("order-placement-account", config.ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR),
+      failOpen: true,
+    },
+    // Open like the general limit, which also counts each handshake: chat must not stop with Redis.
+    websocketHandshakeIp: {
+      name: "websocket-ip",
+      limit: config.WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE,
+      windowSeconds: minute,
       failOpen: true,
     },
   };

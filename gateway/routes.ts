@@ -45,6 +45,8 @@ export const ROUTES: readonly Route[] = [
   { prefix: "/api/v1/orders", service: "orders" },
   { prefix: "/api/v1/payments", service: "orders" },
   { prefix: "/api/v1/reviews", service: "reviews" },
+  { prefix: "/api/v1/conversations", service: "chat" },
+  { prefix: "/api/v1/offers", service: "chat" },
 ];
 
 const upstream = (
@@ -64,8 +66,17 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
       upstream("gigs", config.GIGS_URL),
       upstream("orders", config.ORDERS_URL),
       upstream("reviews", config.REVIEWS_URL),
+      upstream("chat", config.CHAT_URL),
     ].filter((entry): entry is [string, Upstream] => entry.length === 2),
   );
+}
+
+/**
+ * The realtime edge, behind `/socket.io/` (ws_bridge.ts). Not among `upstreamsFrom`:
+ * it serves WebSocket frames, not HTTP routes or an OpenAPI document.
+ */
+export function realtimeUpstream(config: GatewayConfig): Upstream {
+  return { name: "realtime", origin: new URL(config.REALTIME_URL).origin, cookies: false };
 }
 
 /**

@@ -16,6 +16,15 @@ import { connectRedis } from "@mp/shared/redis";
 import type { Redis } from "ioredis";
 import type { Logger } from "@mp/shared/log";
 import { MAX_PATH_LENGTH } from "./canonical_path.ts";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { Socket as NetSocket } from "node:net";
+import { Server, type Socket as ServerSocket } from "socket.io";
+
+/** An Engine.IO connection as the edge's `io.engine` reports it (what the test uses of it). */
+export interface EngineSocket {
+  send(data: string): void;
+  on(event: "close", listener: (reason: string) => void): void;
+}
 
 /** A logger that keeps its lines for assertions. */
 export function capturingLogger(): Logger & {
@@ -360,4 +369,85 @@ function parseReply(text: string): RawReply {
     body = decoded;
   }
   return { status: Number(statusLine.split(" ")[1]), headers, body };
+}
+
+/** The token `startEdge`'s handshake accepts. */
+export const EDGE_TOKEN = "test-token";
+
+/** What `startEdge` runs and records. */
+export interface EdgeDouble {
+  url: string;
+  port: number;
+  io: Server;
+  /** Sockets that passed the handshake, in order. */
+  connected: ServerSocket[];
+  /** Disconnect reasons, by socket id. */
+  disconnects: Map<string, string>;
+  /** Engine.IO connections (below Socket.io's handshake), in order, with their close reason. */
+  engines: { socket: EngineSocket; closed?: string }[];
+  /** HTTP requests and upgrades that reached the server (any path). */
+  requests: number;
+  close(): Promise<void>;
+  /** Destroys every connection at once, as a crashed process would. */
+  crash(): Promise<void>;
+}
+
+/**
+ * A bare Socket.io server on node:http, as the realtime edge runs, for the
+ * bridge tests. A test instrument, not an imitation of the edge: its handshake
+ * checks a token as the edge's contract says (connect_error "unauthorized" with
+ * a code), "echo" and "size" answer through their ack, and it says "hello".
+ */
+export async function startEdge(port = 0): Promise<EdgeDouble> {
+  const http: HttpServer = createServer();
+  const connections = new Set<NetSocket>();
+  http.on("connection", (socket: NetSocket) => {
+    connections.add(socket);
+    socket.on("close", () => connections.delete(socket));
+  });
+  const io = new Server(http, { path: "/socket.io/", maxHttpBufferSize: 1024 * 1024 });
+  const edge: EdgeDouble = {
+    url: "",
+    port: 0,
+    io,
+    connected: [],
+    disconnects: new Map(),
+    engines: [],
+    requests: 0,
+    close: async () => {
+      await io.close();
+      for (const socket of connections) socket.destroy();
+    },
+    crash: async () => {
+      for (const socket of connections) socket.destroy();
+      await io.close();
+    },
+  };
+  http.prependListener("request", () => edge.requests++);
+  http.prependListener("upgrade", () => edge.requests++);
+  io.engine.on("connection", (socket: EngineSocket) => {
+    const entry: { socket: EngineSocket; closed?: string } = { socket };
+    edge.engines.push(entry);
+    socket.on("close", (reason: string) => entry.closed = reason);
+  });
+  io.use((socket, next) => {
+    const token = socket.handshake.auth?.token;
+    if (token === EDGE_TOKEN) return next();
+    const error = new Error("unauthorized") as Error & { data: unknown };
+    error.data = { code: token ? "token_invalid" : "token_missing" };
+    next(error);
+  });
+  io.on("connection", (socket) => {
+    edge.connected.push(socket);
+    socket.on("disconnect", (reason) => edge.disconnects.set(socket.id, reason));
+    socket.on("echo", (payload, ack) => typeof ack === "function" && ack({ echoed: payload }));
+    socket.on("size", (payload, ack) => {
+      if (typeof ack === "function") ack(payload.byteLength ?? payload.length);
+    });
+    socket.emit("hello", { welcome: true });
+  });
+  await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+  edge.port = (http.address() as { port: number }).port;
+  edge.url = `http://127.0.0.1:${edge.port}`;
+  return edge;
 }
