@@ -263,8 +263,19 @@ export function socketBridge(options: BridgeOptions) {
 
   async function handle(c: Context): Promise<Response> {
     const search = new URL(c.req.url).search;
-    if (!isUpgrade(c) || new URLSearchParams(search).get("transport") !== "websocket") {
+    const query = new URLSearchParams(search);
+    // A `sid` would upgrade a polling session, and there are none here.
+    if (!isUpgrade(c) || query.get("transport") !== "websocket" || query.has("sid")) {
       return websocketRequired();
+    }
+    // What the edge (Socket.io 4) speaks; anything else it would refuse, which the
+    // WebSocket API reports only as a failure to connect (a 503 here).
+    if (query.get("EIO") !== "4") {
+      return problem(
+        400,
+        "unsupported_protocol",
+        "Only Engine.IO protocol 4 (EIO=4, socket.io-client 3 and later) is supported.",
+      );
     }
     // Read now: the request's headers are gone once it is upgraded.
     const requestId = c.get("requestId") as string;

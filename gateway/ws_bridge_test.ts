@@ -260,7 +260,7 @@ Deno.test("socket.io over the gateway: only /socket.io/ as spelled; other spelli
   }
 });
 
-Deno.test("socket.io over the gateway: long-polling is refused with a 400 that says to use the websocket transport", async () => {
+Deno.test("socket.io over the gateway: long-polling is refused with a 400 that says to use the websocket transport; a protocol other than EIO=4 is a 400 too", async () => {
   const { edge, gateway, client, close } = await setup();
   try {
     const poll = await fetch(`${gateway.url}/socket.io/?EIO=4&transport=polling`);
@@ -278,6 +278,22 @@ Deno.test("socket.io over the gateway: long-polling is refused with a 400 that s
     // A WebSocket handshake that says it is polling is not one either.
     const upgradePolling = await handshake(gateway, "/socket.io/?EIO=4&transport=polling");
     assert.equal(upgradePolling.status, 400);
+    assert.equal(JSON.parse(upgradePolling.body).code, "websocket_required");
+    // Nor is an upgrade of a polling session (there are none).
+    const upgradeSession = await handshake(gateway, "/socket.io/?EIO=4&transport=websocket&sid=x");
+    assert.equal(JSON.parse(upgradeSession.body).code, "websocket_required");
+    // A protocol the edge does not speak is the client's mistake (400), not a 503.
+    for (
+      const query of [
+        "EIO=3&transport=websocket",
+        "transport=websocket",
+        "EIO=44&transport=websocket",
+      ]
+    ) {
+      const old = await handshake(gateway, `/socket.io/?${query}`);
+      assert.equal(old.status, 400, query);
+      assert.equal(JSON.parse(old.body).code, "unsupported_protocol", query);
+    }
     // A client left on its default transports (polling first) cannot connect.
     const error = await connectError(client({ transports: ["polling"] }));
     assert.match(error.message, /xhr poll error/);
