@@ -1,16 +1,19 @@
 /**
  * `deno task seed`: fills a running fleet with realistic demo data through the
  * gateway, as a client would: buyers, sellers (email verified from the dev
- * mail catcher, seller profile) and their gigs.
+ * mail catcher, seller profile) and their gigs; then conversations between
+ * buyers and sellers, with messages both ways and a custom offer from the
+ * seller (seed_chat.ts).
  *
  * Every account and gig is generated from its index with a fixed faker seed
  * (seed_data.ts), so every run asks for the same data, and the seed is
  * idempotent: a signup answered 409 logs in instead, an existing seller profile
  * is fine, and only gigs whose titles the seller does not have yet are
- * published. A rerun of a complete seed only reads (public profiles and one
- * search per seller) and signs nobody in.
+ * published. A rerun of a complete seed reads (public profiles and one search
+ * per seller) and signs in only the users of the conversations (conversations
+ * are private), which then answer 200 for what exists.
  *
- *   deno task seed                         50 buyers, 20 sellers, 100 gigs
+ *   deno task seed                         50 buyers, 20 sellers, 100 gigs, 10 conversations
  *   deno task seed -- --gigs 100000        gigs over gigs/20 sellers, for benchmarks
  *   deno task seed -- --help
  */
@@ -27,6 +30,7 @@ import {
   type Taxonomy,
   usernameOf,
 } from "./seed_data.ts";
+import { type ChatContext, chatCounts, planConversation, seedConversation } from "./seed_chat.ts";
 import { MailLinks } from "./seed_mail.ts";
 import { WorkQueue } from "./seed_pool.ts";
 import { type Count, Progress, type ProgressMode } from "./seed_progress.ts";
@@ -43,6 +47,11 @@ export interface SeedOptions {
   sellers?: number;
   /** Gigs to publish, dealt round-robin over the sellers. */
   gigs: number;
+  /**
+   * Conversations, buyer i with seller i mod sellers (those with gigs): messages
+   * both ways and a custom offer. Default: 10, at most one per buyer.
+   */
+  conversations?: number;
   /** Requests in flight at once. Default 8. */
   concurrency?: number;
   /** Password of every seeded account. Default `demo-password`. */
@@ -66,6 +75,10 @@ export interface SeedSummary {
   buyers: Count;
   sellers: Count;
   gigs: Count;
+  conversations: Count;
+  /** Messages, the offers' own messages included. */
+  messages: Count;
+  offers: Count;
   seconds: number;
   /** Gigs published by this run per second of the run. */
   gigsPerSecond: number;
@@ -79,6 +92,7 @@ export const DEFAULTS = {
   password: "demo-password",
   prefix: "seed",
   maxWaitSeconds: 120,
+  conversations: 10,
 } as const;
 
 /** Sellers for `gigs` gigs when not given: 20, or one per 20 gigs (5,000 for 100,000). */
@@ -140,8 +154,33 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     queue.add(() => seedBuyer(ctx, planBuyer(prefix, index)));
   }
   progress.start();
+  // Each conversation is about a gig: none without gigs.
+  const conversations = options.gigs > 0 && sellers > 0
+    ? Math.min(options.conversations ?? DEFAULTS.conversations, options.buyers)
+    : 0;
+  const chat: ChatContext = {
+    client,
+    password,
+    settleMs,
+    counts: chatCounts(conversations),
+    sessions: new Map(),
+  };
   try {
     await queue.run();
+    // Then the inbox, once every seller has their gigs.
+    if (conversations > 0) {
+      const withGigs = Array.from({ length: Math.min(sellers, options.gigs) }, (_, s) => {
+        const plan = planSeller(prefix, s, taxonomy);
+        return { plan, gigs: planSellerGigs(plan, sellers, options.gigs, taxonomy).slice(0, 1) };
+      });
+      const talks = new WorkQueue(options.concurrency ?? DEFAULTS.concurrency, options.signal);
+      for (let index = 0; index < conversations; index++) {
+        talks.add(() =>
+          seedConversation(chat, planConversation(index, planBuyer(prefix, index), withGigs))
+        );
+      }
+      await talks.run();
+    }
   } finally {
     progress.stop();
   }
@@ -150,6 +189,9 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     buyers: { ...progress.buyers },
     sellers: { ...progress.sellers },
     gigs: { ...progress.gigs },
+    conversations: { ...chat.counts.conversations },
+    messages: { ...chat.counts.messages },
+    offers: { ...chat.counts.offers },
     seconds,
     gigsPerSecond: progress.gigs.created / seconds,
   };
@@ -402,7 +444,8 @@ async function ownTitles(session: Session): Promise<Set<string>> {
 
 const USAGE = `Usage: deno task seed [-- options]
 
-Fills a running fleet with demo buyers, sellers and gigs through its gateway.
+Fills a running fleet with demo buyers, sellers, gigs and conversations (messages and
+a custom offer each) through its gateway.
 The same options always make the same data; running again creates only what is missing.
 
 Options:
@@ -412,6 +455,8 @@ Options:
   --users N          buyers (default ${DEFAULTS.buyers})
   --sellers N        sellers (default 20, or one per 20 gigs above 400 gigs)
   --gigs N           gigs, dealt round-robin over the sellers (default ${DEFAULTS.gigs}, up to 1,000,000)
+  --conversations N  conversations of buyer i with seller i mod sellers: four messages and a
+                     custom offer each (default ${DEFAULTS.conversations}, at most one per buyer)
   --concurrency N    requests in flight (default ${DEFAULTS.concurrency})
   --password TEXT    password of every demo account (default ${DEFAULTS.password})
   --prefix NAME      usernames are NAME_buyer_0001, NAME_seller_0001 (default ${DEFAULTS.prefix})
@@ -443,6 +488,7 @@ export function parseCommandLine(
       users: { type: "string" },
       sellers: { type: "string" },
       gigs: { type: "string" },
+      conversations: { type: "string" },
       concurrency: { type: "string" },
       password: { type: "string" },
       prefix: { type: "string" },
@@ -466,6 +512,7 @@ export function parseCommandLine(
     buyers: count(values.users, "users", DEFAULTS.buyers, 1_000_000),
     sellers,
     gigs,
+    conversations: count(values.conversations, "conversations", DEFAULTS.conversations, 100_000),
     concurrency,
     password: values.password ?? DEFAULTS.password,
     prefix: values.prefix ?? DEFAULTS.prefix,
@@ -495,7 +542,8 @@ async function main() {
   });
   const sellers = options.sellers ?? defaultSellers(options.gigs);
   console.log(
-    `Seeding ${options.gateway}: ${options.buyers} buyers, ${sellers} sellers, ${options.gigs} gigs ` +
+    `Seeding ${options.gateway}: ${options.buyers} buyers, ${sellers} sellers, ${options.gigs} gigs, ` +
+      `${options.conversations} conversations ` +
       `(concurrency ${options.concurrency}, verification mails from ${options.mailApi})`,
   );
   try {
@@ -514,6 +562,9 @@ async function main() {
       line("buyers", summary.buyers),
       line("sellers", summary.sellers),
       line("gigs", summary.gigs),
+      line("chats", summary.conversations),
+      line("messages", summary.messages),
+      line("offers", summary.offers),
     ].join("\n"));
     const examples = [
       sellers > 0 ? usernameOf(options.prefix!, "seller", 0) : "",

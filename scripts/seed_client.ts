@@ -200,6 +200,11 @@ export class Session {
     };
   }
 
+  /** Logs in to an account that exists (no signup attempt, so no signup limit is spent). */
+  static async logIn(client: GatewayClient, login: string, password: string): Promise<Session> {
+    return new Session(client, login, password, await logIn(client, login, password));
+  }
+
   /** Sends a request with the access token, renewing it once if it is refused. */
   async send(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const reply = await this.client.send(method, path, {

@@ -9,7 +9,9 @@ import { gigCreateSchema } from "../services/gigs/gig.ts";
 import { TAXONOMY } from "../services/gigs/taxonomy.ts";
 import { profilePatchSchema } from "../services/users/profile.ts";
 import { sellerCreateSchema } from "../services/users/seller.ts";
+import { MAX_BODY_CHARS, MAX_OFFER_DESCRIPTION, OFFER_LIMITS } from "../services/chat/app.ts";
 import { defaultSellers, parseCommandLine } from "./seed.ts";
+import { planConversation } from "./seed_chat.ts";
 import {
   gigCountOf,
   IMAGE_HOST,
@@ -134,15 +136,70 @@ Deno.test("the command line: defaults, the GATEWAY_PORT default, a leading --, b
   assert.equal(defaults.buyers, 50);
   assert.equal(defaults.gigs, 100);
   assert.equal(defaults.sellers, undefined);
-  const custom = parseCommandLine(["--", "--gigs", "300", "--users", "5", "--sellers", "3"], {
-    GATEWAY_PORT: "9000",
-  });
+  assert.equal(defaults.conversations, 10);
+  const custom = parseCommandLine(
+    ["--", "--gigs", "300", "--users", "5", "--sellers", "3", "--conversations", "4"],
+    { GATEWAY_PORT: "9000" },
+  );
   assert.ok(custom !== "help");
   assert.equal(custom.gateway, "http://127.0.0.1:9000");
-  assert.deepEqual([custom.gigs, custom.buyers, custom.sellers], [300, 5, 3]);
+  assert.deepEqual([custom.gigs, custom.buyers, custom.sellers, custom.conversations], [
+    300,
+    5,
+    3,
+    4,
+  ]);
   assert.equal(parseCommandLine(["-h"]), "help");
-  for (const bad of [["--gigs", "-1"], ["--gigs", "1.5"], ["--gigs", "lots"], ["--frobnicate"]]) {
+  for (
+    const bad of [
+      ["--gigs", "-1"],
+      ["--gigs", "1.5"],
+      ["--gigs", "lots"],
+      ["--conversations", "-2"],
+      ["--frobnicate"],
+    ]
+  ) {
     assert.throws(() => parseCommandLine(bad), Error, bad.join(" "));
   }
   assert.throws(() => parseCommandLine(["--concurrency", "0"]), /at least 1/);
+});
+
+Deno.test("conversations pair buyer i with seller i mod sellers (those with gigs), deterministically, within chat's limits", () => {
+  // 3 sellers and 2 gigs: the third seller has none and talks to nobody.
+  const sellers = [0, 1, 2].map((s) => {
+    const plan = planSeller("seed", s, taxonomy);
+    return { plan, gigs: planSellerGigs(plan, 3, 2, taxonomy) };
+  });
+  const plans = [0, 1, 2, 3].map((i) => planConversation(i, planBuyer("seed", i), sellers));
+  assert.deepEqual(plans.map((p) => p.seller.username), [
+    usernameOf("seed", "seller", 0),
+    usernameOf("seed", "seller", 1),
+    usernameOf("seed", "seller", 0),
+    usernameOf("seed", "seller", 1),
+  ]);
+  assert.deepEqual(planConversation(2, planBuyer("seed", 2), sellers), plans[2]);
+  const clientIds = plans.flatMap((p) => p.messages.map((m) => m.clientId));
+  assert.equal(new Set(clientIds).size, clientIds.length, "every message has its own clientId");
+  for (const plan of plans) {
+    assert.equal(plan.gig, sellers[plan.index % 2].gigs[0]);
+    assert.deepEqual(plan.messages.map((m) => m.from), ["buyer", "seller", "buyer", "seller"]);
+    for (const message of plan.messages) {
+      assert.match(message.clientId, /^[\x21-\x7E]{1,100}$/);
+      assert.ok(!message.clientId.startsWith("offer:"));
+      assert.ok(message.body.length >= 1 && message.body.length <= MAX_BODY_CHARS);
+    }
+    const { offer } = plan;
+    const basic = plan.gig.body.packages[0];
+    assert.equal(offer.price.currency, basic.price.currency, "the gig's currency");
+    assert.ok(offer.price.amount > basic.price.amount);
+    assert.ok(offer.price.amount <= OFFER_LIMITS.maxAmount);
+    assert.ok(offer.deliveryDays >= 1 && offer.deliveryDays <= OFFER_LIMITS.maxDeliveryDays);
+    assert.ok(offer.revisions >= 0 && offer.revisions <= OFFER_LIMITS.maxRevisions);
+    assert.ok(offer.expiresInDays >= 1 && offer.expiresInDays <= OFFER_LIMITS.maxExpiresInDays);
+    assert.ok(offer.description.length <= MAX_OFFER_DESCRIPTION);
+  }
+  assert.throws(
+    () => planConversation(0, planBuyer("seed", 0), [{ ...sellers[2] }]),
+    /a seller with a gig/,
+  );
 });

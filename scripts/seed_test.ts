@@ -1,6 +1,7 @@
 /**
  * `deno task seed` against the real fleet (every process under its real flags,
- * scripts/fleet.ts) and the real dev mail catcher, through the gateway only:
+ * scripts/fleet.ts) and the real dev mail catcher, through the gateway only
+ * (users, sellers, gigs, and the inbox: conversations, messages, offers):
  * a run stopped by the signup rate limit says which variable to raise, the next
  * run completes what is missing, a third creates nothing, and a second prefix
  * gets the very same gigs (the data is deterministic).
@@ -11,6 +12,7 @@ import { Redis } from "ioredis";
 import { dropDatabases, startFleet } from "./fleet.ts";
 import { startMailCatcher } from "./mail_catcher.ts";
 import { seed, type SeedOptions, type SeedSummary } from "./seed.ts";
+import { type ConversationPlan, planConversation } from "./seed_chat.ts";
 import { SeedError } from "./seed_client.ts";
 import {
   gigCountOf,
@@ -36,6 +38,7 @@ Deno.test({
     const databasePrefix = `seed_${id}`;
     const exchange = `seed.${id}`;
     const rateLimitPrefix = `rl:${databasePrefix}:`;
+    const realtimePrefix = `rt:${databasePrefix}:`;
     const catcher = await startMailCatcher({ smtpPort: 0, httpPort: 0 });
     let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
     try {
@@ -54,6 +57,9 @@ Deno.test({
             SIGNUP_LIMIT_PER_HOUR: "6",
           },
           gigs: { GIGS_REDIS_PREFIX: `gigs:${databasePrefix}:` },
+          // The realtime edge's keys and chat's reading of its presence, apart from other fleets.
+          realtime: { REDIS_PREFIX: realtimePrefix },
+          chat: { CHAT_PRESENCE_KEY_PREFIX: `${realtimePrefix}realtime:online:` },
           // The seed orders nothing; orders only has to start (no Stripe keys here).
           orders: { PAYMENTS_MODE: "local_test" },
         },
@@ -96,6 +102,76 @@ Deno.test({
         return gigs;
       };
       const openSignups = () => deleteKeys(`${rateLimitPrefix}signup-ip:`);
+      /** What each demo user sees in their inbox, signed in through the gateway. */
+      const inbox = async (prefix: string) => {
+        const seen = [];
+        const users = [
+          ...Array.from({ length: SIZE.buyers }, (_, b) => usernameOf(prefix, "buyer", b)),
+          ...Array.from({ length: SIZE.sellers }, (_, s) => usernameOf(prefix, "seller", s)),
+        ];
+        for (const login of users) {
+          const res = await fetch(`${gateway}/api/v1/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ login, password: "demo-password" }),
+          });
+          const { accessToken } = await res.json();
+          const auth = { headers: { authorization: `Bearer ${accessToken}` } };
+          const list = await (await fetch(`${gateway}/api/v1/conversations`, auth)).json();
+          const conversations = [];
+          for (const conversation of list.items) {
+            const page = await (await fetch(
+              `${gateway}/api/v1/conversations/${conversation.id}/messages`,
+              auth,
+            )).json();
+            const offerMessage = page.items.find((m: Json) => m.kind === "offer");
+            const offer = offerMessage &&
+              (await (await fetch(`${gateway}/api/v1/offers/${offerMessage.offerId}`, auth))
+                .json()).offer;
+            conversations.push({
+              with: conversation.otherParty.username,
+              unread: conversation.unreadCount,
+              messages: page.items.map((m: Json) => m.kind === "offer" ? "offer" : m.body),
+              offer: offer && {
+                status: offer.status,
+                price: offer.price,
+                gigId: offer.gigId === page.items[0].gigId,
+              },
+            });
+          }
+          seen.push({ login, conversations: conversations.sort(byWith) });
+        }
+        return seen;
+      };
+      /** The same, from the plan: buyer i with seller i mod 3. */
+      const plannedInbox = (prefix: string) => {
+        const sellers = Array.from({ length: SIZE.sellers }, (_, s) => {
+          const plan = planSeller(prefix, s, taxonomy);
+          return { plan, gigs: planSellerGigs(plan, SIZE.sellers, SIZE.gigs, taxonomy) };
+        });
+        const plans = Array.from(
+          { length: SIZE.buyers },
+          (_, b) => planConversation(b, planBuyer(prefix, b), sellers),
+        );
+        const seenBy = (plan: ConversationPlan, side: "buyer" | "seller") => ({
+          with: side === "buyer" ? plan.seller.username : plan.buyer.username,
+          // The other side's messages are unread: the seed reads nothing.
+          unread: plan.messages.filter((m) => m.from !== side).length + (side === "buyer" ? 1 : 0),
+          messages: [...plan.messages.map((m) => m.body), "offer"],
+          offer: { status: "pending", price: plan.offer.price, gigId: true },
+        });
+        return [
+          ...plans.map((plan) => ({
+            login: plan.buyer.username,
+            conversations: [seenBy(plan, "buyer")],
+          })),
+          ...sellers.map(({ plan: seller }) => ({
+            login: seller.username,
+            conversations: plans.filter((p) => p.seller.username === seller.username)
+              .map((p) => seenBy(p, "seller")).sort(byWith),
+          })),
+        ];
+      };
 
       await t.step("a run the signup limit stops names the variable that raises it", async () => {
         await assert.rejects(
@@ -133,6 +209,9 @@ Deno.test({
         }
         const search = await get("/api/v1/gigs?limit=1");
         assert.equal(search.body.total, SIZE.gigs);
+        // The inbox: one conversation per buyer (5), four messages and an offer each.
+        assert.deepEqual(chatTotals(second), { conversations: 5, messages: 25, offers: 5 });
+        assert.deepEqual(await inbox("seed"), plannedInbox("seed"));
       });
 
       await t.step("a rerun creates nothing and changes nothing", async () => {
@@ -141,12 +220,16 @@ Deno.test({
         assert.deepEqual(totals(third), { buyers: 5, sellers: 3, gigs: 12 });
         assert.equal((await get("/api/v1/gigs?limit=1")).body.total, SIZE.gigs);
         assert.deepEqual(await live("seed"), planned("seed"));
+        assert.deepEqual(chatCreated(third), { conversations: 0, messages: 0, offers: 0 });
+        assert.deepEqual(chatTotals(third), { conversations: 5, messages: 25, offers: 5 });
+        assert.deepEqual(await inbox("seed"), plannedInbox("seed"));
       });
 
       await t.step("another run with another prefix publishes the very same gigs", async () => {
         await openSignups();
         const other = await seed({ ...options, prefix: "again", buyers: 0 });
         assert.deepEqual(created(other), { buyers: 0, sellers: 3, gigs: 12 });
+        assert.deepEqual(chatTotals(other), { conversations: 0, messages: 0, offers: 0 });
         assert.deepEqual(await live("again"), await live("seed"));
         assert.equal((await get("/api/v1/gigs?limit=1")).body.total, 2 * SIZE.gigs);
       });
@@ -162,12 +245,34 @@ Deno.test({
       await dropDatabases({ prefix: databasePrefix });
       await deleteKeys(rateLimitPrefix);
       await deleteKeys(`gigs:${databasePrefix}:`);
+      await deleteKeys(realtimePrefix);
     }
   },
 });
 
 function byTitle(a: { title: string }, b: { title: string }) {
   return a.title < b.title ? -1 : a.title > b.title ? 1 : 0;
+}
+
+function byWith(a: { with: string }, b: { with: string }) {
+  return a.with < b.with ? -1 : a.with > b.with ? 1 : 0;
+}
+
+function chatTotals(summary: SeedSummary) {
+  const sum = (c: { created: number; existing: number }) => c.created + c.existing;
+  return {
+    conversations: sum(summary.conversations),
+    messages: sum(summary.messages),
+    offers: sum(summary.offers),
+  };
+}
+
+function chatCreated(summary: SeedSummary) {
+  return {
+    conversations: summary.conversations.created,
+    messages: summary.messages.created,
+    offers: summary.offers.created,
+  };
 }
 
 function totals(summary: SeedSummary) {
@@ -203,7 +308,18 @@ async function deleteBrokerObjects(exchange: string) {
   try {
     const ch = await conn.createChannel();
     ch.on("error", () => {});
-    for (const service of ["auth", "users", "gigs", "reviews", "notifications", "orders", "chat"]) {
+    for (
+      const service of [
+        "auth",
+        "users",
+        "gigs",
+        "reviews",
+        "notifications",
+        "orders",
+        "chat",
+        "realtime",
+      ]
+    ) {
       await ch.deleteQueue(`${exchange}.${service}`).catch(() => {});
       await ch.deleteQueue(`${exchange}.${service}.dlq`).catch(() => {});
     }
