@@ -15,6 +15,7 @@ import { createTokenVerifier } from "@mp/shared/jwt";
 import { quietLogger } from "@mp/shared/testing";
 import type { Validating, ValidationTarget } from "@mp/shared/validate";
 import { createApp as authApp } from "../services/auth/app.ts";
+import { createApp as chatApp, DEFAULT_LIMITS as CHAT_LIMITS } from "../services/chat/app.ts";
 import { createPasswordHasher } from "../services/auth/password.ts";
 import { createApp as gigsApp } from "../services/gigs/app.ts";
 import { connectRedis } from "@mp/shared/redis";
@@ -125,6 +126,15 @@ export function serviceRoutes(
       }).app,
     ],
     ["reviews", reviewsApp({ sql: sqlOf("reviews"), verifier, log, reviewWindowMs: 1 }).app],
+    [
+      "chat",
+      chatApp({
+        sql: sqlOf("chat"),
+        verifier,
+        log,
+        limits: { ...CHAT_LIMITS, mailDelayMs: CHAT_LIMITS.mailDelayMinutes * 60_000 },
+      }).app,
+    ],
     [
       "notifications",
       notificationsApp({
