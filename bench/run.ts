@@ -15,6 +15,8 @@
  * (report.ts), plus one import and one entry in BENCHMARKS below.
  */
 import type { LogLevel } from "../scripts/fleet.ts";
+import { chatLatency } from "./chat_latency.ts";
+import { chatSockets } from "./chat_sockets.ts";
 import { eventPipeline } from "./event_pipeline.ts";
 import { forgotTiming } from "./forgot_timing.ts";
 import { gatewayOverhead } from "./gateway_overhead.ts";
@@ -33,6 +35,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   eventPipeline,
   gigSearch,
   ordersE2e,
+  chatSockets,
+  chatLatency,
   soak,
 ];
 
