@@ -2,9 +2,10 @@
  * The service's OpenAPI document describes what its routes really answer:
  * every route's answers, in the states that change their bodies (no message
  * yet, messages, an offer message, an offer pending, accepted with an order,
- * blocked) and each refusal, are checked against the document the service
- * serves at `GET /openapi.json` (the end-to-end contract checker, which closes
- * every object: a field the document does not name fails).
+ * accepted and refused by orders, blocked) and each refusal, are checked
+ * against the document the service serves at `GET /openapi.json` (the
+ * end-to-end contract checker, which closes every object: a field the document
+ * does not name fails).
  */
 import assert from "node:assert/strict";
 import { contractOf } from "../../e2e/contract.ts";
@@ -133,6 +134,12 @@ Deno.test("every answer of every chat route matches the service's OpenAPI docume
     });
     const withOrder = await call("GET", `/api/v1/offers/${offerId}`, { token: seller.token });
     assert.ok(withOrder.body.offer.orderId);
+    // An accepted offer orders refused: the view with `orderRejectedReason`.
+    const keyedId = replay.body.offer.id;
+    await call("POST", `/api/v1/offers/${keyedId}/accept`, { token: buyer.token });
+    await f.deliver("offer.rejected", { offerId: keyedId, reason: "payment_refused" });
+    const refused = await call("GET", `/api/v1/offers/${keyedId}`, { token: buyer.token });
+    assert.equal(refused.body.offer.orderRejectedReason, "payment_refused");
     const third = await call("POST", offers, { token: seller.token, body: f.offerBody(gigId) });
     await call("POST", `/api/v1/offers/${third.body.offer.id}/withdraw`, { token: seller.token });
 

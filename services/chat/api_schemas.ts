@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_LENGTH } from "@mp/shared/idempotency";
+import { ORDER_REJECTION_REASONS, type OrderRejectionReason } from "./store.ts";
 
 /**
  * The optional `Idempotency-Key` header of the offer routes, which run under
@@ -72,6 +73,20 @@ const Money = z.object({
   currency: z.string().meta({ description: "ISO 4217 code: the gig's currency." }),
 }).openapi("ChatMoney");
 
+/**
+ * What each `orderRejectedReason` means: orders checked the accepted offer
+ * against its own copy of the gig (or asked the payment provider) and made no
+ * order. The text is the note a client can show on the offer.
+ */
+export const ORDER_REJECTION_MEANINGS: Record<OrderRejectionReason, string> = {
+  gig_not_found: "the gig does not exist any more (deleted, or unknown to orders)",
+  not_gig_seller: "the gig now belongs to someone other than the offer's seller",
+  own_gig: "the buyer is the gig's seller",
+  gig_paused: "the seller paused the gig",
+  currency_mismatch: "the gig is now priced in another currency than the offer",
+  payment_refused: "the payment provider refused to set up the payment",
+};
+
 /** A custom offer (also `offer.updated`'s `offer`). */
 export const Offer = z.object({
   id: z.uuid(),
@@ -90,6 +105,14 @@ export const Offer = z.object({
   }),
   orderId: z.uuid().nullable().meta({
     description: "The order created from the accepted offer, once orders made it.",
+  }),
+  orderRejectedReason: z.enum(ORDER_REJECTION_REASONS).nullable().meta({
+    description: "Null unless orders refused to make the accepted offer an order; then the " +
+      "offer stays `accepted`, `orderId` stays null, and this says why (a note for both " +
+      "parties; `offer.updated` pushes it): " +
+      ORDER_REJECTION_REASONS.map((reason) => `\`${reason}\`: ${ORDER_REJECTION_MEANINGS[reason]}`)
+        .join("; ") +
+      ". A new offer is the way on.",
   }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

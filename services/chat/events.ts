@@ -9,7 +9,8 @@
  * Consumed: `user.registered`, `user.profile_updated` (the directory),
  * `gig.created|updated|deleted` (owner, status and currency, for offers),
  * `order.created` (an order's parties; with `offerId`, the accepted offer's
- * order). Each handler parses only the fields it uses (a payload missing one is
+ * order), `offer.rejected` (orders made no order of an accepted offer: the
+ * offer stays `accepted` and gains `orderRejectedReason`). Each handler parses only the fields it uses (a payload missing one is
  * a poison message) and writes inside `handleOnce`, so a redelivered event
  * changes nothing.
  */
@@ -67,12 +68,16 @@ export interface OfferAccepted {
   acceptedAt: string;
 }
 
-/** `chat.unread_reminder`: mail the recipient about unread messages. */
+/**
+ * `chat.unread_reminder`: mail the recipient about unread messages.
+ * `senderUsername` is always set: every message's sender is in the directory
+ * (migration 003's key), and notifications requires it.
+ */
 export interface UnreadReminder {
   recipientId: string;
   conversationId: string;
   senderId: string;
-  senderUsername: string | null;
+  senderUsername: string;
   unreadCount: number;
   firstUnreadAt: string;
 }
@@ -124,6 +129,12 @@ const orderCreated = z.object({
   offerId: z.uuid().nullable().optional().transform((value) => value ?? null),
 });
 
+const offerRejected = z.object({
+  offerId: z.uuid(),
+  // A reason chat does not know is dead-lettered rather than shown as another.
+  reason: z.enum(store.ORDER_REJECTION_REASONS),
+});
+
 /** The event types consumed. */
 export const CONSUMED_EVENTS = [
   "user.registered",
@@ -132,6 +143,7 @@ export const CONSUMED_EVENTS = [
   "gig.updated",
   "gig.deleted",
   "order.created",
+  "offer.rejected",
 ] as const;
 
 /** Dependencies of the handlers. */
@@ -187,6 +199,35 @@ export function createEventHandlers(
         const offer = await store.setOfferOrder(tx, { ...order, offerId: order.offerId });
         if (offer) await publish.offerUpdated(tx, offer);
         else log.warn("order.created names an offer that is not theirs or has an order", order);
+      });
+    },
+    // Orders made no order of an accepted offer: the offer stays `accepted` and
+    // shows why (`orderRejectedReason`), pushed to both parties by
+    // `offer.updated`. Once: an unknown offer, one with an order, one not
+    // accepted or already refused changes nothing (logged).
+    "offer.rejected": (envelope) => {
+      const rejection = parseEventData(offerRejected, envelope);
+      return once(envelope, async (tx) => {
+        const offer = await store.setOfferRejected(tx, rejection.offerId, rejection.reason);
+        if (offer) {
+          await publish.offerUpdated(tx, offer);
+          return;
+        }
+        const current = await store.findOffer(tx, rejection.offerId);
+        const why = !current
+          ? "an unknown offer"
+          : current.orderId
+          ? "an offer that has an order"
+          : current.orderRejectedReason
+          ? "an offer already refused"
+          : "an offer that is not accepted";
+        log.warn(`offer.rejected names ${why}; nothing changed`, {
+          eventId: envelope.id,
+          ...rejection,
+          status: current?.status,
+          orderId: current?.orderId,
+          orderRejectedReason: current?.orderRejectedReason,
+        });
       });
     },
   };

@@ -50,6 +50,8 @@ Deno.test("a payload missing what chat reads goes to the dead-letter queue and c
       envelope("gig.created", { gigId: crypto.randomUUID(), sellerId: "nope" }),
       envelope("gig.deleted", { gigId: crypto.randomUUID() }),
       envelope("order.created", { orderId: crypto.randomUUID(), buyerId: crypto.randomUUID() }),
+      envelope("offer.rejected", { reason: "gig_paused" }),
+      envelope("offer.rejected", { offerId: crypto.randomUUID(), reason: "tired" }),
     ];
     for (const event of bad) await f.events.deliver(event, "attempted");
     await waitFor(async () => (await f.broker.messageCount(dlq)) === bad.length, {

@@ -45,6 +45,7 @@ Deno.test("a seller offers their active gig to the other party: an offer message
         expiresAt: "-",
         status: "pending",
         orderId: null,
+        orderRejectedReason: null,
         createdAt: "-",
         updatedAt: "-",
       },

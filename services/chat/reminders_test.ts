@@ -181,3 +181,29 @@ Deno.test("the running loops remind and expire on their own", async () => {
     await f.close();
   }
 });
+
+Deno.test("a reminder always names its sender: one known only from their token is in the directory, and a message of an unknown sender cannot exist", async () => {
+  const f = await chatFixture("chat_remind_named");
+  try {
+    const bob = await f.user("bob");
+    // No user.registered for this sender: only their verified token names them.
+    const id = crypto.randomUUID();
+    const cyd = { id, username: "cyd", token: await f.keys.sign({ sub: id, username: "cyd" }) };
+    const { id: conversationId } = await f.start(cyd, bob, { message: "hi bob" });
+    await due(f, conversationId, bob.id);
+    assert.equal(await tick(f), 1);
+    const [reminder] = await f.outbox("chat.unread_reminder");
+    assert.equal(reminder.data.senderId, cyd.id);
+    assert.equal(reminder.data.senderUsername, "cyd");
+
+    // The directory key (migration 003) refuses a message whose sender it does not know.
+    await assert.rejects(
+      f.db.sql`insert into messages (id, conversation_id, sender_id, client_id, kind, body)
+        values (${crypto.randomUUID()}, ${conversationId}, ${crypto.randomUUID()}, 'x', 'text',
+          'ghost')`,
+      (error: { code?: string }) => error.code === "23503",
+    );
+  } finally {
+    await f.close();
+  }
+});

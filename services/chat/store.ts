@@ -35,6 +35,22 @@ export interface MessageView {
 /** The statuses of an offer. */
 export type OfferStatus = "pending" | "accepted" | "declined" | "withdrawn" | "expired";
 
+/**
+ * Why orders made no order of an accepted offer (`offer.rejected`'s `reason`;
+ * api_schemas.ts documents each).
+ */
+export const ORDER_REJECTION_REASONS = [
+  "gig_not_found",
+  "not_gig_seller",
+  "own_gig",
+  "gig_paused",
+  "currency_mismatch",
+  "payment_refused",
+] as const;
+
+/** One of `ORDER_REJECTION_REASONS`. */
+export type OrderRejectionReason = typeof ORDER_REJECTION_REASONS[number];
+
 /** An offer as REST answers it and `offer.updated` carries it. */
 export interface OfferView {
   id: string;
@@ -50,6 +66,8 @@ export interface OfferView {
   expiresAt: string;
   status: OfferStatus;
   orderId: string | null;
+  /** Why orders refused to make the accepted offer an order; null unless it did. */
+  orderRejectedReason: OrderRejectionReason | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -146,11 +164,16 @@ export async function findUserByName(db: Db, username: string): Promise<string |
   return row?.user_id;
 }
 
-/** The username of a user, if known. */
-export async function usernameOf(db: Db, userId: string): Promise<string | null> {
+/**
+ * The username of a message's sender. Every sender is in the directory (a
+ * message's `sender_id` references it: migration 003), so a missing row is a
+ * broken invariant, thrown rather than answered as null.
+ */
+export async function senderUsername(db: Db, senderId: string): Promise<string> {
   const [row] = await db<{ username: string }[]>`select username from users
-    where user_id = ${userId}`;
-  return row?.username ?? null;
+    where user_id = ${senderId}`;
+  if (!row) throw new Error(`sender ${senderId} is not in the directory`);
+  return row.username;
 }
 
 // --- gigs and orders -------------------------------------------------------------
@@ -635,12 +658,14 @@ interface OfferRow {
   expires_at: Date;
   status: OfferStatus;
   order_id: string | null;
+  order_rejected_reason: OrderRejectionReason | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const OFFER_COLUMNS = `id, conversation_id, message_id, seller_id, buyer_id, gig_id, description,
-  amount, currency, delivery_days, revisions, expires_at, status, order_id, created_at, updated_at`;
+  amount, currency, delivery_days, revisions, expires_at, status, order_id, order_rejected_reason,
+  created_at, updated_at`;
 
 /**
  * The offer as clients see it: a pending offer past its date is `expired`
@@ -660,6 +685,7 @@ const toOffer = (row: OfferRow, now = new Date()): OfferView => ({
   expiresAt: row.expires_at.toISOString(),
   status: row.status === "pending" && row.expires_at <= now ? "expired" : row.status,
   orderId: row.order_id,
+  orderRejectedReason: row.order_rejected_reason,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -731,16 +757,39 @@ export async function setOfferStatus(
   return toOffer(row);
 }
 
-/** Sets an accepted offer's order once; undefined when it had one or does not match. */
+/**
+ * Sets an accepted offer's order once; undefined when it had one or does not
+ * match. An order clears a rejection reason (orders decides an offer once, so
+ * both cannot happen today; if they did, the order is what exists).
+ */
 export async function setOfferOrder(
   tx: Tx,
   order: { offerId: string; orderId: string; buyerId: string; sellerId: string },
 ): Promise<OfferView | undefined> {
   const [row] = await tx.unsafe<OfferRow[]>(
-    `update offers set order_id = $2, updated_at = now()
+    `update offers set order_id = $2, order_rejected_reason = null, updated_at = now()
       where id = $1 and order_id is null and buyer_id = $3 and seller_id = $4
       returning ${OFFER_COLUMNS}`,
     [order.offerId, order.orderId, order.buyerId, order.sellerId],
+  );
+  return row && toOffer(row);
+}
+
+/**
+ * Records orders' refusal of an accepted offer (`offer.rejected`), once: only an
+ * accepted offer without an order or an earlier reason changes; undefined
+ * otherwise (the caller finds out why, to log it).
+ */
+export async function setOfferRejected(
+  tx: Tx,
+  offerId: string,
+  reason: OrderRejectionReason,
+): Promise<OfferView | undefined> {
+  const [row] = await tx.unsafe<OfferRow[]>(
+    `update offers set order_rejected_reason = $2, updated_at = now()
+      where id = $1 and status = 'accepted' and order_id is null and order_rejected_reason is null
+      returning ${OFFER_COLUMNS}`,
+    [offerId, reason],
   );
   return row && toOffer(row);
 }

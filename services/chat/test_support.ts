@@ -8,6 +8,7 @@
 import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
+import type { Logger } from "@mp/shared/log";
 import { outboxMigration } from "@mp/shared/outbox";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
@@ -56,7 +57,16 @@ const MINUTE = 60_000;
 
 /** Starts the service's consuming side and app on fresh resources; `close()` removes them. */
 export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = {}) {
-  const log = quietLogger("chat");
+  const quiet = quietLogger("chat");
+  /** Every warning logged (quiet otherwise): what the service says about events it ignores. */
+  const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+  const log: Logger = {
+    ...quiet,
+    warn: (msg, fields) => {
+      warnings.push({ msg, fields });
+      quiet.warn(msg, fields);
+    },
+  };
   const db = await migratedDatabase(prefix);
   const broker = testBus(prefix);
   const keys = await createTestKeys();
@@ -219,6 +229,7 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
     redis,
     online,
     limits: fullLimits,
+    warnings,
     deliver,
     user,
     gig,

@@ -65,7 +65,7 @@ export async function remindOnce(deps: ReminderDeps): Promise<number> {
           recipientId: reminder.recipientId,
           conversationId: reminder.conversationId,
           senderId: reminder.senderId,
-          senderUsername: await store.usernameOf(tx, reminder.senderId),
+          senderUsername: await store.senderUsername(tx, reminder.senderId),
           unreadCount: unread.count,
           firstUnreadAt: unread.first.toISOString(),
         });
