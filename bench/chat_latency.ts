@@ -64,6 +64,8 @@ interface Sent {
   /** performance.now() the send was intended for (or sent, if earlier). */
   from: number;
   arrivals: Partial<Record<Path, number>>;
+  /** When the REST send was answered (messages). */
+  answeredAt?: number;
 }
 
 interface TypingSent extends Sent {
@@ -258,6 +260,7 @@ export const chatLatency: Benchmark = {
               },
             );
             await response.arrayBuffer();
+            sent[i].answeredAt = performance.now();
             return response.status;
           },
         });
@@ -279,6 +282,14 @@ export const chatLatency: Benchmark = {
         direct: latencies(messageRun.sent, messageRun.result, "direct"),
       };
       const rest = okSummary(messageRun.result);
+      // The event path alone (outbox → RabbitMQ → edge → bridge → socket): push − the 201.
+      const afterAnswer = summarize(
+        messageRun.sent.flatMap((s) =>
+          s.arrivals.gateway !== undefined && s.answeredAt !== undefined
+            ? [s.arrivals.gateway - s.answeredAt]
+            : []
+        ),
+      );
       const restOutcomes = outcomeCounts(messageRun.result);
       const restSent = messageRun.result.sent;
       const restLag = summarize(messageRun.result.lags);
@@ -385,6 +396,12 @@ export const chatLatency: Benchmark = {
               num(restSent - rest.count),
               rest,
             ),
+            row(
+              "(the push after the 201, bridged socket; < 0: before it)",
+              num(afterAnswer.count),
+              "",
+              afterAnswer,
+            ),
           ],
         },
         {
@@ -467,7 +484,14 @@ export const chatLatency: Benchmark = {
           rate: RATE,
           typingRate: TYPING_RATE,
           durationMs: DURATION_MS,
-          messages: { ...messageStats, share: messageShare, rest, restOutcomes, restLag },
+          messages: {
+            ...messageStats,
+            share: messageShare,
+            rest,
+            afterAnswer,
+            restOutcomes,
+            restLag,
+          },
           typing: { ...typingStats, share: typingShare, ack, typingOutcomes },
           cpu: { messages: messageCpu, typing: typingCpu },
         },
