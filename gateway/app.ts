@@ -241,14 +241,18 @@ export function createApp(deps: GatewayDeps) {
 
   // Socket.io, over WebSocket only (ws_bridge.ts). Every request here counts in the
   // handshake limit, on top of the general one.
-  const sockets = socketBridge({
-    upstream: realtimeUpstream(config),
+  // Without REALTIME_URL, /socket.io/ is a 404 like any unconfigured service.
+  const edge = realtimeUpstream(config);
+  const sockets = edge && socketBridge({
+    upstream: edge,
     connectTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxFrameBytes: config.WEBSOCKET_MAX_FRAME_BYTES,
     trustProxy: config.TRUST_PROXY,
     log,
   });
-  app.all(SOCKET_PATH, limitBy(limiter, limits.websocketHandshakeIp, ipOf), sockets.handle);
+  if (sockets) {
+    app.all(SOCKET_PATH, limitBy(limiter, limits.websocketHandshakeIp, ipOf), sockets.handle);
+  }
 
   app.all("/api/*", (c) => {
     const route = findRoute(rawPath(c.req.url));
@@ -262,7 +266,7 @@ export function createApp(deps: GatewayDeps) {
    * replica), the last counts of the general limit go to Redis.
    */
   const stop = () => {
-    sockets.closeAll();
+    sockets?.closeAll();
     return general.stop();
   };
   return { app, drain, stop };

@@ -43,9 +43,9 @@ export const gatewayConfigShape = {
   GIGS_URL: httpUrl().optional(),
   ORDERS_URL: httpUrl().optional(),
   REVIEWS_URL: httpUrl().optional(),
-  CHAT_URL: httpUrl().default("http://127.0.0.1:4004"),
+  CHAT_URL: httpUrl().optional(),
   // The Socket.io edge behind /socket.io/ (http: is bridged as ws:, https: as wss:).
-  REALTIME_URL: httpUrl().default("http://127.0.0.1:4008"),
+  REALTIME_URL: httpUrl().optional(),
   PUBLIC_URL: httpUrl().default("http://localhost:8000"),
   CORS_ORIGINS: originList.optional(),
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),

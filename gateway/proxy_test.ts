@@ -318,3 +318,21 @@ Deno.test("chat's areas (/api/v1/conversations, /api/v1/offers) are forwarded to
     await chat.close();
   }
 });
+
+Deno.test("without CHAT_URL and REALTIME_URL, chat's areas and /socket.io/ are 404 problems, like any unconfigured service", async () => {
+  await using t = await echoGateway();
+  for (
+    const target of [
+      "/api/v1/conversations",
+      "/api/v1/offers/o1/accept",
+      "/socket.io/?EIO=4&transport=websocket",
+    ]
+  ) {
+    const response = await fetch(`${t.gateway.url}${target}`, {
+      headers: { authorization: "Bearer abc.def.ghi" },
+    });
+    assert.equal(response.status, 404, target);
+    assert.equal(response.headers.get("content-type"), "application/problem+json", target);
+    await response.body?.cancel();
+  }
+});

@@ -75,7 +75,8 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
  * The realtime edge, behind `/socket.io/` (ws_bridge.ts). Not among `upstreamsFrom`:
  * it serves WebSocket frames, not HTTP routes or an OpenAPI document.
  */
-export function realtimeUpstream(config: GatewayConfig): Upstream {
+export function realtimeUpstream(config: GatewayConfig): Upstream | undefined {
+  if (!config.REALTIME_URL) return undefined; // like any unconfigured service: 404
   return { name: "realtime", origin: new URL(config.REALTIME_URL).origin, cookies: false };
 }
 
