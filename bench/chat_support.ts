@@ -6,67 +6,23 @@
  * fleet's key the way the gateway signs them, and process memory and
  * file-descriptor limits from /proc.
  */
-import { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { createAccessTokenSigner } from "../gateway/keys.ts";
-import type { ProcessName } from "../scripts/fleet.ts";
 import { type BenchFleet, type BenchFleetOptions, startBenchFleet } from "./fleet.ts";
-import { redisUrl } from "./machine.ts";
 
-/** A bench fleet whose realtime edge (and chat's presence reads) use their own Redis prefix. */
+/** A bench fleet for chat: its realtime edge's Redis prefix is `redisPrefix`. */
 export interface ChatFleet extends BenchFleet {
   /** The edge's REDIS_PREFIX (its keys and adapter channel). */
   redisPrefix: string;
 }
 
-/**
- * `startBenchFleet` plus the edge's `REDIS_PREFIX` and chat's
- * `CHAT_PRESENCE_KEY_PREFIX` under a prefix of this run, whose keys `close()`
- * deletes (bench/fleet.ts leaves the edge on the default prefix, which a
- * developer's `deno task dev` shares).
- */
+/** `startBenchFleet`, whose edge and chat's presence reads use a prefix of the run (deleted on close). */
 export async function startChatFleet(
   name: string,
   options: BenchFleetOptions,
 ): Promise<ChatFleet> {
-  const redisPrefix = `rt:bench_${name}_${crypto.randomUUID().slice(0, 8)}:`;
-  const env: Partial<Record<ProcessName, Record<string, string>>> = {
-    ...options.env,
-    realtime: { REDIS_PREFIX: redisPrefix, ...options.env?.realtime },
-    chat: { CHAT_PRESENCE_KEY_PREFIX: `${redisPrefix}realtime:online:`, ...options.env?.chat },
-  };
-  let bench: BenchFleet;
-  try {
-    bench = await startBenchFleet(name, { ...options, env });
-  } catch (error) {
-    await deleteKeys(redisPrefix);
-    throw error;
-  }
-  return {
-    ...bench,
-    redisPrefix,
-    async close() {
-      try {
-        await bench.close();
-      } finally {
-        await deleteKeys(redisPrefix);
-      }
-    },
-  };
-}
-
-async function deleteKeys(prefix: string) {
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
+  const bench = await startBenchFleet(name, options);
+  return { ...bench, redisPrefix: bench.realtimePrefix };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface BenchFleet {
   fleet: Fleet;
   /** The pid of each process, for CPU accounting. */
   pids(): Record<string, number | undefined>;
+  /** The realtime edge's REDIS_PREFIX (its keys and adapter channel; chat reads presence under it). */
+  realtimePrefix: string;
   /** Signs a user up through the gateway; resolves with the access token. */
   signup(username: string, password: string): Promise<{ accessToken: string; userId: string }>;
   close(): Promise<void>;
@@ -45,6 +47,8 @@ export async function startBenchFleet(
   const prefix = `bench_${name}_${id}`;
   const exchange = `bench.${name}.${id}`;
   const rateLimitPrefix = `rl:${prefix}:`;
+  // The realtime edge's keys and adapter channel, and where chat reads presence.
+  const realtimePrefix = `rt:${prefix}:`;
   const smtp = await startSmtpCapture();
   let fleet: Fleet;
   try {
@@ -58,15 +62,21 @@ export async function startBenchFleet(
       env: {
         ...options.env,
         gateway: { RATE_LIMIT_PREFIX: rateLimitPrefix, ...options.env?.gateway },
+        realtime: { REDIS_PREFIX: realtimePrefix, ...options.env?.realtime },
+        chat: {
+          CHAT_PRESENCE_KEY_PREFIX: `${realtimePrefix}realtime:online:`,
+          ...options.env?.chat,
+        },
       },
     });
   } catch (error) {
     await smtp.close();
-    await cleanUp(exchange, prefix, rateLimitPrefix);
+    await cleanUp(exchange, prefix, rateLimitPrefix, realtimePrefix);
     throw error;
   }
   return {
     fleet,
+    realtimePrefix,
     pids: () => Object.fromEntries(fleet.names.map((n) => [n, fleet.pid(n)])),
     async signup(username, password) {
       const response = await fetch(`${fleet.gatewayUrl}/api/v1/auth/signup`, {
@@ -83,16 +93,22 @@ export async function startBenchFleet(
     async close() {
       await fleet.stop();
       await smtp.close();
-      await cleanUp(exchange, prefix, rateLimitPrefix);
+      await cleanUp(exchange, prefix, rateLimitPrefix, realtimePrefix);
     },
   };
 }
 
-async function cleanUp(exchange: string, prefix: string, rateLimitPrefix: string) {
+async function cleanUp(
+  exchange: string,
+  prefix: string,
+  rateLimitPrefix: string,
+  realtimePrefix: string,
+) {
   // Each consuming service declared `<exchange>.<service>` (and its .dlq).
   await deleteBrokerObjects(exchange, PROCESS_NAMES.map((s) => `${exchange}.${s}`));
   await dropDatabases({ prefix });
   await deleteRedisKeys(`${rateLimitPrefix}*`);
+  await deleteRedisKeys(`${realtimePrefix}*`);
 }
 
 /** Deletes the queues (and their dead-letter queues) and the exchanges of one run. */
