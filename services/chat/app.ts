@@ -106,6 +106,13 @@ const conversationNotFound = () =>
   new AppError(404, "conversation_not_found", "No such conversation.");
 const offerNotFound = () => new AppError(404, "offer_not_found", "No such offer.");
 const unprocessable = (code: string, detail: string) => new AppError(422, code, detail);
+const blockedError = () =>
+  new AppError(403, "blocked", "The other participant does not accept your messages.");
+const youBlockedError = () =>
+  new AppError(403, "you_blocked", "You blocked this user; unblock them first.");
+const unknownGig = () => unprocessable("unknown_gig", "No such gig.");
+const unknownOrder = () =>
+  unprocessable("unknown_order", "No such order between you and this user.");
 
 const idParam = z.object({ id: z.uuid({ message: "Must be a UUID." }) });
 const clientId = z.string().regex(/^[\x21-\x7E]{1,100}$/, "Must be 1–100 visible ASCII characters.")
@@ -453,21 +460,22 @@ export function createApp(deps: ChatDeps) {
   };
 
   const refuseBlocked = (m: store.Membership) => {
-    if (m.otherBlocked) {
-      throw new AppError(403, "blocked", "The other participant does not accept your messages.");
-    }
-    if (m.blocked) {
-      throw new AppError(403, "you_blocked", "You blocked this user; unblock them first.");
-    }
+    if (m.otherBlocked) throw blockedError();
+    if (m.blocked) throw youBlockedError();
   };
 
   /** The per-sender limit; the caller holds the sender's lock. */
   const checkRate = async (tx: Tx, senderId: string) => {
     const recent = await store.recentSends(tx, senderId, MINUTE);
     if (recent.count < limits.messagesPerMinute) return;
-    const wait = recent.oldest ? recent.oldest.getTime() + MINUTE - Date.now() : MINUTE;
+    throw rateLimited(recent.oldest);
+  };
+
+  /** The 429 of a sender at the limit; `oldest` is their oldest send in the window. */
+  const rateLimited = (oldest: Date | null) => {
+    const wait = oldest ? oldest.getTime() + MINUTE - Date.now() : MINUTE;
     const seconds = Math.min(60, Math.max(1, Math.ceil(wait / 1000)));
-    throw new AppError(
+    return new AppError(
       429,
       "rate_limited",
       `At most ${limits.messagesPerMinute} messages a minute; try again in ${seconds} s.`,
@@ -476,46 +484,44 @@ export function createApp(deps: ChatDeps) {
     );
   };
 
-  const checkContext = async (tx: Tx, m: store.Membership, input: SendInput) => {
-    if (input.gigId) {
-      const gig = await store.findGig(tx, input.gigId);
-      if (!gig || gig.status === "deleted") throw unprocessable("unknown_gig", "No such gig.");
-    }
-    if (input.orderId) {
-      const order = await store.findOrder(tx, input.orderId);
-      const pair = [m.userId, m.otherUserId];
-      if (!order || !pair.includes(order.buyerId) || !pair.includes(order.sellerId)) {
-        throw unprocessable("unknown_order", "No such order between you and this user.");
-      }
-    }
-  };
-
   /**
-   * Sends a message in a conversation the caller belongs to: the first message
-   * with this client id if there is one (`created: false`), else a new one.
+   * Sends a message in a conversation: the first message with this client id
+   * if the caller sent one (`created: false`), else a new one. One call does
+   * every check and write (store.sendMessage, in the order it documents); a
+   * stranger gets the 404 of a conversation that does not exist.
    */
-  const send = async (tx: Tx, caller: Caller, m: store.Membership, input: SendInput) => {
-    await store.lockSender(tx, caller.userId);
-    const earlier = await store.findByClientId(tx, m.conversationId, caller.userId, input.clientId);
-    if (earlier) return { message: earlier, created: false };
-    refuseBlocked(m);
-    await checkContext(tx, m, input);
-    await checkRate(tx, caller.userId);
-    await store.rememberUser(tx, caller);
-    const message = await store.insertMessage(tx, {
-      conversationId: m.conversationId,
-      senderId: caller.userId,
-      recipientId: m.otherUserId,
+  const send = async (tx: Tx, caller: Caller, conversationId: string, input: SendInput) => {
+    const sent = await store.sendMessage(tx, {
+      conversationId,
+      sender: caller,
       clientId: input.clientId,
-      kind: "text",
       body: input.body,
       attachments: input.attachments ?? [],
       gigId: input.gigId ?? null,
       orderId: input.orderId ?? null,
-      offerId: null,
-    }, limits.mailDelayMs);
-    await publish.messageSent(tx, { message, recipientId: m.otherUserId });
-    return { message, created: true };
+      rateLimit: limits.messagesPerMinute,
+      rateWindowMs: MINUTE,
+      reminderDelayMs: limits.mailDelayMs,
+    });
+    switch (sent.outcome) {
+      case "not_member":
+        throw conversationNotFound();
+      case "blocked":
+        throw blockedError();
+      case "you_blocked":
+        throw youBlockedError();
+      case "unknown_gig":
+        throw unknownGig();
+      case "unknown_order":
+        throw unknownOrder();
+      case "rate_limited":
+        throw rateLimited(sent.oldest);
+      case "earlier":
+        return { message: sent.message, created: false };
+      case "sent":
+        await publish.messageSent(tx, { message: sent.message, recipientId: sent.recipientId });
+        return { message: sent.message, created: true };
+    }
   };
 
   app.openapi(r.start, async (c) => {
@@ -540,8 +546,7 @@ export function createApp(deps: ChatDeps) {
         });
       }
       if (input.message !== undefined) {
-        const m = (await store.membership(tx, conversation.id, caller.userId))!;
-        await send(tx, caller, m, {
+        await send(tx, caller, conversation.id, {
           clientId: input.clientId ?? crypto.randomUUID(),
           body: input.message,
           gigId: input.gigId,
@@ -606,9 +611,7 @@ export function createApp(deps: ChatDeps) {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
     const caller = c.var.caller;
-    const sent = await sql.begin(async (tx) =>
-      send(tx, caller, await member(tx, id, caller), input)
-    );
+    const sent = await sql.begin((tx) => send(tx, caller, id, input));
     return c.json({ message: sent.message }, sent.created ? 201 : 200);
   });
 

@@ -501,6 +501,62 @@ export async function insertMessage(
   return toMessage(row);
 }
 
+/** What a text message's send holds (`sendMessage`). */
+export interface SendRequest {
+  conversationId: string;
+  sender: { userId: string; username: string };
+  clientId: string;
+  body: string;
+  attachments: Attachment[];
+  gigId: string | null;
+  orderId: string | null;
+  /** At most this many sends (offers included) within `rateWindowMs`. */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** `insertMessage`'s `delayMs`. */
+  reminderDelayMs: number;
+}
+
+/** What `sendMessage` did: migration 004 documents each outcome. */
+export type SendOutcome =
+  | { outcome: "not_member" | "blocked" | "you_blocked" | "unknown_gig" | "unknown_order" }
+  | { outcome: "rate_limited"; oldest: Date | null }
+  | { outcome: "earlier" | "sent"; message: MessageView; recipientId: string };
+
+/**
+ * A text message's send in one call (migration 004's `chat_send_message`): in
+ * this order, the caller's membership, the sender's lock (`lockSender`'s), the
+ * message already sent with this client id, the blocks, the gig and order
+ * given as context, the rate limit (`recentSends`' count), then
+ * `rememberUser` and `insertMessage` with its side updates. Run inside the
+ * transaction that enqueues `message.sent`.
+ */
+export async function sendMessage(tx: Tx, send: SendRequest): Promise<SendOutcome> {
+  const [row] = await tx<
+    (MessageRow & { outcome: string; other_user_id: string | null; rate_oldest: Date | null })[]
+  >`
+    select * from chat_send_message(${send.conversationId}, ${send.sender.userId},
+      ${send.sender.username}, ${crypto.randomUUID()}, ${send.clientId}, ${send.body},
+      ${tx.json(send.attachments as never)}, ${send.gigId}, ${send.orderId}, ${send.rateLimit},
+      ${`${send.rateWindowMs} milliseconds`}::interval,
+      ${`${send.reminderDelayMs} milliseconds`}::interval)`;
+  switch (row.outcome) {
+    case "earlier":
+    case "sent":
+      return { outcome: row.outcome, message: toMessage(row), recipientId: row.other_user_id! };
+    case "rate_limited":
+      return { outcome: "rate_limited", oldest: row.rate_oldest };
+    case "not_member":
+    case "blocked":
+    case "you_blocked":
+    case "unknown_gig":
+    case "unknown_order":
+      return { outcome: row.outcome };
+    default:
+      throw new Error(`chat_send_message answered ${row.outcome}`);
+  }
+}
+
 /** A message of a conversation by id, with its sequence number. */
 export async function findMessage(
   db: Db,
