@@ -442,21 +442,6 @@ export async function unreadTotal(db: Db, userId: string): Promise<number> {
 
 // --- messages --------------------------------------------------------------------
 
-/** The message a sender already sent with this client id in this conversation. */
-export async function findByClientId(
-  db: Db,
-  conversationId: string,
-  senderId: string,
-  clientId: string,
-): Promise<MessageView | undefined> {
-  const [row] = await db.unsafe<MessageRow[]>(
-    `select ${MESSAGE_COLUMNS} from messages m
-      where m.conversation_id = $1 and m.sender_id = $2 and m.client_id = $3`,
-    [conversationId, senderId, clientId],
-  );
-  return row && toMessage(row);
-}
-
 /** What a new message holds. */
 export interface NewMessage {
   conversationId: string;
