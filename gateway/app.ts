@@ -7,7 +7,8 @@
  * path check (a path with another spelling is refused before any route runs)
  * and the body, read once within its limit; then the auth routes with their
  * own limits and token issuing; then `/socket.io/`, bridged to the realtime
- * edge; then the route table for everything else under /api.
+ * edge; then the route table for everything else under /api; last, the web
+ * front end (web.ts) for every other GET, with the site's own CSP.
  */
 import type { Context } from "hono";
 import { cors } from "hono/cors";
@@ -36,6 +37,7 @@ import { apiDocs, DOCUMENT_PATH } from "./api_docs.ts";
 import { findRoute, realtimeUpstream, type Upstream, upstreamsFrom } from "./routes.ts";
 import { SOCKET_PATH, socketBridge } from "./ws_bridge.ts";
 import { clearRefreshCookie, issueTokens, jsonStringField, withRefreshToken } from "./sessions.ts";
+import { webFrontEnd } from "./web.ts";
 
 /** Everything the gateway app needs; main.ts builds these from the environment. */
 export interface GatewayDeps {
@@ -96,10 +98,13 @@ export function createApp(deps: GatewayDeps) {
   app.get("/docs/swagger-ui.css", docs.css);
   app.get("/docs/init.js", docs.init);
 
-  app.use(secureHeaders({
+  const apiHeaders = secureHeaders({
     // JSON only: nothing here may load resources or be framed.
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  }));
+  });
+  // What the front end serves gets the site's CSP (its own scripts and styles); the rest the API's.
+  const web = webFrontEnd({ dir: config.WEB_DIST_DIR, publicUrl: config.PUBLIC_URL }, apiHeaders);
+  app.use(web.headers);
   const allowedOrigins = new Set(config.CORS_ORIGINS);
   app.use(cors({
     origin: (origin) => allowedOrigins.has(origin) ? origin : null,
@@ -260,6 +265,9 @@ export function createApp(deps: GatewayDeps) {
     if (!upstream) return c.notFound();
     return toUpstream(upstream)(c);
   });
+
+  // Everything else a browser GETs: the built front end, or a 404 problem.
+  app.use(web.serve);
 
   /**
    * Stops background work: open sockets are closed (clients reconnect to another

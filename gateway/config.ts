@@ -77,6 +77,8 @@ export const gatewayConfigShape = {
   WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE: env.positiveInt(60),
   // Largest WebSocket frame a client may send; a larger one closes that socket (1009).
   WEBSOCKET_MAX_FRAME_BYTES: env.positiveInt(64 * 1024),
+  // The built web front end (`npm run build` in web/), served at `/` (web.ts).
+  WEB_DIST_DIR: z.string().min(1).default("web/dist"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 };
 

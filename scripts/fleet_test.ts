@@ -76,7 +76,11 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
     ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
-  assert.ok(!gateway.some((arg) => arg.startsWith("--allow-read")), "the gateway reads no files");
+  assert.deepEqual(
+    gateway.filter((arg) => arg.startsWith("--allow-read")),
+    ["--allow-read=/repo/web/dist"],
+    "the gateway reads the built web front end only",
+  );
 });
 
 Deno.test("serveArgs() runs orders with its variables, its migrations and, in stripe mode, api.stripe.com:443", () => {

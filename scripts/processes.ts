@@ -238,6 +238,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
+    // The built web front end it serves at `/` (WEB_DIST_DIR; gateway/web.ts).
+    reads: ["web/dist"],
     uses: {
       redis: true,
       upstreams: [
@@ -289,6 +291,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "ORDER_PLACEMENT_ACCOUNT_LIMIT_PER_HOUR",
       "WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE",
       "WEBSOCKET_MAX_FRAME_BYTES",
+      "WEB_DIST_DIR",
       "LOG_LEVEL",
     ],
     bareEnvReason:

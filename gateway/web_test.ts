@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { json, rawRequest, startEchoUpstream, startGateway } from "./test_support.ts";
+import { contentTypeOf, fileInside, isWebPath, siteCsp } from "./web.ts";
+
+const HTML = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+const INDEX = '<!doctype html><script type="module" src="/assets/app-abc123.js"></script>';
+
+/** A built front end in a temp folder, a secret file next to it, and a gateway serving it. */
+async function webGateway(options: { dist?: "missing" } = {}) {
+  const root = await Deno.makeTempDir({ prefix: "web_test_" });
+  const dist = `${root}/dist`;
+  if (options.dist !== "missing") {
+    await Deno.mkdir(`${dist}/assets`, { recursive: true });
+    await Deno.writeTextFile(`${dist}/index.html`, INDEX);
+    await Deno.writeTextFile(`${dist}/assets/app-abc123.js`, "console.log('app')");
+    await Deno.writeTextFile(`${dist}/assets/app-abc123.css`, "body{}");
+    await Deno.writeTextFile(`${dist}/favicon.svg`, "<svg/>");
+    await Deno.writeTextFile(`${root}/secret.txt`, "outside the dist folder");
+    // A symlink inside the folder that leads out of it must not be followed.
+    await Deno.symlink(`${root}/secret.txt`, `${dist}/assets/leak.js`);
+  }
+  const auth = startEchoUpstream();
+  const notifications = startEchoUpstream();
+  const gateway = await startGateway({
+    env: {
+      AUTH_URL: auth.url,
+      NOTIFICATIONS_URL: notifications.url,
+      WEB_DIST_DIR: dist,
+      PUBLIC_URL: "https://market.example",
+    },
+  });
+  return {
+    gateway,
+    auth,
+    dist,
+    get: (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${gateway.url}${path}`, { headers }),
+    async [Symbol.asyncDispose]() {
+      await gateway.close();
+      await auth.close();
+      await notifications.close();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+Deno.test("isWebPath: the API and the gateway's own paths are never the front end's", () => {
+  for (const path of ["/", "/login", "/verify-email", "/gigs/abc", "/assets/a.js", "/apix"]) {
+    assert.equal(isWebPath(path), true, path);
+  }
+  for (
+    const path of [
+      "/api",
+      "/api/v1/gigs",
+      "/socket.io/",
+      "/docs",
+      "/docs/init.js",
+      "/.well-known/jwks.json",
+      "/livez",
+      "/readyz",
+    ]
+  ) {
+    assert.equal(isWebPath(path), false, path);
+  }
+});
+
+Deno.test("siteCsp allows only the site's own scripts and styles and WebSocket to its host", () => {
+  const csp = siteCsp("https://market.example");
+  assert.match(csp, /(^|; )default-src 'self'(;|$)/);
+  assert.match(csp, /(^|; )script-src 'self'(;|$)/);
+  assert.match(csp, /(^|; )style-src 'self'(;|$)/);
+  assert.match(csp, /(^|; )connect-src 'self' ws:\/\/market\.example wss:\/\/market\.example(;|$)/);
+  assert.match(csp, /(^|; )img-src 'self' https: data:(;|$)/);
+  assert.match(csp, /(^|; )frame-ancestors 'none'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+});
+
+Deno.test("contentTypeOf knows the built files' types", () => {
+  assert.equal(contentTypeOf("a.js"), "text/javascript; charset=utf-8");
+  assert.equal(contentTypeOf("a.CSS"), "text/css; charset=utf-8");
+  assert.equal(contentTypeOf("index.html"), "text/html; charset=utf-8");
+  assert.equal(contentTypeOf("favicon.svg"), "image/svg+xml");
+  assert.equal(contentTypeOf("noext"), "application/octet-stream");
+});
+
+Deno.test("hashed assets are served immutable with their type and the site's CSP", async () => {
+  await using t = await webGateway();
+  const js = await t.get("/assets/app-abc123.js");
+  assert.equal(js.status, 200);
+  assert.equal(await js.text(), "console.log('app')");
+  assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.equal(js.headers.get("content-security-policy"), siteCsp("https://market.example"));
+  assert.equal(js.headers.get("x-content-type-options"), "nosniff");
+  const css = await t.get("/assets/app-abc123.css");
+  assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+  await css.body?.cancel();
+  // A file at the top (no hash in its name) is revalidated.
+  const icon = await t.get("/favicon.svg");
+  assert.equal(icon.status, 200);
+  assert.equal(icon.headers.get("cache-control"), "no-cache");
+  assert.equal(await icon.text(), "<svg/>");
+  // HEAD: headers only.
+  const head = await fetch(`${t.gateway.url}/assets/app-abc123.js`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("content-length"), String("console.log('app')".length));
+  assert.equal(await head.text(), "");
+});
+
+Deno.test("every client route that accepts HTML gets index.html, no-cache, with the site's CSP", async () => {
+  await using t = await webGateway();
+  for (
+    const path of [
+      "/",
+      "/index.html",
+      "/verify-email?token=abc",
+      "/reset-password?token=abc",
+      "/gigs/123/some-title",
+      "/settings/password",
+    ]
+  ) {
+    const res = await t.get(path, HTML);
+    assert.equal(res.status, 200, path);
+    assert.equal(await res.text(), INDEX, path);
+    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8", path);
+    assert.equal(res.headers.get("cache-control"), "no-cache", path);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    assert.equal(csp, siteCsp("https://market.example"), path);
+    assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN", path);
+  }
+  // `/` is the site whatever the client accepts.
+  const plain = await t.get("/");
+  assert.equal(plain.status, 200);
+  assert.equal(await plain.text(), INDEX);
+});
+
+Deno.test("a client route that does not accept HTML, a missing asset and other methods are 404 problems", async () => {
+  await using t = await webGateway();
+  for (const [path, headers] of [["/login", {}], ["/assets/gone-123.js", HTML]] as const) {
+    const res = await t.get(path, headers);
+    assert.equal(res.status, 404, path);
+    assert.equal(res.headers.get("content-type"), "application/problem+json", path);
+    assert.equal((await json(res)).code, "route_not_found", path);
+  }
+  const post = await fetch(`${t.gateway.url}/login`, { method: "POST", headers: HTML, body: "x" });
+  assert.equal(post.status, 404);
+  await post.body?.cancel();
+});
+
+Deno.test("the API, /docs, /.well-known and the health paths are unchanged: never index.html, the API's strict CSP", async () => {
+  await using t = await webGateway();
+  const api = await t.get("/api/v1/auth/me", HTML);
+  assert.equal(api.status, 200, "forwarded to auth's echo");
+  assert.equal((await json<{ path: string }>(api)).path, "/api/v1/auth/me");
+  assert.equal(
+    api.headers.get("content-security-policy"),
+    "default-src 'none'; frame-ancestors 'none'",
+  );
+  const unknown = await t.get("/api/v1/nothing", HTML);
+  assert.equal(unknown.status, 404);
+  assert.equal((await json(unknown)).code, "route_not_found");
+  const jwks = await t.get("/.well-known/jwks.json", HTML);
+  assert.equal(jwks.status, 200);
+  assert.ok(Array.isArray((await json<{ keys: unknown[] }>(jwks)).keys));
+  const missing = await t.get("/.well-known/other", HTML);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  for (const path of ["/livez", "/readyz"]) {
+    const res = await t.get(path, HTML);
+    assert.equal(res.status, 200, path);
+    assert.notEqual(await res.text(), INDEX, path);
+  }
+  const docs = await t.get("/docs", HTML);
+  assert.equal(docs.status, 200);
+  assert.notEqual(await docs.text(), INDEX);
+  const socket = await t.get("/socket.io/?EIO=4&transport=polling", HTML);
+  assert.equal(socket.status, 404, "no REALTIME_URL: not the front end either");
+  await socket.body?.cancel();
+});
+
+Deno.test("no file outside the folder is reachable: dot segments, encodings, backslashes, symlinks", async () => {
+  await using t = await webGateway();
+  for (
+    const path of [
+      "/../secret.txt",
+      "/assets/../../secret.txt",
+      "/%2e%2e/secret.txt",
+      "/assets/%2e%2e%2f%2e%2e%2fsecret.txt",
+      "/assets/..%5c..%5csecret.txt",
+      "/assets/leak.js",
+    ]
+  ) {
+    const res = await rawRequest(t.gateway.url, "GET", path, { headers: HTML });
+    assert.ok(res.status === 400 || res.status === 404 || res.status === 200, path);
+    assert.ok(!res.body.includes("outside the dist folder"), `${path} leaked the file`);
+    if (res.status === 200) assert.equal(res.body, INDEX, path);
+  }
+  // The lookup itself, without the canonical path rule in front of it.
+  const root = await Deno.realPath(t.dist);
+  for (const path of ["/../secret.txt", "/assets/../../secret.txt", "/assets/leak.js", "/a\\b"]) {
+    assert.equal(await fileInside(root, path), undefined, path);
+  }
+  assert.equal(await fileInside(root, "/assets/app-abc123.js"), `${root}/assets/app-abc123.js`);
+});
+
+Deno.test("without a built folder the gateway still serves the API; `/` and pages answer a 503 problem", async () => {
+  await using t = await webGateway({ dist: "missing" });
+  for (const [path, headers] of [["/", {}], ["/", HTML], ["/login", HTML]] as const) {
+    const res = await t.get(path, headers);
+    assert.equal(res.status, 503, path);
+    assert.equal(res.headers.get("content-type"), "application/problem+json", path);
+    const body = await json<{ code: string; detail: string }>(res);
+    assert.equal(body.code, "front_end_not_built", path);
+    assert.match(body.detail, /not built/);
+  }
+  const asset = await t.get("/assets/app-abc123.js");
+  assert.equal(asset.status, 404);
+  await asset.body?.cancel();
+  const api = await t.get("/api/v1/auth/me");
+  assert.equal(api.status, 200);
+  await api.body?.cancel();
+});
+
+Deno.test("a rebuilt folder is served without a restart (files are looked up per request)", async () => {
+  await using t = await webGateway();
+  await Deno.writeTextFile(`${t.dist}/index.html`, "<!doctype html>v2");
+  await Deno.writeTextFile(`${t.dist}/assets/app-def456.js`, "v2");
+  const page = await t.get("/login", HTML);
+  assert.equal(await page.text(), "<!doctype html>v2");
+  const asset = await t.get("/assets/app-def456.js");
+  assert.equal(await asset.text(), "v2");
+});
