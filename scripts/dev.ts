@@ -9,7 +9,11 @@
  *    `deno serve` process (the realtime edge a `deno run` one: Socket.io needs
  *    node:http) with its own least-privilege flags, their logs prefixed on this console;
  * 5. a process that exits unexpectedly is started again with exponential backoff
- *    and jitter (0.5 s doubling to 30 s, reset after 30 s up), logging why it exited.
+ *    and jitter (0.5 s doubling to 30 s, reset after 30 s up), logging why it exited;
+ * 6. the web front end (web/, served by the gateway at `/`) is built once with npm
+ *    when web/dist is missing. For hot reload run `npm run dev --prefix web` next to
+ *    this (Vite on http://localhost:5173, /api and /socket.io proxied to the gateway);
+ *    after a change to web/ without Vite, `npm run build --prefix web` (no restart needed).
  *
  * Honours GATEWAY_PORT, PUBLIC_URL, SMTP_URL, AMQP_URL, REDIS_URL, EVENTS_EXCHANGE,
  * LOG_LEVEL and PGHOST/PGPORT/PGUSER/PGPASSWORD; any other variable a process
@@ -137,6 +141,38 @@ export function choosePayments(
   ];
 }
 
+const WEB_DIR = new URL("../web/", import.meta.url).pathname;
+
+/**
+ * Builds web/dist with npm (`npm ci` first when web/node_modules is missing) if it
+ * has no index.html. A failure is reported, not fatal: the API still runs and the
+ * gateway answers `/` with a 503 saying the front end is not built.
+ */
+async function ensureWebBuilt(): Promise<void> {
+  const built = await Deno.stat(`${WEB_DIR}dist/index.html`).then(() => true, () => false);
+  if (built) return;
+  const npm = async (...args: string[]) => {
+    const { success } = await new Deno.Command("npm", {
+      args,
+      cwd: WEB_DIR,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!success) throw new Error(`npm ${args.join(" ")} failed`);
+  };
+  console.log("web/dist is missing: building the web front end once (npm ci && npm run build)…");
+  try {
+    const installed = await Deno.stat(`${WEB_DIR}node_modules`).then(() => true, () => false);
+    if (!installed) await npm("ci", "--no-audit", "--no-fund");
+    await npm("run", "build");
+  } catch (error) {
+    console.error(
+      `deno task dev: the web front end was not built (${(error as Error).message}); ` +
+        "the API runs, `/` answers 503. Build it with `npm ci && npm run build` in web/.",
+    );
+  }
+}
+
 async function main() {
   const gatewayPort = Number(setting("GATEWAY_PORT") ?? 8000);
   if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
@@ -153,6 +189,7 @@ async function main() {
     }
   }
 
+  await ensureWebBuilt();
   const keys = await loadKeys();
   let catcher: MailCatcher | undefined;
   let smtpUrl = setting("SMTP_URL");
@@ -223,6 +260,7 @@ async function main() {
     "",
     bold("The marketplace is running."),
     `  gateway       ${bold(fleet.publicUrl)}  (listening on ${fleet.gatewayUrl})`,
+    `  web           ${fleet.publicUrl}/ (hot reload: \`npm run dev --prefix web\`, :5173)`,
     catcher
       ? `  mail catcher  ${bold(catcher.webUrl)}  (SMTP ${catcher.smtpUrl})`
       : `  mail          sent to ${smtpUrl}`,

@@ -1,0 +1,33 @@
+/**
+ * Every route of the site. Each page is a lazy chunk (`page(() => import(...))`):
+ * the home page's JavaScript carries no other page. A page module's default export
+ * is its component.
+ *
+ * Add a page: see web/README.md.
+ */
+import type { ComponentType } from "react";
+import { createBrowserRouter } from "react-router";
+import { Layout } from "../layout/Layout.tsx";
+import { RouteError } from "./RouteError.tsx";
+
+/** A lazy route whose module's default export is the page. */
+function page(load: () => Promise<{ default: ComponentType }>) {
+  return async () => ({ Component: (await load()).default });
+}
+
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, lazy: page(() => import("../pages/Home.tsx")) },
+      { path: "signup", lazy: page(() => import("../pages/SignUp.tsx")) },
+      { path: "login", lazy: page(() => import("../pages/LogIn.tsx")) },
+      { path: "verify-email", lazy: page(() => import("../pages/VerifyEmail.tsx")) },
+      { path: "forgot-password", lazy: page(() => import("../pages/ForgotPassword.tsx")) },
+      { path: "reset-password", lazy: page(() => import("../pages/ResetPassword.tsx")) },
+      { path: "settings/password", lazy: page(() => import("../pages/ChangePassword.tsx")) },
+      { path: "*", lazy: page(() => import("../pages/NotFound.tsx")) },
+    ],
+  },
+]);
