@@ -172,6 +172,29 @@ Deno.test({
       );
 
       await t.step(
+        "an access token past its expiry is renewed through the cookie before the next request",
+        async () => {
+          // The page's clock jumps past the token's 15 minutes; the client must refresh first.
+          await page.clock.install();
+          await page.clock.fastForward("16:00");
+          const calls: string[] = [];
+          const record = (request: { url(): string }) => {
+            const path = new URL(request.url()).pathname;
+            if (path.startsWith("/api/")) calls.push(path);
+          };
+          page.on("request", record);
+          await accountButton(page, ada.username).click();
+          await page.getByRole("link", { name: "Change password" }).click();
+          await page.getByLabel("Current password").fill("not the password");
+          await page.getByLabel("New password").fill("second horse battery");
+          await page.getByRole("button", { name: "Change password" }).click();
+          await expectFieldError(page, "Current password", /./);
+          page.off("request", record);
+          assert.deepEqual(calls, ["/api/v1/auth/refresh", "/api/v1/auth/change-password"]);
+        },
+      );
+
+      await t.step(
         "change password: a wrong current one next to its field, then the new one works",
         async () => {
           await accountButton(page, ada.username).click();
