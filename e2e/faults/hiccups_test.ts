@@ -32,6 +32,7 @@ const DATABASE_SERVICES: ProcessName[] = [
   "orders",
   "reviews",
   "notifications",
+  "chat",
 ];
 
 function adminSql() {
@@ -61,6 +62,8 @@ function probeOf(service: ProcessName, world: LoadWorld): [SignedUp, string] {
       return [buyer, "/api/v1/orders?role=buyer"];
     case "reviews":
       return [buyer, `/api/v1/users/${world.seller.user.username}/reviews?as=seller`];
+    case "chat":
+      return [buyer, "/api/v1/conversations/unread-count"];
     default:
       return [buyer, "/api/v1/notifications"];
   }
