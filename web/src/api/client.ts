@@ -107,6 +107,8 @@ export interface RequestOptions {
   /** Send the access token (refreshing it first if it expired). Default true. */
   auth?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `Idempotency-Key`). */
+  headers?: Record<string, string>;
 }
 
 /** Calls the API; resolves to the parsed JSON (undefined for 204), rejects with ApiError. */
@@ -121,12 +123,14 @@ export async function api<T>(
   }
   const token = useAuth ? access?.token ?? null : null;
   try {
-    return await send<T>(method, path, options.body, token, options.signal);
+    return await send<T>(method, path, options.body, token, options.signal, options.headers);
   } catch (error) {
     // One retry after a refresh: the token may have expired on the way.
     if (useAuth && token && error instanceof ApiError && error.status === 401) {
       const renewed = await refreshSession();
-      if (renewed) return send<T>(method, path, options.body, renewed.accessToken, options.signal);
+      if (renewed) {
+        return send<T>(method, path, options.body, renewed.accessToken, options.signal, options.headers);
+      }
     }
     throw error;
   }
@@ -147,8 +151,9 @@ async function send<T>(
   body: unknown,
   token: string | null,
   signal?: AbortSignal,
+  extra: Record<string, string> = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { ...extra, accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;

@@ -55,6 +55,12 @@ export function AccountMenu() {
           className="absolute right-0 z-10 mt-2 flex w-56 flex-col rounded-lg border border-ink-200 bg-white p-1 shadow-lg"
         >
           <p className="truncate px-3 py-2 text-sm text-ink-600">{session.user.email}</p>
+          <Link to="/orders?role=buyer" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
+            My orders
+          </Link>
+          <Link to="/orders?role=seller" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
+            Orders to deliver
+          </Link>
           <Link to="/settings/password" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
             Change password
           </Link>

@@ -1,0 +1,290 @@
+/**
+ * The ordering pages in Chromium against the real fleet (local test payments, the
+ * fleet's default): a buyer and a seller in two browser contexts. The buyer checks
+ * out (a missing requirement answer shown next to its question), sees the service
+ * fee and total the API answered, pays with the test payment; the seller delivers;
+ * the buyer asks for a revision; the seller delivers again; the buyer accepts; both
+ * review; the seller's page shows the order completed. Each party sees only the
+ * actions it may take. axe-core on every state visited, screenshots at 390 and
+ * 1280 px.
+ *
+ * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
+ */
+import assert from "node:assert/strict";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
+import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = new URL("..", import.meta.url).pathname;
+const AXE = await Deno.readTextFile(`${ROOT}web/node_modules/axe-core/axe.min.js`);
+const SHOTS = Deno.env.get("WEB_SHOTS_DIR") ?? "/tmp/web-shots";
+
+/** The serious and critical axe-core violations of the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, so the site's CSP stays on for the test.
+  await page.evaluate(`${AXE};0`);
+  return await page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const { axe, document } = globalThis as any;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
+      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
+        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
+      );
+  });
+}
+
+/** A signed-in tab that records CSP violations and page errors. */
+async function signedIn(context: BrowserContext, base: string, who: SignedUp) {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email or username").fill(who.user.username);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: `Account menu of ${who.user.username}` }).waitFor();
+  return { page, problems };
+}
+
+/** The text that describes a field (its error or hint). */
+function descriptionOf(page: Page, label: string): Promise<string> {
+  return page.getByLabel(label, { exact: true }).evaluate((input) => {
+    // deno-lint-ignore no-explicit-any
+    const { document } = globalThis as any;
+    const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
+    return ids.map((id: string) => document.getElementById(id)?.textContent ?? "").join(" ");
+  });
+}
+
+const status = (page: Page, text: string) =>
+  page.locator("span.rounded-full", { hasText: new RegExp(`^${text}$`) }).first();
+
+Deno.test({
+  name: "web: checkout, pay, deliver, revise, accept and review in two browsers",
+  async fn(t) {
+    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
+    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
+    await Deno.mkdir(SHOTS, { recursive: true });
+    const market: Marketplace = await startMarketplace("web_orders");
+    const base = market.fleet.publicUrl;
+    let browser: Browser | undefined;
+    const found: string[] = [];
+    const audit = async (page: Page, name: string) => {
+      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
+    };
+    const shoot = async (page: Page, name: string) => {
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+      }
+    };
+    try {
+      let ada: SignedUp; // seller
+      let bob: SignedUp; // buyer
+      let gig: Json;
+      await t.step("a seller with a gig and a buyer, made through the API", async () => {
+        ada = await market.signup("wo_ada");
+        bob = await market.signup("wo_bob");
+        await becomeSeller(market, ada);
+        gig = await publishGig(ada, gigBody("Hand-drawn logo for bakeries", 4000));
+      });
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      const buyer = await signedIn(await browser.newContext(), base, bob!);
+      const seller = await signedIn(await browser.newContext(), base, ada!);
+      const question = gig.requirements[0].question as string;
+      let orderId = "";
+
+      await t.step(
+        "checkout: the package from the URL, a missing answer next to its question",
+        async () => {
+          const page = buyer.page;
+          await page.goto(`${base}/checkout/${gig.id}?package=premium`);
+          await page.getByRole("heading", { name: "Checkout", level: 1 }).waitFor();
+          assert.ok(await page.getByRole("radio", { name: /Premium/ }).isChecked());
+          await page.getByRole("radio", { name: /Basic/ }).check();
+          await page.waitForURL(/package=basic/);
+          await shoot(page, "checkout");
+          await page.setViewportSize({ width: 1280, height: 900 });
+          await page.getByRole("button", { name: "Continue to payment" }).click();
+          const field = page.getByLabel(question, { exact: true });
+          await field.and(page.locator('[aria-invalid="true"]')).waitFor();
+          assert.match(await descriptionOf(page, question), /Please answer this question/);
+          await audit(page, "checkout with errors");
+          await field.fill("Bob's Bakery");
+        },
+      );
+
+      await t.step(
+        "the order is placed once; the fee and total are the API's; a test payment pays it",
+        async () => {
+          const page = buyer.page;
+          const placements: number[] = [];
+          page.on("response", (r) => {
+            if (new URL(r.url()).pathname === "/api/v1/orders" && r.request().method() === "POST") {
+              placements.push(r.status());
+            }
+          });
+          const pay = page.getByRole("button", { name: "Pay with test payment" });
+          // Orders learns the gig from an event: until then the placement is a 404 on the page.
+          for (let attempt = 0; attempt < 40 && !(await pay.isVisible()); attempt++) {
+            await page.getByRole("button", { name: "Continue to payment" }).click();
+            await pay.or(page.getByRole("alert").filter({ hasText: /./ })).first().waitFor();
+            if (!(await pay.isVisible())) await page.waitForTimeout(250);
+          }
+          await page.getByText(/local test payment mode: no card/).waitFor();
+          assert.equal(placements.filter((s) => s === 201).length, 1, String(placements));
+          const list = await bob!.client.request("GET", "/api/v1/orders?role=buyer", {
+            token: bob!.accessToken,
+          });
+          assert.equal(list.body.total, 1);
+          const order =
+            (await bob!.client.request("GET", `/api/v1/orders/${list.body.items[0].id}`, {
+              token: bob!.accessToken,
+            })).body;
+          orderId = order.id;
+          assert.equal(order.price.amount, 4000);
+          const summary = page.getByRole("complementary", { name: "Order summary" });
+          const fmt = (m: Json) =>
+            new Intl.NumberFormat("en-US", { style: "currency", currency: m.currency })
+              .format(m.amount / 100);
+          assert.ok(order.serviceFee.amount > 0);
+          await summary.getByText(fmt(order.serviceFee), { exact: true }).waitFor();
+          await summary.getByText(fmt(order.total), { exact: true }).waitFor();
+          await audit(page, "checkout payment");
+          await pay.click();
+          await page.waitForURL(`${base}/orders/${orderId}`);
+          await status(page, "In progress").waitFor();
+          await page.getByText("Bob's Bakery").waitFor();
+          // The buyer has no seller action.
+          assert.equal(await page.getByRole("button", { name: "Deliver" }).count(), 0);
+          assert.equal(await page.getByRole("button", { name: "Ask for an extension" }).count(), 0);
+          await page.getByRole("button", { name: "Ask to cancel" }).waitFor();
+          await audit(page, "order in progress (buyer)");
+        },
+      );
+
+      await t.step("the seller finds it in the list and delivers in the browser", async () => {
+        const page = seller.page;
+        await page.goto(`${base}/orders?role=seller&status=active`);
+        await page.getByRole("heading", { name: "Orders to deliver" }).waitFor();
+        await audit(page, "orders list (seller)");
+        await shoot(page, "orders");
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.getByRole("link", { name: gig.title }).click();
+        await page.waitForURL(`${base}/orders/${orderId}`);
+        assert.equal(await page.getByRole("button", { name: "Accept delivery" }).count(), 0);
+        assert.equal(await page.getByRole("button", { name: "Pay with test payment" }).count(), 0);
+        // An empty message is refused next to its field.
+        await page.getByRole("button", { name: "Deliver", exact: true }).click();
+        assert.match(await descriptionOf(page, "Delivery message"), /Write a message/);
+        await audit(page, "order to deliver (seller)");
+        await page.getByLabel("Delivery message").fill("First draft attached.");
+        await page.getByLabel("Links to the files (optional)").fill(
+          "https://files.example.com/logo-v1.png",
+        );
+        await page.getByRole("button", { name: "Deliver", exact: true }).click();
+        await status(page, "Delivered").waitFor();
+        await page.getByText("First draft attached.").waitFor();
+        await shoot(page, "order-seller");
+        await page.setViewportSize({ width: 1280, height: 900 });
+      });
+
+      await t.step("the buyer asks for a revision", async () => {
+        const page = buyer.page;
+        await page.reload();
+        await page.getByRole("button", { name: "Accept delivery" }).waitFor();
+        await page.getByText("First draft attached.").waitFor();
+        await audit(page, "delivered (buyer)");
+        await shoot(page, "order-buyer");
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.getByLabel("What should change?").fill("Warmer colours, please.");
+        await page.getByRole("button", { name: "Ask for a revision" }).click();
+        await status(page, "In revision").waitFor();
+        await page.getByText("Warmer colours, please.").first().waitFor();
+      });
+
+      await t.step("the seller delivers again", async () => {
+        const page = seller.page;
+        await page.reload();
+        await page.getByRole("heading", { name: "Deliver the revision" }).waitFor();
+        await page.getByLabel("Delivery message").fill("Warmer version.");
+        await page.getByRole("button", { name: "Deliver", exact: true }).click();
+        await status(page, "Delivered").waitFor();
+      });
+
+      await t.step("the buyer accepts (no revision left) and reviews", async () => {
+        const page = buyer.page;
+        await page.reload();
+        await page.getByText("Warmer version.").waitFor();
+        await page.getByText("No revisions are left in this package.").waitFor();
+        await page.getByRole("button", { name: "Accept delivery" }).click();
+        await status(page, "Completed").waitFor();
+        await page.getByRole("button", { name: "Publish review" }).waitFor({ timeout: 20_000 });
+        await page.getByRole("button", { name: "Publish review" }).click();
+        await page.getByText("Choose 1 to 5 stars.").waitFor();
+        assert.match(await descriptionOf(page, "Your review"), /Write a few words/);
+        await audit(page, "review form with errors");
+        await page.getByRole("radio", { name: "5 stars" }).check();
+        await page.getByLabel("Your review").fill("Lovely work, fast.");
+        await page.getByRole("button", { name: "Publish review" }).click();
+        await page.getByText("You have reviewed this order.").waitFor();
+        await page.getByText("Lovely work, fast.").waitFor();
+      });
+
+      await t.step("the seller reviews; the seller's page shows the order completed", async () => {
+        const page = seller.page;
+        await page.reload();
+        await status(page, "Completed").waitFor();
+        await page.getByRole("button", { name: "Publish review" }).waitFor({ timeout: 20_000 });
+        await page.getByRole("radio", { name: "4 stars" }).check();
+        await page.getByLabel("Your review").fill("Clear brief.");
+        await page.getByRole("button", { name: "Publish review" }).click();
+        await page.getByText("You have reviewed this order.").waitFor();
+        const timeline = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
+        const kinds = (await timeline.allTextContents()).join("\n");
+        for (
+          const text of [
+            /The buyer placed the order/,
+            /Payment received/,
+            /You delivered the work/,
+            /The buyer asked for a revision/,
+            /The buyer accepted the delivery/,
+          ]
+        ) assert.match(kinds, text);
+        assert.equal(await page.getByRole("button", { name: "Accept delivery" }).count(), 0);
+        await audit(page, "completed (seller)");
+        await shoot(page, "order-completed");
+        const api = await ada!.client.request("GET", `/api/v1/orders/${orderId}`, {
+          token: ada!.accessToken,
+        });
+        assert.equal(api.body.status, "completed");
+      });
+
+      await t.step("the lists filter by status in the URL", async () => {
+        const page = buyer.page;
+        await page.goto(`${base}/orders?role=buyer&status=active`);
+        await page.getByText("No orders with this status").waitFor();
+        await page.getByRole("link", { name: "Completed" }).click();
+        await page.waitForURL(`${base}/orders?role=buyer&status=completed`);
+        await page.getByRole("link", { name: gig.title }).waitFor();
+        await page.goBack();
+        await page.getByText("No orders with this status").waitFor();
+      });
+
+      await t.step("no CSP violation, page error or axe-core violation on the way", () => {
+        assert.deepEqual([...buyer.problems, ...seller.problems], []);
+        assert.deepEqual(found, []);
+      });
+    } finally {
+      await browser?.close();
+      await market.close();
+    }
+  },
+});
