@@ -205,10 +205,15 @@ Deno.test("every in-app notification is published as notification.created, as th
       received.map((e) => Object.keys(e.data).sort()),
       received.map(() => ["notification", "userId"]),
     );
-    // The outbox rows are what was published: one per notification, all sent.
-    const [outbox] = await p.db.sql`
-      select count(*)::int as n, count(published_at)::int as sent from outbox
-      where type = 'notification.created'`;
+    // The outbox rows are what was published: one per notification, all sent. The relay
+    // marks a row sent in the transaction that publishes it, so a consumer may see the
+    // event a moment before that commit: wait for it.
+    const outbox = await waitFor(async () => {
+      const [row] = await p.db.sql`
+        select count(*)::int as n, count(published_at)::int as sent from outbox
+        where type = 'notification.created'`;
+      return row.sent === 6 ? row : undefined;
+    }, { what: "six outbox rows marked sent" });
     assert.deepEqual({ ...outbox }, { n: 6, sent: 6 });
     assert.equal(new Set(received.map((e) => e.id)).size, 6);
   } finally {
