@@ -337,9 +337,13 @@ Deno.test("seller.created and seller.updated reach other services through the ou
     assert.deepEqual(updates.find((u) => u.version === 2)!.rating, { average: 4, count: 1 });
     assert.equal(updates.find((u) => u.version === 3)!.displayName, "Ada L.");
     assert.equal(byType("user.profile_updated").length, 1);
-    const [unsent] = await f.db
-      .sql`select count(*)::int as n from outbox where published_at is null`;
-    assert.equal(unsent.n, 0);
+    // The relay marks rows sent in the transaction that publishes them: a consumer can
+    // see an event a moment before that commit.
+    await waitFor(async () => {
+      const [unsent] = await f.db
+        .sql`select count(*)::int as n from outbox where published_at is null`;
+      return unsent.n === 0;
+    }, { what: "every outbox row marked sent" });
   } finally {
     await settleAll([
       () => relay.stop(),
