@@ -4,7 +4,8 @@
  * out (a missing requirement answer shown next to its question), sees the service
  * fee and total the API answered, pays with the test payment; the seller delivers;
  * the buyer asks for a revision; the seller delivers again; the buyer accepts; both
- * review; the seller's page shows the order completed. Each party sees only the
+ * review; the seller's page shows the order completed. A second order gets an
+ * extension (asked, approved) and a cancellation by agreement. Each party sees only the
  * actions it may take. axe-core on every state visited, screenshots at 390 and
  * 1280 px.
  *
@@ -277,6 +278,72 @@ Deno.test({
         await page.goBack();
         await page.getByText("No orders with this status").waitFor();
       });
+
+      await t.step(
+        "an extension asked by the seller and approved; a cancellation asked by the buyer and accepted",
+        async () => {
+          const placed = await bob!.client.request("POST", "/api/v1/orders", {
+            token: bob!.accessToken,
+            body: {
+              gigId: gig.id,
+              package: "premium",
+              requirements: [{ questionId: gig.requirements[0].id, answer: "Second Bakery" }],
+            },
+            headers: { "idempotency-key": crypto.randomUUID() },
+          });
+          assert.equal(placed.status, 201, JSON.stringify(placed.body));
+          const id = placed.body.id;
+          const paid = await bob!.client.request(
+            "POST",
+            `/api/v1/payments/local-test/${id}/succeed`,
+            { token: bob!.accessToken },
+          );
+          assert.equal(paid.status, 200);
+
+          await seller.page.goto(`${base}/orders/${id}`);
+          await seller.page.getByLabel("Extra days").fill("2");
+          await seller.page.getByLabel("Reason for the extension").fill("A public holiday");
+          await seller.page.getByRole("button", { name: "Ask for an extension" }).click();
+          await seller.page.getByText("Waiting for the buyer’s answer.").waitFor();
+          assert.equal(
+            await seller.page.getByRole("button", { name: "Approve extension" }).count(),
+            0,
+          );
+          await audit(seller.page, "extension asked (seller)");
+
+          await buyer.page.goto(`${base}/orders/${id}`);
+          await audit(buyer.page, "extension to answer (buyer)");
+          await buyer.page.getByRole("button", { name: "Approve extension" }).click();
+          await buyer.page.getByText(/Extension of 2 days .*: approved/).waitFor();
+          await buyer.page.getByText("9 days (2 added)").waitFor();
+
+          await buyer.page.getByLabel("Reason for cancelling").fill("Plans changed");
+          await buyer.page.getByRole("button", { name: "Ask to cancel" }).click();
+          await buyer.page.getByText("Waiting for the seller’s answer.").waitFor();
+          assert.equal(
+            await buyer.page.getByRole("button", { name: "Agree to cancel" }).count(),
+            0,
+          );
+
+          await seller.page.reload();
+          await audit(seller.page, "cancellation to answer (seller)");
+          await seller.page.getByRole("button", { name: "Agree to cancel" }).click();
+          await status(seller.page, "Cancelled").waitFor();
+          const lines = (await seller.page.getByRole("list", { name: "Timeline" }).getByRole(
+            "listitem",
+          ).allTextContents()).join("\n");
+          assert.match(lines, /You asked for 2 more days: “A public holiday”/);
+          assert.match(lines, /The buyer approved the extension of 2 days/);
+          assert.match(lines, /The buyer asked to cancel: “Plans changed”/);
+          assert.match(lines, /You accepted the cancellation/);
+
+          await buyer.page.reload();
+          await status(buyer.page, "Cancelled").waitFor();
+          await buyer.page.getByText("Refund", { exact: true }).waitFor();
+          assert.equal(await buyer.page.getByRole("button", { name: "Ask to cancel" }).count(), 0);
+          await audit(buyer.page, "cancelled (buyer)");
+        },
+      );
 
       await t.step("no CSP violation, page error or axe-core violation on the way", () => {
         assert.deepEqual([...buyer.problems, ...seller.problems], []);

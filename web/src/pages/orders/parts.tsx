@@ -56,9 +56,6 @@ export function StatusBadge({ status, late }: { status: OrderStatus; late?: bool
   );
 }
 
-/** Whether this site has a Stripe publishable key (set at build time); without one Stripe is never loaded. */
-export const STRIPE_PUBLISHABLE_KEY: string | undefined = import.meta.env.VITE_STRIPE_PUBLISHABLE_KEY || undefined;
-
 /**
  * Paying an order that waits for payment. In the fleet's local test payment mode
  * (`payment.provider` is `local_test`) a button makes the test payment through the
@@ -92,11 +89,11 @@ export function PayOrder({ order, onPaid }: { order: Order; onPaid?: (order: Ord
       </div>
     );
   }
+  // Stripe Elements is not built into the site yet (it would need a publishable key and
+  // js.stripe.com in the site's CSP); Stripe is never loaded.
   return (
-    <Alert tone="error">
-      {STRIPE_PUBLISHABLE_KEY
-        ? "Card payment is not available in this version of the site yet. Your order is saved; come back to pay it."
-        : "Card payments are not configured on this site (no Stripe publishable key). Your order is saved and waits for payment."}
+    <Alert tone="info">
+      Card payment is not available on this site yet. Your order is saved and waits for payment.
     </Alert>
   );
 }
