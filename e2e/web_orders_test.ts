@@ -159,6 +159,8 @@ Deno.test({
           await summary.getByText(fmt(order.serviceFee), { exact: true }).waitFor();
           await summary.getByText(fmt(order.total), { exact: true }).waitFor();
           await audit(page, "checkout payment");
+          await shoot(page, "checkout-pay");
+          await page.setViewportSize({ width: 1280, height: 900 });
           await pay.click();
           await page.waitForURL(`${base}/orders/${orderId}`);
           await status(page, "In progress").waitFor();

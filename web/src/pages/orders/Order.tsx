@@ -198,7 +198,9 @@ function OrderDetail({ order }: { order: Order }) {
 
         <aside className="flex flex-col gap-6" aria-label="Order facts">
           <Card className="flex flex-col gap-3">
-            <h2 className="text-lg font-semibold">{order.packageDetails.name}</h2>
+            <h2 className="text-lg font-semibold">
+              {order.packageDetails.tier === "custom" ? order.packageDetails.name : `${order.packageDetails.name} package`}
+            </h2>
             <p className="text-sm text-ink-700">{order.packageDetails.description}</p>
             <dl className="flex flex-col gap-2 text-sm">
               <Row label="Price"><Money {...order.price} /></Row>

@@ -76,7 +76,7 @@ export function PayOrder({ order, onPaid }: { order: Order; onPaid?: (order: Ord
       <div className="flex flex-col gap-3">
         <Alert tone="info">
           <strong>Test payment.</strong> This marketplace runs in local test payment mode: no card
-          is asked for and no money moves. {order.payment.localTest?.note}
+          is asked for and no money moves.
         </Alert>
         {mutation.isError && (
           <Alert tone="error">
