@@ -61,6 +61,9 @@ export function AccountMenu() {
           <Link to="/orders?role=seller" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
             Orders to deliver
           </Link>
+          <Link to="/favorites" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
+            Saved services
+          </Link>
           <Link to="/settings/password" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
             Change password
           </Link>

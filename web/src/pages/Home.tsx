@@ -4,11 +4,14 @@ import { ApiError } from "../api/client.ts";
 import { useSession } from "../auth/session.tsx";
 import { sentenceOf } from "../forms/errors.ts";
 import { Alert, Button, buttonClass, Card, EmptyState, Skeleton } from "../ui/index.ts";
+import { useSearch } from "./browse/api.ts";
+import { GigGrid, GigGridSkeleton } from "./browse/parts.tsx";
 
 export default function Home() {
   const session = useSession();
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const categories = useCategories();
+  const featured = useSearch(new URLSearchParams({ sort: "rating", limit: "6" }).toString());
   document.title = "Marketplace: hire freelancers for any job";
 
   return (
@@ -25,6 +28,33 @@ export default function Home() {
           <Link to="/signup" className={buttonClass("secondary", "self-start")}>
             Join the marketplace
           </Link>
+        )}
+      </section>
+
+      <section aria-labelledby="featured" className="flex flex-col gap-4">
+        <div className="flex items-baseline justify-between gap-4">
+          <h2 id="featured" className="text-xl font-semibold">Featured services</h2>
+          <Link to="/search?sort=rating" className="text-sm font-semibold text-brand-700 hover:underline">
+            See all
+          </Link>
+        </div>
+        {featured.isPending && <GigGridSkeleton count={3} />}
+        {featured.isError && (
+          <div className="flex flex-col items-start gap-3">
+            <Alert tone="error">The featured services could not be loaded.</Alert>
+            <Button variant="secondary" onClick={() => featured.refetch()}>Try again</Button>
+          </div>
+        )}
+        {featured.isSuccess && featured.data.items.length === 0 && (
+          <EmptyState
+            title="No services yet"
+            action={<Link to="/search" className={buttonClass("secondary")}>Browse every service</Link>}
+          >
+            The best-rated services show here once sellers publish them.
+          </EmptyState>
+        )}
+        {featured.isSuccess && featured.data.items.length > 0 && (
+          <GigGrid gigs={featured.data.items} label="Featured services" />
         )}
       </section>
 
@@ -53,7 +83,14 @@ export default function Home() {
             {categories.data.map((category) => (
               <li key={category.slug}>
                 <Card className="flex h-full flex-col gap-2">
-                  <h3 className="text-lg font-semibold">{category.name}</h3>
+                  <h3 className="text-lg font-semibold">
+                    <Link
+                      to={`/search?${new URLSearchParams({ category: category.slug })}`}
+                      className="text-ink-900 hover:text-brand-700 hover:underline"
+                    >
+                      {category.name}
+                    </Link>
+                  </h3>
                   <p className="text-sm text-ink-600">
                     {category.count === 1 ? "1 service" : `${category.count.toLocaleString()} services`}
                   </p>

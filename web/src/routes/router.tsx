@@ -21,6 +21,10 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import("../pages/Home.tsx")) },
+      { path: "search", lazy: page(() => import("../pages/browse/Search.tsx")) },
+      { path: "gigs/:id", lazy: page(() => import("../pages/browse/Gig.tsx")) },
+      { path: "sellers/:username", lazy: page(() => import("../pages/browse/Seller.tsx")) },
+      { path: "favorites", lazy: page(() => import("../pages/browse/Favorites.tsx")) },
       { path: "signup", lazy: page(() => import("../pages/SignUp.tsx")) },
       { path: "login", lazy: page(() => import("../pages/LogIn.tsx")) },
       { path: "verify-email", lazy: page(() => import("../pages/VerifyEmail.tsx")) },

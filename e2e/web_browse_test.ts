@@ -1,0 +1,242 @@
+/**
+ * The browse pages in Chromium against the real fleet: a seller's gigs made through
+ * the API (as e2e/catalog_test.ts makes them); a signed-in buyer searches by keyword,
+ * sorts and filters by price, and the URL holds it all (a reload keeps it, Back undoes
+ * the filter); opens a gig (packages with their order links, FAQ, reviews), saves it,
+ * opens the seller's profile and finds the gig in /favorites. The home page shows
+ * featured gigs. axe-core on every page visited, screenshots at 390 and 1280 px.
+ *
+ * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
+import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = new URL("..", import.meta.url).pathname;
+const AXE = await Deno.readTextFile(`${ROOT}web/node_modules/axe-core/axe.min.js`);
+const SHOTS = Deno.env.get("WEB_SHOTS_DIR") ?? "/tmp/web-shots";
+
+/** The serious and critical axe-core violations of the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(`${AXE};0`);
+  return await page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const { axe, document } = globalThis as any;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
+      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
+        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
+      );
+  });
+}
+
+/** The titles of the cards of the list named `name`, in order. */
+function titles(page: Page, name: string): Promise<string[]> {
+  return page.getByRole("list", { name, exact: true }).getByRole("heading").allTextContents();
+}
+
+Deno.test({
+  name: "web: search with a filter and a sort in the URL, a gig, its seller, a favourite",
+  async fn(t) {
+    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
+    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
+    await Deno.mkdir(SHOTS, { recursive: true });
+    const market: Marketplace = await startMarketplace("web_browse");
+    const base = market.fleet.publicUrl;
+    let browser: Browser | undefined;
+    const found: string[] = [];
+    const audit = async (page: Page, name: string) => {
+      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
+    };
+    const shoot = async (page: Page, name: string) => {
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    };
+    try {
+      let ada: SignedUp;
+      let bob: SignedUp;
+      const gigs: Json[] = [];
+      await t.step("a seller with three gigs and a buyer, made through the API", async () => {
+        ada = await market.signup("wb_ada");
+        bob = await market.signup("wb_bob");
+        await becomeSeller(market, ada);
+        for (
+          const [title, price] of [["Zephyrcraft logo basic", 2000], [
+            "Zephyrcraft logo plus",
+            5000,
+          ], [
+            "Zephyrcraft logo deluxe",
+            9000,
+          ]] as const
+        ) {
+          gigs.push(await publishGig(ada, gigBody(title, price)));
+        }
+      });
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+      });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(`${base}/login`);
+      await page.getByLabel("Email or username").fill(bob!.user.username);
+      await page.getByLabel("Password", { exact: true }).fill(bob!.password);
+      await page.getByRole("button", { name: "Log in", exact: true }).click();
+      await page.getByRole("button", { name: `Account menu of ${bob!.user.username}` }).waitFor();
+
+      await t.step(
+        "search by keyword, then a sort and a price filter, all in the URL",
+        async () => {
+          await page.getByRole("searchbox", { name: "Search" }).fill("zephyrcraft");
+          await page.getByRole("searchbox", { name: "Search" }).press("Enter");
+          await page.waitForURL(/\/search\?q=zephyrcraft$/);
+          const results = page.getByRole("list", { name: "Search results" }).getByRole("listitem");
+          for (let i = 0; i < 40 && (await results.count()) < 3; i++) {
+            await page.waitForTimeout(250);
+            if (i % 4 === 3) await page.reload();
+          }
+          assert.equal(await results.count(), 3);
+
+          await page.getByLabel("Sort by").selectOption("price_desc");
+          await page.waitForURL(/sort=price_desc/);
+          await page.getByRole("list", { name: "Search results" }).getByRole("heading").first()
+            .filter({ hasText: "Zephyrcraft logo deluxe" }).waitFor();
+          assert.deepEqual(await titles(page, "Search results"), [
+            "Zephyrcraft logo deluxe",
+            "Zephyrcraft logo plus",
+            "Zephyrcraft logo basic",
+          ]);
+
+          await page.getByLabel("Max price").fill("60");
+          await page.getByRole("button", { name: "Apply price" }).click();
+          await page.waitForURL(/maxPrice=6000/);
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          assert.deepEqual(await titles(page, "Search results"), [
+            "Zephyrcraft logo plus",
+            "Zephyrcraft logo basic",
+          ]);
+          const url = new URL(page.url());
+          assert.equal(url.pathname, "/search");
+          assert.equal(url.searchParams.get("q"), "zephyrcraft");
+          assert.equal(url.searchParams.get("sort"), "price_desc");
+          assert.equal(url.searchParams.get("maxPrice"), "6000");
+          await audit(page, "search");
+          await shoot(page, "search");
+        },
+      );
+
+      await t.step(
+        "the URL round-trips: a reload keeps the search, Back undoes the filter",
+        async () => {
+          const before = page.url();
+          await page.reload();
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          assert.equal(page.url(), before);
+          assert.equal(await page.getByLabel("Sort by").inputValue(), "price_desc");
+          assert.equal(await page.getByLabel("Max price").inputValue(), "60");
+          assert.deepEqual(await titles(page, "Search results"), [
+            "Zephyrcraft logo plus",
+            "Zephyrcraft logo basic",
+          ]);
+
+          await page.goBack();
+          await page.getByRole("status").filter({ hasText: "3 services" }).waitFor();
+          assert.equal(new URL(page.url()).searchParams.get("maxPrice"), null);
+          assert.equal(new URL(page.url()).searchParams.get("sort"), "price_desc");
+          assert.equal(await page.getByLabel("Max price").inputValue(), "");
+          await page.goForward();
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          assert.equal(page.url(), before);
+        },
+      );
+
+      const plus = gigs[1];
+      await t.step("a gig: packages side by side with order links, FAQ, reviews", async () => {
+        await page.getByRole("link", { name: "Zephyrcraft logo plus", exact: true }).click();
+        await page.waitForURL(new RegExp(`/gigs/${plus.id}$`));
+        await page.getByRole("heading", { name: "Zephyrcraft logo plus", level: 1 }).waitFor();
+        const basic = page.getByRole("link", { name: "Order Basic", exact: true });
+        assert.equal(await basic.getAttribute("href"), `/checkout/${plus.id}?package=basic`);
+        assert.equal(
+          await page.getByRole("link", { name: "Order Premium", exact: true }).getAttribute("href"),
+          `/checkout/${plus.id}?package=premium`,
+        );
+        const packages = page.getByRole("region", { name: "Packages" }).getByRole("listitem")
+          .filter({ has: page.getByRole("heading", { level: 3 }) });
+        assert.deepEqual(await packages.getByRole("heading", { level: 3 }).allTextContents(), [
+          "Basic",
+          "Premium",
+        ]);
+        assert.match(await packages.first().textContent() ?? "", /\$50\.00/);
+        assert.match(await packages.last().textContent() ?? "", /\$150\.00/);
+        await page.getByText("Do you do vectors?").click();
+        await page.getByText("Always.").waitFor();
+        await page.getByText("No reviews yet").first().waitFor();
+        await audit(page, "gig");
+        await shoot(page, "gig");
+      });
+
+      await t.step("the buyer saves the gig", async () => {
+        const save = page.getByRole("button", { name: "Save", exact: true });
+        await save.click();
+        const saved = page.getByRole("button", { name: "Saved", exact: true });
+        await saved.waitFor();
+        assert.equal(await saved.getAttribute("aria-pressed"), "true");
+        const list = await bob!.client.request("GET", "/api/v1/gigs/favorites", {
+          token: bob!.accessToken,
+        });
+        assert.equal(list.status, 200);
+        assert.deepEqual((list.body as Json).items.map((card: Json) => card.id), [plus.id]);
+      });
+
+      await t.step("the seller's profile lists their gigs", async () => {
+        await page.getByRole("link", { name: "View profile" }).click();
+        await page.waitForURL(new RegExp(`/sellers/${ada!.user.username}$`));
+        await page.getByText(`@${ada!.user.username}`).waitFor();
+        const list = page.getByRole("list", { name: /^Services by / });
+        await list.getByRole("listitem").nth(2).waitFor();
+        assert.equal(await list.getByRole("listitem").count(), 3);
+        await page.getByRole("heading", { name: "Skills" }).waitFor();
+        await page.getByRole("heading", { name: "Languages" }).waitFor();
+        await audit(page, "seller");
+        await shoot(page, "seller");
+      });
+
+      await t.step(
+        "the saved gig is in /favorites; the home page shows featured gigs",
+        async () => {
+          await page.getByRole("button", { name: `Account menu of ${bob!.user.username}` }).click();
+          await page.getByRole("link", { name: "Saved services" }).click();
+          await page.waitForURL(/\/favorites$/);
+          await page.getByRole("list", { name: "Saved services" }).waitFor();
+          assert.deepEqual(await titles(page, "Saved services"), ["Zephyrcraft logo plus"]);
+          await audit(page, "favorites");
+          await shoot(page, "favorites");
+
+          await page.goto(`${base}/`);
+          const featured = page.getByRole("list", { name: "Featured services" });
+          await featured.getByRole("listitem").first().waitFor();
+          assert.ok((await titles(page, "Featured services")).includes("Zephyrcraft logo plus"));
+          await audit(page, "home");
+          await shoot(page, "home");
+        },
+      );
+
+      await t.step("no CSP violation, page error or axe-core violation on the way", () => {
+        assert.deepEqual(problems, []);
+        assert.deepEqual(found, []);
+      });
+    } finally {
+      await browser?.close();
+      await market.close();
+    }
+  },
+});
