@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { waitFor } from "@mp/shared/testing";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
 
@@ -78,6 +79,45 @@ Deno.test({
           gigs.push(await publishGig(ada, gigBody(title, price)));
         }
       });
+
+      await t.step(
+        "another buyer orders the middle gig, it completes, they review it",
+        async () => {
+          const cy = await market.signup("wb_cy");
+          const plus = gigs[1];
+          const call = (who: SignedUp, method: string, path: string, body?: unknown) =>
+            who.client.request(method, path, {
+              token: who.accessToken,
+              body,
+              headers: { "idempotency-key": crypto.randomUUID() },
+            });
+          const placed = await waitFor(async () => {
+            const res = await call(cy, "POST", "/api/v1/orders", {
+              gigId: plus.id,
+              package: "basic",
+              requirements: [{ questionId: plus.requirements[0].id, answer: "Cy's Cafe" }],
+            });
+            return res.status === 404 ? undefined : res; // until gig.created reached orders
+          }, { what: "orders to know the gig" });
+          assert.equal(placed.status, 201, JSON.stringify(placed.body));
+          const id = placed.body.id;
+          const paid = await call(cy, "POST", `/api/v1/payments/local-test/${id}/succeed`);
+          assert.equal(paid.status, 200, JSON.stringify(paid.body));
+          const delivered = await call(ada!, "POST", `/api/v1/orders/${id}/deliveries`, {
+            message: "Here it is",
+          });
+          assert.equal(delivered.status, 201, JSON.stringify(delivered.body));
+          assert.equal((await call(cy, "POST", `/api/v1/orders/${id}/accept`)).status, 200);
+          const review = await waitFor(async () => {
+            const res = await call(cy, "POST", `/api/v1/orders/${id}/reviews`, {
+              rating: 5,
+              comment: "Crisp work, delivered early.",
+            });
+            return res.status === 409 && res.body.code === "order_not_completed" ? undefined : res;
+          }, { what: "reviews to learn the completion" });
+          assert.equal(review.status, 201, JSON.stringify(review.body));
+        },
+      );
 
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -155,6 +195,21 @@ Deno.test({
           await page.goForward();
           await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
           assert.equal(page.url(), before);
+
+          // The review's rating reaches search through an event: reload until it has.
+          await page.getByLabel("Rating").selectOption("4");
+          await page.waitForURL(/minRating=4/);
+          const one = page.getByRole("status").filter({ hasText: /^1 service$/ });
+          for (let i = 0; i < 20 && !(await one.isVisible()); i++) {
+            await page.waitForTimeout(250);
+            await page.reload();
+            await page.getByRole("status").waitFor();
+          }
+          assert.deepEqual(await titles(page, "Search results"), ["Zephyrcraft logo plus"]);
+          assert.equal(await page.getByLabel("Rating").inputValue(), "4");
+          await page.goBack();
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          assert.equal(page.url(), before);
         },
       );
 
@@ -179,7 +234,18 @@ Deno.test({
         assert.match(await packages.last().textContent() ?? "", /\$150\.00/);
         await page.getByText("Do you do vectors?").click();
         await page.getByText("Always.").waitFor();
-        await page.getByText("No reviews yet").first().waitFor();
+        const reviews = page.getByRole("region", { name: "Reviews" });
+        await reviews.getByText("Crisp work, delivered early.").waitFor();
+        assert.equal(
+          await reviews.getByRole("meter", { name: "5 stars" }).getAttribute("value"),
+          "1",
+        );
+        assert.equal(
+          await reviews.getByRole("meter", { name: "1 star" }).getAttribute("value"),
+          "0",
+        );
+        await reviews.getByText("wb_cy", { exact: true }).waitFor();
+        await reviews.getByRole("img", { name: "5 out of 5 stars" }).waitFor();
         await audit(page, "gig");
         await shoot(page, "gig");
       });
@@ -206,6 +272,9 @@ Deno.test({
         assert.equal(await list.getByRole("listitem").count(), 3);
         await page.getByRole("heading", { name: "Skills" }).waitFor();
         await page.getByRole("heading", { name: "Languages" }).waitFor();
+        const reviews = page.getByRole("region", { name: "Reviews from buyers" });
+        await reviews.getByText("Crisp work, delivered early.").waitFor();
+        await reviews.getByRole("link", { name: "Zephyrcraft logo plus" }).waitFor();
         await audit(page, "seller");
         await shoot(page, "seller");
       });

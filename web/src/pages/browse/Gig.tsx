@@ -4,6 +4,7 @@
  * profile), reviews with the histogram, the FAQ. There is no "contact seller": the
  * site has no inbox page yet.
  */
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../../api/client.ts";
 import { sentenceOf } from "../../forms/errors.ts";
@@ -14,7 +15,8 @@ import { GigImage, LevelBadge, Rating, Reviews, SaveButton } from "./parts.tsx";
 export default function GigPage() {
   const { id = "" } = useParams();
   const gig = useGig(id);
-  const reviews = useGigReviews(id);
+  const [reviewPage, setReviewPage] = useState(1);
+  const reviews = useGigReviews(id, reviewPage);
   const seller = useSeller(gig.data?.seller.username ?? "");
 
   if (gig.isPending) {
@@ -122,7 +124,7 @@ export default function GigPage() {
             {seller.isPending && <Skeleton className="h-12" />}
             {profile && (
               <>
-                <LevelBadge level={profile.seller?.level ?? data.seller.level} />
+                <p><LevelBadge level={profile.seller?.level ?? data.seller.level} /></p>
                 <Rating average={profile.ratings.asSeller.average} count={profile.ratings.asSeller.count} />
                 {profile.seller?.description && (
                   <p className="line-clamp-4 text-sm text-ink-700">{profile.seller.description}</p>
@@ -191,7 +193,7 @@ export default function GigPage() {
             <Button variant="secondary" onClick={() => reviews.refetch()}>Try again</Button>
           </div>
         )}
-        {reviews.data && <Reviews summary={reviews.data.summary} items={reviews.data.items} total={reviews.data.total} />}
+        {reviews.data && <Reviews data={reviews.data} onPage={setReviewPage} />}
       </section>
     </div>
   );

@@ -50,6 +50,7 @@ export default function Search() {
   const q = params.get("q") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
 
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const [minPrice, setMinPrice] = useState(toMajor(params.get("minPrice")));
   const [maxPrice, setMaxPrice] = useState(toMajor(params.get("maxPrice")));
   // Back/forward or a shared link changes the URL: the price fields follow it.
@@ -84,7 +85,9 @@ export default function Search() {
   };
   const category = params.get("category") ?? "";
   const subcategory = params.get("subcategory") ?? "";
-  const hasFilters = SEARCH_PARAMS.some((name) => name !== "q" && name !== "sort" && name !== "page" && params.get(name));
+  const hasFilters = SEARCH_PARAMS.some((name) =>
+    name !== "q" && name !== "sort" && name !== "page" && params.get(name)
+  );
   const data = results.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / LIMIT)) : 1;
 
@@ -95,7 +98,34 @@ export default function Search() {
       </PageTitle>
 
       <div className="grid gap-6 lg:grid-cols-[16rem_1fr]">
-        <aside aria-label="Filters" className="flex flex-col gap-5">
+        <Button
+          variant="secondary"
+          className="lg:hidden"
+          aria-expanded={filtersOpen}
+          aria-controls="search-filters"
+          onClick={() => setFiltersOpen(!filtersOpen)}
+        >
+          {filtersOpen ? "Hide filters" : "Sort and filter"}
+        </Button>
+        <aside
+          id="search-filters"
+          aria-label="Filters"
+          className={`${filtersOpen ? "flex" : "hidden"} flex-col gap-5 lg:flex`}
+        >
+          {params.get("seller") && (
+            <p className="flex items-center justify-between gap-2 rounded-lg bg-brand-50 px-3 py-2 text-sm text-brand-800">
+              <span>
+                Seller: <span className="font-semibold">{params.get("seller")}</span>
+              </span>
+              <button
+                type="button"
+                className="font-semibold underline"
+                onClick={() => update({ seller: "" })}
+              >
+                Any seller
+              </button>
+            </p>
+          )}
           <div className="flex flex-col gap-1">
             <label htmlFor="sort" className="text-sm font-medium text-ink-900">Sort by</label>
             <select

@@ -1,4 +1,5 @@
 /** A seller's public profile: `/sellers/:username` (about, skills, languages, gigs, reviews). */
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../../api/client.ts";
 import { sentenceOf } from "../../forms/errors.ts";
@@ -25,7 +26,8 @@ export default function Seller() {
   const { username = "" } = useParams();
   const profile = useSeller(username);
   const gigs = useSearch(new URLSearchParams({ seller: username, sort: "rating", limit: "12" }).toString());
-  const reviews = useSellerReviews(username);
+  const [reviewPage, setReviewPage] = useState(1);
+  const reviews = useSellerReviews(username, reviewPage);
 
   if (profile.isPending) {
     return (
@@ -160,7 +162,7 @@ export default function Seller() {
           </div>
         )}
         {reviews.data && (
-          <Reviews summary={reviews.data.summary} items={reviews.data.items} total={reviews.data.total} showGig />
+          <Reviews data={reviews.data} onPage={setReviewPage} showGig />
         )}
       </section>
     </div>

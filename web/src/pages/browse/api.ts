@@ -158,6 +158,7 @@ export function useGigReviews(id: string, page = 1) {
     queryKey: browseKeys.gigReviews(id, page),
     queryFn: ({ signal }) =>
       api<ReviewPage>("GET", `/api/v1/gigs/${id}/reviews?page=${page}&limit=10`, { auth: false, signal }),
+    placeholderData: (previous) => previous,
   });
 }
 
@@ -179,6 +180,7 @@ export function useSellerReviews(username: string, page = 1) {
         `/api/v1/users/${encodeURIComponent(username)}/reviews?as=seller&page=${page}&limit=10`,
         { auth: false, signal },
       ),
+    placeholderData: (previous) => previous,
   });
 }
 

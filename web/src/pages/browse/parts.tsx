@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { Button, EmptyState, formatMoney, RelativeTime, Skeleton } from "../../ui/index.ts";
-import { type GigCardData, type RatingSummary, type Review, useFavoriteIds, useToggleFavorite } from "./api.ts";
+import { type GigCardData, type RatingSummary, type ReviewPage, useFavoriteIds, useToggleFavorite } from "./api.ts";
 
 const LEVELS: Record<string, string> = {
   new: "New seller",
@@ -19,7 +19,7 @@ export function LevelBadge({ level }: { level: string | null | undefined }) {
   const name = levelName(level);
   if (!name) return null;
   return (
-    <span className="self-start rounded-full bg-brand-50 px-2 py-0.5 text-xs font-semibold text-brand-800">
+    <span className="rounded-full bg-brand-50 px-2 py-0.5 text-xs font-semibold text-brand-800">
       {name}
     </span>
   );
@@ -116,10 +116,25 @@ export function GigGridSkeleton({ count = 6 }: { count?: number }) {
   );
 }
 
+/** Bar widths in tenths, spelled out so Tailwind generates them (no style attribute: CSP). */
+const BAR_WIDTHS = [
+  "w-0",
+  "w-[10%]",
+  "w-[20%]",
+  "w-[30%]",
+  "w-[40%]",
+  "w-[50%]",
+  "w-[60%]",
+  "w-[70%]",
+  "w-[80%]",
+  "w-[90%]",
+  "w-full",
+];
+
 /** The count of each star rating as bars. */
 export function Histogram({ summary }: { summary: RatingSummary }) {
   return (
-    <dl aria-label="Ratings" className="flex flex-col gap-1">
+    <dl aria-label="Ratings" className="flex w-full max-w-md flex-col gap-1">
       {(["5", "4", "3", "2", "1"] as const).map((stars) => {
         const count = summary.histogram[stars];
         const share = summary.count ? count / summary.count : 0;
@@ -127,13 +142,10 @@ export function Histogram({ summary }: { summary: RatingSummary }) {
           <div key={stars} className="flex items-center gap-3 text-sm">
             <dt className="w-14 shrink-0 text-ink-700">{stars} star{stars === "1" ? "" : "s"}</dt>
             <dd className="flex flex-1 items-center gap-3">
-              <meter
-                min={0}
-                max={1}
-                value={share}
-                aria-label={`${stars} stars`}
-                className="h-2 w-full max-w-64"
-              />
+              <meter min={0} max={1} value={share} aria-label={`${stars} star${stars === "1" ? "" : "s"}`} className="sr-only" />
+              <span aria-hidden="true" className="h-2 w-full max-w-64 overflow-hidden rounded-full bg-ink-200">
+                <span className={`block h-2 rounded-full bg-brand-600 ${BAR_WIDTHS[Math.round(share * 10)]}`} />
+              </span>
               <span className="w-8 text-right tabular-nums text-ink-700">{count}</span>
             </dd>
           </div>
@@ -143,9 +155,13 @@ export function Histogram({ summary }: { summary: RatingSummary }) {
   );
 }
 
-export function Reviews(
-  { summary, items, total, showGig }: { summary: RatingSummary; items: Review[]; total: number; showGig?: boolean },
-) {
+export function Reviews({ data, showGig, onPage }: {
+  data: ReviewPage;
+  showGig?: boolean;
+  /** Turns the page of reviews (kept by the caller). */
+  onPage?: (page: number) => void;
+}) {
+  const { summary, items, total, page, limit } = data;
   if (summary.count === 0) {
     return <EmptyState title="No reviews yet">Reviews appear here once buyers complete orders.</EmptyState>;
   }
@@ -165,7 +181,7 @@ export function Reviews(
           <li key={review.id} className="flex flex-col gap-1 py-4">
             <p className="flex flex-wrap items-center gap-x-3 text-sm">
               <span className="font-semibold text-ink-900">{review.reviewer.username ?? "A buyer"}</span>
-              <span className="text-brand-700" aria-label={`${review.rating} out of 5 stars`}>
+              <span role="img" className="text-brand-700" aria-label={`${review.rating} out of 5 stars`}>
                 {"★".repeat(review.rating)}
                 <span className="text-ink-300">{"★".repeat(5 - review.rating)}</span>
               </span>
@@ -185,8 +201,16 @@ export function Reviews(
           </li>
         ))}
       </ul>
-      {total > items.length && (
-        <p className="text-sm text-ink-600">Showing the {items.length} newest of {total} reviews.</p>
+      {onPage && total > limit && (
+        <nav aria-label="Review pages" className="flex items-center justify-between gap-4">
+          <Button variant="secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+            Newer reviews
+          </Button>
+          <span className="text-sm text-ink-700">Page {page} of {Math.ceil(total / limit)}</span>
+          <Button variant="secondary" disabled={page * limit >= total} onClick={() => onPage(page + 1)}>
+            Older reviews
+          </Button>
+        </nav>
       )}
     </div>
   );
