@@ -210,6 +210,16 @@ Deno.test({
           await page.goBack();
           await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
           assert.equal(page.url(), before);
+
+          // Another keyword, then Back: the search field follows the URL's keywords.
+          const field = page.getByRole("searchbox", { name: "Search" });
+          await field.fill("deluxe zephyrcraft");
+          await field.press("Enter");
+          await page.waitForURL(/\/search\?q=deluxe\+zephyrcraft$/);
+          await page.getByRole("status").filter({ hasText: /^1 service$/ }).waitFor();
+          await page.goBack();
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          assert.equal(await field.inputValue(), "zephyrcraft");
         },
       );
 

@@ -6,7 +6,14 @@ import { AccountMenu } from "./AccountMenu.tsx";
 export function Header() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [query, setQuery] = useState(params.get("q") ?? "");
+  const current = params.get("q") ?? "";
+  const [query, setQuery] = useState(current);
+  // The field follows the URL's keywords (Back, a shared link), and stays editable.
+  const [shown, setShown] = useState(current);
+  if (shown !== current) {
+    setShown(current);
+    setQuery(current);
+  }
 
   function search(event: FormEvent) {
     event.preventDefault();
