@@ -220,6 +220,23 @@ Deno.test({
           await page.goBack();
           await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
           assert.equal(await field.inputValue(), "zephyrcraft");
+
+          // Facets: a category narrows to its subcategories, each with its count.
+          const facets = page.getByRole("navigation", { name: "Categories" });
+          await facets.getByRole("button", { name: "Graphics & Design 2" }).click();
+          await page.waitForURL(/category=graphics-design/);
+          await facets.getByRole("button", { name: "Logo Design 2" }).click();
+          await page.waitForURL(/subcategory=logo-design/);
+          assert.equal(
+            await facets.getByRole("button", { name: "Logo Design 2" }).getAttribute(
+              "aria-pressed",
+            ),
+            "true",
+          );
+          await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+          await page.goBack();
+          await page.goBack();
+          await page.waitForURL((url) => url.href === before);
         },
       );
 
