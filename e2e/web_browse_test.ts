@@ -326,6 +326,19 @@ Deno.test({
         },
       );
 
+      await t.step("the seller sees their own gig without order buttons", async () => {
+        const own = await (await browser!.newContext()).newPage();
+        await own.goto(`${base}/login`);
+        await own.getByLabel("Email or username").fill(ada!.user.username);
+        await own.getByLabel("Password", { exact: true }).fill(ada!.password);
+        await own.getByRole("button", { name: "Log in", exact: true }).click();
+        await own.getByRole("button", { name: `Account menu of ${ada!.user.username}` }).waitFor();
+        await own.goto(`${base}/gigs/${plus.id}`);
+        await own.getByText("This is your gig").waitFor();
+        assert.equal(await own.getByRole("link", { name: /^Order / }).count(), 0);
+        await audit(own, "own gig");
+      });
+
       await t.step("no CSP violation, page error or axe-core violation on the way", () => {
         assert.deepEqual(problems, []);
         assert.deepEqual(found, []);

@@ -7,6 +7,7 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../../api/client.ts";
+import { useSession } from "../../auth/session.tsx";
 import { sentenceOf } from "../../forms/errors.ts";
 import { Alert, Button, buttonClass, Card, EmptyState, Money, PageTitle, Skeleton } from "../../ui/index.ts";
 import { useGig, useGigReviews, useSeller } from "./api.ts";
@@ -14,6 +15,7 @@ import { GigImage, LevelBadge, Rating, Reviews, SaveButton } from "./parts.tsx";
 
 export default function GigPage() {
   const { id = "" } = useParams();
+  const session = useSession();
   const gig = useGig(id);
   const [reviewPage, setReviewPage] = useState(1);
   const reviews = useGigReviews(id, reviewPage);
@@ -51,6 +53,7 @@ export default function GigPage() {
 
   const data = gig.data;
   const profile = seller.data;
+  const own = session.user?.id === data.seller.id;
   return (
     <div className="flex flex-col gap-10">
       <div className="flex flex-col gap-3">
@@ -63,6 +66,9 @@ export default function GigPage() {
           <Rating {...data.rating} />
           <span className="ml-auto"><SaveButton gigId={data.id} title={data.title} /></span>
         </div>
+        {own && data.status === "active" && (
+          <Alert tone="info">This is your gig: buyers see it like this and order from here.</Alert>
+        )}
         {data.status === "paused" && (
           <Alert tone="info">This gig is paused: only you see it, and nobody can order it.</Alert>
         )}
@@ -156,7 +162,7 @@ export default function GigPage() {
                     <li key={feature}><span aria-hidden="true" className="text-brand-700">✓</span> {feature}</li>
                   ))}
                 </ul>
-                {data.status === "active" && (
+                {data.status === "active" && !own && (
                   <Link
                     to={`/checkout/${data.id}?package=${pack.tier}`}
                     className={buttonClass("primary", "mt-auto")}
