@@ -240,6 +240,32 @@ Deno.test({
         },
       );
 
+      await t.step("pages: another seller's 21 gigs, two pages in the URL", async () => {
+        const dee = await market.signup("wb_dee");
+        await becomeSeller(market, dee);
+        for (let i = 1; i <= 21; i++) {
+          await publishGig(dee, gigBody(`Quillnorth banner ${i}`, 1000 + i * 100));
+        }
+        await page.goto(`${base}/search?q=quillnorth&sort=price_asc`);
+        const status = page.getByRole("status").filter({ hasText: /^21 services$/ });
+        for (let i = 0; i < 20 && !(await status.isVisible()); i++) {
+          await page.waitForTimeout(250);
+          await page.reload();
+          await page.getByRole("status").waitFor();
+        }
+        assert.equal((await titles(page, "Search results")).length, 20);
+        await page.getByRole("button", { name: "Next page" }).click();
+        await page.waitForURL(/page=2/);
+        await page.getByText("Page 2 of 2").waitFor();
+        assert.deepEqual(await titles(page, "Search results"), ["Quillnorth banner 21"]);
+        await page.goBack();
+        await page.getByText("Page 1 of 2").waitFor();
+        assert.equal((await titles(page, "Search results"))[0], "Quillnorth banner 1");
+        // Back to the filtered search the next steps start from.
+        await page.goBack();
+        await page.getByRole("status").filter({ hasText: "2 services" }).waitFor();
+      });
+
       const plus = gigs[1];
       await t.step("a gig: packages side by side with order links, FAQ, reviews", async () => {
         await page.getByRole("link", { name: "Zephyrcraft logo plus", exact: true }).click();

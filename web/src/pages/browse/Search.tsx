@@ -68,6 +68,7 @@ export default function Search() {
     }
     if (!keepPage && !("page" in changes)) next.delete("page");
     setParams(next);
+    if ("page" in changes) window.scrollTo({ top: 0 });
   }
 
   function applyPrices(event: FormEvent) {
