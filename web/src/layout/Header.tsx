@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { HeaderLinks } from "../pages/inbox/HeaderLinks.tsx";
 import { AccountMenu } from "./AccountMenu.tsx";
 
 /** Site name, the search field (→ /search?q=) and the account menu. */
@@ -39,7 +40,8 @@ export function Header() {
             className="min-h-10 w-full rounded-lg border border-ink-300 bg-ink-50 px-3 py-2 text-base placeholder:text-ink-500"
           />
         </form>
-        <div className="ml-auto sm:ml-0">
+        <div className="ml-auto flex items-center gap-2 sm:ml-0">
+          <HeaderLinks />
           <AccountMenu />
         </div>
       </div>
