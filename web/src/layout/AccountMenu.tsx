@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { useSession } from "../auth/session.tsx";
 import { buttonClass } from "../ui/index.ts";
+import { SellingLinks } from "./SellingLinks.tsx";
 
 /** Log in / sign up links, or the signed-in person's menu (a disclosure). */
 export function AccountMenu() {
@@ -64,6 +65,7 @@ export function AccountMenu() {
           <Link to="/favorites" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
             Saved services
           </Link>
+          <SellingLinks />
           <Link to="/settings/password" className="rounded-md px-3 py-2 text-sm hover:bg-ink-100">
             Change password
           </Link>

@@ -1,0 +1,25 @@
+/** The account menu's selling links: the seller's pages, or "Become a seller". */
+import { Link } from "react-router";
+import { useMe } from "../pages/selling/api.ts";
+
+const item = "rounded-md px-3 py-2 text-sm hover:bg-ink-100";
+
+export function SellingLinks() {
+  const me = useMe();
+  if (!me.data) return null;
+  return (
+    <>
+      {me.data.isSeller
+        ? (
+          <>
+            <Link to="/sell/gigs" className={item}>My gigs</Link>
+            <Link to="/sell/gigs/new" className={item}>New gig</Link>
+            <Link to="/sell/balance" className={item}>Balance</Link>
+            <Link to="/sell/payouts" className={item}>Payouts</Link>
+          </>
+        )
+        : <Link to="/sell/start" className={item}>Become a seller</Link>}
+      <Link to="/settings/profile" className={item}>Profile settings</Link>
+    </>
+  );
+}
