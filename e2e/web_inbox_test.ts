@@ -178,36 +178,69 @@ Deno.test({
       });
 
       let offerId = "";
-      await t.step("the seller's custom offer appears live as a card", async () => {
-        const body = {
-          gigId: gig.id,
-          description: "A hand-drawn bakery logo with a croissant, three concepts.",
-          price: { amount: 12_000, currency: "USD" },
-          deliveryDays: 5,
-          revisions: 2,
-          expiresInDays: 3,
-        };
-        // Chat learns the gig from an event: retry until it knows it.
-        const made = await waitFor(async () => {
-          const r = await ada!.client.request(
-            "POST",
-            `/api/v1/conversations/${conversationId}/offers`,
-            { token: ada!.accessToken, body },
+      await t.step(
+        "the seller sends a custom offer in the page; it appears live as a card",
+        async () => {
+          const body: Json = {
+            gigId: gig.id,
+            description: "A hand-drawn bakery logo with a croissant, three concepts.",
+            price: { amount: 12_000, currency: "USD" },
+            deliveryDays: 5,
+            revisions: 2,
+            expiresInDays: 3,
+          };
+          // The buyer has no gig, so no offer form.
+          assert.equal(
+            await buyer.page.getByRole("button", { name: "Send a custom offer" }).count(),
+            0,
           );
-          return r.status === 201 ? r : undefined;
-        }, { what: "the offer made", timeoutMs: 20_000, intervalMs: 250 });
-        offerId = made.body.offer.id;
-        const card = buyer.page.getByRole("article", { name: "Custom offer" });
-        await card.getByText(body.description).waitFor();
-        await card.getByText("$120.00").waitFor();
-        // The seller may only withdraw; the buyer may accept or decline.
-        const sellerCard = seller.page.getByRole("article", { name: "Custom offer" });
-        await sellerCard.getByRole("button", { name: "Withdraw offer" }).waitFor();
-        assert.equal(await sellerCard.getByRole("button", { name: "Accept offer" }).count(), 0);
-        await card.getByRole("button", { name: "Decline" }).waitFor();
-        await audit(buyer.page, "conversation with an offer (buyer)");
-        await shoot(buyer.page, "conversation-offer");
-      });
+          // The seller offers in the page: a price that is not one is refused next to its field,
+          // an empty description by the API next to its own.
+          const page = seller.page;
+          await page.getByRole("button", { name: "Send a custom offer" }).click();
+          const form = page.getByRole("form", { name: "Custom offer" });
+          await form.getByLabel("Gig").selectOption({ label: gig.title });
+          await form.getByLabel("Price (USD)").fill("12,3456");
+          await form.getByRole("button", { name: "Send offer" }).click();
+          await form.getByLabel("Price (USD)").and(page.locator('[aria-invalid="true"]')).waitFor();
+          await form.getByLabel("Price (USD)").fill("120");
+          await form.getByLabel("Delivery days").fill(String(body.deliveryDays));
+          await form.getByLabel("Revisions").fill(String(body.revisions));
+          await form.getByLabel("Open for (days)").fill(String(body.expiresInDays));
+          await form.getByRole("button", { name: "Send offer" }).click();
+          await form.getByLabel("What you will deliver").and(page.locator('[aria-invalid="true"]'))
+            .waitFor();
+          await audit(page, "offer form with errors");
+          await shoot(page, "offer-form");
+          await form.getByLabel("What you will deliver").fill(body.description);
+          await form.getByRole("button", { name: "Send offer" }).click();
+          await form.waitFor({ state: "detached" });
+          const made = await ada!.client.request(
+            "GET",
+            `/api/v1/conversations/${conversationId}/messages`,
+            { token: ada!.accessToken },
+          );
+          const offerMessage = made.body.items.find((m: Json) => m.kind === "offer");
+          assert.ok(offerMessage, JSON.stringify(made.body));
+          const offer = await ada!.client.request("GET", `/api/v1/offers/${offerMessage.offerId}`, {
+            token: ada!.accessToken,
+          });
+          for (const [field, value] of Object.entries(body)) {
+            if (field !== "expiresInDays") assert.deepEqual(offer.body.offer[field], value, field);
+          }
+          offerId = offer.body.offer.id;
+          const card = buyer.page.getByRole("article", { name: "Custom offer" });
+          await card.getByText(body.description).waitFor();
+          await card.getByText("$120.00").waitFor();
+          // The seller may only withdraw; the buyer may accept or decline.
+          const sellerCard = seller.page.getByRole("article", { name: "Custom offer" });
+          await sellerCard.getByRole("button", { name: "Withdraw offer" }).waitFor();
+          assert.equal(await sellerCard.getByRole("button", { name: "Accept offer" }).count(), 0);
+          await card.getByRole("button", { name: "Decline" }).waitFor();
+          await audit(buyer.page, "conversation with an offer (buyer)");
+          await shoot(buyer.page, "conversation-offer");
+        },
+      );
 
       await t.step(
         "the buyer accepts; the card links to the order; the bell rises live",

@@ -49,7 +49,8 @@ const presence = new Map<string, boolean>();
 const presenceListeners = new Set<() => void>();
 
 let socket: Socket | null = null;
-let userId: string | null = null;
+/** Bumped by every connect and close: a connect that finished loading late sees it moved on. */
+let generation = 0;
 let latest: SessionAnswer | null = null;
 // Module-level so the token of a session set before any component mounts is known.
 onSessionChange((session) => {
@@ -106,9 +107,9 @@ function updateCaches(client: QueryClient, event: string, payload: unknown) {
   }
 }
 
-async function connect(client: QueryClient, session: SessionAnswer) {
+async function connect(client: QueryClient, session: SessionAnswer, gen: number) {
   const { io } = await import("socket.io-client");
-  if (userId !== session.user.id) return; // signed out or switched while loading
+  if (gen !== generation) return; // closed (or reopened) while loading
   const s = io({
     path: "/socket.io/",
     transports: ["websocket"],
@@ -139,10 +140,9 @@ export function useRealtimeConnection(): void {
   const id = session.user?.id ?? null;
   useEffect(() => {
     if (!id || !latest) return;
-    userId = id;
-    void connect(client, latest);
+    void connect(client, latest, ++generation);
     return () => {
-      userId = null;
+      generation++;
       socket?.close();
       socket = null;
       presence.clear();

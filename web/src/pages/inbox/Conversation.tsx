@@ -14,6 +14,7 @@ import { RequireAuth } from "../../routes/RequireAuth.tsx";
 import { Alert, Button, PageTitle, RelativeTime, Skeleton } from "../../ui/index.ts";
 import { fetchMessages, markRead, type Message, sendMessage, useConversation } from "./api.ts";
 import { OfferCard } from "./OfferCard.tsx";
+import { OfferForm, useMyActiveGigs } from "./OfferForm.tsx";
 
 const TYPING_EMIT_MS = 2_000;
 const TYPING_SHOWN_MS = 4_000;
@@ -50,6 +51,8 @@ function Thread({ id }: { id: string }) {
   const readMark = useRef<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
   const other = conversation.data?.otherParty;
+  const myGigs = useMyActiveGigs();
+  const [offering, setOffering] = useState(false);
   const online = usePresence(other?.userId);
 
   const loadNewest = useCallback(async () => {
@@ -316,6 +319,15 @@ function Thread({ id }: { id: string }) {
             <Button type="submit" disabled={!draft.trim()}>Send</Button>
           </form>
         )}
+      {!blocked && (myGigs.data?.length ?? 0) > 0 && (
+        offering
+          ? <OfferForm conversationId={id} gigs={myGigs.data!} onDone={() => setOffering(false)} />
+          : (
+            <Button variant="secondary" className="self-start" onClick={() => setOffering(true)}>
+              Send a custom offer
+            </Button>
+          )
+      )}
     </div>
   );
 }
