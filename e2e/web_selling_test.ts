@@ -216,6 +216,16 @@ Deno.test({
         await shoot(page, "sell-payouts");
       });
 
+      await t.step("the payout account in the fleet's local test mode", async () => {
+        await page.getByRole("button", { name: "Set up payout account" }).click();
+        // The orders API's onboarding link (local test mode) comes straight back.
+        await page.waitForURL(/\/seller\/payouts\?onboarding=done/);
+        await page.getByText(/You are back from setting up your payout account/).waitFor();
+        await page.getByText(/Connected in local test mode/).waitFor();
+        await page.getByRole("button", { name: "Update payout account" }).waitFor();
+        await audit(page, "payouts (account connected)");
+      });
+
       await t.step("profile settings: a bad time zone next to its field, then saved", async () => {
         await page.setViewportSize({ width: 1280, height: 900 });
         await menu().click();
@@ -235,6 +245,18 @@ Deno.test({
         assert.equal(await field("Time zone").inputValue(), "Europe/Berlin");
         await audit(page, "profile settings");
         await shoot(page, "settings-profile");
+      });
+
+      await t.step("my gigs: delete asks first; kept, then deleted", async () => {
+        await page.goto(`${base}/sell/gigs`);
+        await page.getByRole("button", { name: `Delete ${gigTitle}` }).click();
+        const confirm = page.getByRole("group", { name: `Delete ${gigTitle}?` });
+        await confirm.getByRole("button", { name: "Keep it" }).click();
+        await page.getByRole("link", { name: gigTitle, exact: true }).waitFor();
+        await page.getByRole("button", { name: `Delete ${gigTitle}` }).click();
+        await confirm.getByRole("button", { name: "Yes, delete" }).click();
+        await page.getByText("You have no gigs yet").waitFor();
+        await audit(page, "my gigs (empty)");
       });
 
       assert.deepEqual(found, [], "no serious or critical axe-core violation");

@@ -86,7 +86,7 @@ function SellerForm() {
           hint="Separated by commas, e.g. logo design, illustration." error={fe("/skills")} />
       </Card>
 
-      <Rows title="Languages" addLabel="Add a language" items={languages} setItems={setLanguages}
+      <Rows title="Languages" noun="language" addLabel="Add a language" items={languages} setItems={setLanguages}
         blank={{ language: "", level: "conversational" }} error={fe("/languages")}
         row={(item, i, change) => (
           <>
@@ -100,7 +100,7 @@ function SellerForm() {
           </>
         )} />
 
-      <Rows title="Education" addLabel="Add education" items={education} setItems={setEducation}
+      <Rows title="Education" noun="education" addLabel="Add education" items={education} setItems={setEducation}
         blank={{ institution: "", degree: "", field: "", country: "", graduationYear: "" }}
         error={fe("/education")}
         row={(item, i, change) => (
@@ -120,7 +120,7 @@ function SellerForm() {
           </>
         )} />
 
-      <Rows title="Certifications" addLabel="Add a certification" items={certifications}
+      <Rows title="Certifications" noun="certification" addLabel="Add a certification" items={certifications}
         setItems={setCertifications} blank={{ name: "", issuer: "", year: "" }} error={fe("/certifications")}
         row={(item, i, change) => (
           <>
@@ -133,7 +133,7 @@ function SellerForm() {
           </>
         )} />
 
-      <Rows title="Portfolio" addLabel="Add a portfolio item" items={portfolio} setItems={setPortfolio}
+      <Rows title="Portfolio" noun="portfolio item" addLabel="Add a portfolio item" items={portfolio} setItems={setPortfolio}
         blank={{ title: "", url: "", description: "" }} error={fe("/portfolio")}
         row={(item, i, change) => (
           <>
@@ -157,8 +157,10 @@ function SellerForm() {
 
 /** A list of items of one kind, each a row of fields, with add and remove buttons. */
 function Rows<T>(
-  { title, addLabel, items, setItems, blank, row, error }: {
+  { title, noun, addLabel, items, setItems, blank, row, error }: {
     title: string;
+    /** One item, as the remove button names it. */
+    noun: string;
     addLabel: string;
     items: T[];
     setItems: (items: T[]) => void;
@@ -177,7 +179,7 @@ function Rows<T>(
             {row(item, index, (next) => setItems(items.map((old, i) => (i === index ? next : old))))}
             <div className="flex items-end">
               <Button variant="ghost" onClick={() => setItems(items.filter((_, i) => i !== index))}>
-                Remove {title.toLowerCase()} {index + 1}
+                Remove {noun} {index + 1}
               </Button>
             </div>
           </div>
