@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { useSession } from "../auth/session.tsx";
 import { buttonClass } from "../ui/index.ts";
-import { SellingLinks } from "./SellingLinks.tsx";
+import { SellingLinks, useSellerStatus } from "./SellingLinks.tsx";
 
 /** Log in / sign up links, or the signed-in person's menu (a disclosure). */
 export function AccountMenu() {
@@ -10,6 +10,7 @@ export function AccountMenu() {
   const navigate = useNavigate();
   const location = useLocation();
   const [open, setOpen] = useState(false);
+  useSellerStatus();
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => setOpen(false), [location.pathname]);

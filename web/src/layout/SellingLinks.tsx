@@ -4,8 +4,16 @@ import { useMe } from "../pages/selling/api.ts";
 
 const item = "rounded-md px-3 py-2 text-sm hover:bg-ink-100";
 
+/**
+ * Whether the signed-in person is a seller. The header asks once when the session starts
+ * (so opening the menu sends no request); becoming a seller invalidates it.
+ */
+export function useSellerStatus() {
+  return useMe({ staleTime: Infinity });
+}
+
 export function SellingLinks() {
-  const me = useMe();
+  const me = useSellerStatus();
   if (!me.data) return null;
   return (
     <>

@@ -147,12 +147,13 @@ export const sellingKeys = {
 };
 
 /** The caller's own profile (private fields included); off while signed out. */
-export function useMe() {
+export function useMe({ staleTime = 0 }: { staleTime?: number } = {}) {
   const session = useSession();
   return useQuery({
     queryKey: [...sellingKeys.me, session.user?.id],
     queryFn: ({ signal }) => api<Profile>("GET", "/api/v1/users/me", { signal }),
     enabled: Boolean(session.user),
+    staleTime,
     // The profile is made from the registration event: a brand-new account may wait a moment.
     retry: (count, error) => count < 20 && error instanceof ApiError && error.status === 404,
     retryDelay: 500,
