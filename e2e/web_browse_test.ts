@@ -34,9 +34,13 @@ async function axeViolations(page: Page): Promise<string[]> {
   });
 }
 
-/** The titles of the cards of the list named `name`, in order. */
-function titles(page: Page, name: string): Promise<string[]> {
-  return page.getByRole("list", { name, exact: true }).getByRole("heading").allTextContents();
+/** The titles of the cards of the list named `name`, in order, once search is not loading. */
+async function titles(page: Page, name: string): Promise<string[]> {
+  // Search keeps the previous page on screen while the next loads (aria-busy="true").
+  if (name === "Search results") {
+    await page.locator('section[aria-label="Results"][aria-busy="false"]').waitFor();
+  }
+  return await page.getByRole("list", { name, exact: true }).getByRole("heading").allTextContents();
 }
 
 Deno.test({
@@ -316,6 +320,15 @@ Deno.test({
         assert.deepEqual((list.body as Json).items.map((card: Json) => card.id), [plus.id]);
       });
 
+      await t.step("'Contact seller' starts a conversation in the inbox", async () => {
+        const contact = page.getByRole("link", { name: "Contact seller" });
+        assert.equal(await contact.getAttribute("href"), `/inbox/new?to=${ada!.user.username}`);
+        await contact.click();
+        await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
+        await page.goBack();
+        await page.waitForURL(new RegExp(`/gigs/${plus.id}$`));
+      });
+
       await t.step("the seller's profile lists their gigs", async () => {
         await page.getByRole("link", { name: "View profile" }).click();
         await page.waitForURL(new RegExp(`/sellers/${ada!.user.username}$`));
@@ -362,6 +375,7 @@ Deno.test({
         await own.goto(`${base}/gigs/${plus.id}`);
         await own.getByText("This is your gig").waitFor();
         assert.equal(await own.getByRole("link", { name: /^Order / }).count(), 0);
+        assert.equal(await own.getByRole("link", { name: "Contact seller" }).count(), 0);
         await audit(own, "own gig");
       });
 

@@ -1,8 +1,7 @@
 /**
  * A gig: `/gigs/:id`. Images, the packages side by side (each orders through
  * `/checkout/:gigId?package=`), the seller card (level and rating from the seller's
- * profile), reviews with the histogram, the FAQ. There is no "contact seller": the
- * site has no inbox page yet.
+ * profile, "Contact seller" → `/inbox/new?to=`), reviews with the histogram, the FAQ.
  */
 import { useState } from "react";
 import { Link, useParams } from "react-router";
@@ -140,6 +139,14 @@ export default function GigPage() {
             <Link to={`/sellers/${data.seller.username}`} className={buttonClass("secondary")}>
               View profile
             </Link>
+            {!own && (
+              <Link
+                to={`/inbox/new?${new URLSearchParams({ to: data.seller.username })}`}
+                className={buttonClass("secondary")}
+              >
+                Contact seller
+              </Link>
+            )}
           </Card>
         </aside>
       </div>
