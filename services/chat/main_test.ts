@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
 import { EventBus } from "@mp/shared/bus";
-import { POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import {
   createTestKeys,
   passThrough,
@@ -19,39 +18,9 @@ import {
   waitFor,
 } from "@mp/shared/testing";
 import { deleteQueues, envelope, freePort, migratedDatabase } from "./test_support.ts";
+import { processSpec, serveArgs } from "../../scripts/processes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-
-/** The flags of README.md ("Permissions"), for a process listening on `port`. */
-export function chatFlags(port: number, hosts: { db: string; amqp: string; redis: string }) {
-  return [
-    `--allow-net=127.0.0.1:${port},${hosts.db},${hosts.amqp},${hosts.redis}`,
-    // ioredis imports `debug`, which enumerates the whole environment at import time.
-    "--allow-env",
-    "--allow-read=services/chat/migrations",
-  ];
-}
-
-/** Variables the service reads (README "Configuration"); the rest of the environment is empty. */
-export const CHAT_ENV = [
-  "DATABASE_URL",
-  "AMQP_URL",
-  "EVENTS_EXCHANGE",
-  "JWT_JWKS",
-  "JWT_ISSUER",
-  "JWT_AUDIENCE",
-  "LOG_LEVEL",
-  ...POSTGRES_DRIVER_ENV,
-  "REDIS_URL",
-  "CHAT_PRESENCE_KEY_PREFIX",
-  "CHAT_MESSAGES_PER_MINUTE",
-  "CHAT_PAGE_MAX",
-  "CHAT_ATTACHMENTS_MAX",
-  "CHAT_ATTACHMENT_MAX_BYTES",
-  "CHAT_MAIL_DELAY_MINUTES",
-  "CHAT_REMINDER_POLL_MS",
-  "CHAT_OFFER_EXPIRY_POLL_MS",
-];
 
 Deno.test("main.ts runs under its least-privilege flags: ready, learns users and gigs, serves the inbox, publishes its events, reminds, stops on SIGTERM", async () => {
   // Migrated here too, so the test can make a reminder due; the process's own run is a no-op.
@@ -67,33 +36,33 @@ Deno.test("main.ts runs under its least-privilege flags: ready, learns users and
   });
   const probeQueue = `${broker.exchange}.probe`;
   const redisUrl = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
-  const proc = startProcess(Deno.execPath(), [
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    ...chatFlags(port, {
-      db: new URL(db.url).host,
-      amqp: new URL(broker.url).host,
-      redis: new URL(redisUrl).host,
+  // Exactly the flags the fleet and docker-compose use (scripts/processes.ts).
+  const proc = startProcess(
+    Deno.execPath(),
+    serveArgs(processSpec("chat"), {
+      root: ROOT.pathname,
+      host: "127.0.0.1",
+      port,
+      databaseUrl: db.url,
+      amqpUrl: broker.url,
+      redisUrl,
     }),
-    "services/chat/main.ts",
-  ], {
-    cwd: ROOT,
-    // Only what the service needs, plus what Deno itself needs to find its cache.
-    env: {
-      ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
-      DATABASE_URL: db.url,
-      AMQP_URL: broker.url,
-      EVENTS_EXCHANGE: broker.exchange,
-      JWT_JWKS: JSON.stringify(keys.jwks),
-      REDIS_URL: redisUrl,
-      CHAT_PRESENCE_KEY_PREFIX: `test:chat_main:${crypto.randomUUID().slice(0, 8)}:`,
-      CHAT_REMINDER_POLL_MS: "100",
-      LOG_LEVEL: "warn",
+    {
+      cwd: ROOT,
+      // Only what the service needs, plus what Deno itself needs to find its cache.
+      env: {
+        ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+        DATABASE_URL: db.url,
+        AMQP_URL: broker.url,
+        EVENTS_EXCHANGE: broker.exchange,
+        JWT_JWKS: JSON.stringify(keys.jwks),
+        REDIS_URL: redisUrl,
+        CHAT_PRESENCE_KEY_PREFIX: `test:chat_main:${crypto.randomUUID().slice(0, 8)}:`,
+        CHAT_REMINDER_POLL_MS: "100",
+        LOG_LEVEL: "warn",
+      },
     },
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   const connection = await amqp.connect(broker.url);
   try {
