@@ -12,27 +12,8 @@ import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
+import { axeViolations, CHROMIUM, ROOT, SHOTS } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = new URL("..", import.meta.url).pathname;
-const AXE = await Deno.readTextFile(`${ROOT}web/node_modules/axe-core/axe.min.js`);
-const SHOTS = Deno.env.get("WEB_SHOTS_DIR") ?? "/tmp/web-shots";
-
-/** The serious and critical axe-core violations of the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(`${AXE};0`);
-  return await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
-        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
-      );
-  });
-}
 
 /** The titles of the cards of the list named `name`, in order, once search is not loading. */
 async function titles(page: Page, name: string): Promise<string[]> {

@@ -10,46 +10,11 @@
  * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
  */
 import assert from "node:assert/strict";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
+import { axeViolations, CHROMIUM, ROOT, SHOTS, signedIn } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = new URL("..", import.meta.url).pathname;
-const AXE = await Deno.readTextFile(`${ROOT}web/node_modules/axe-core/axe.min.js`);
-const SHOTS = Deno.env.get("WEB_SHOTS_DIR") ?? "/tmp/web-shots";
-
-/** The serious and critical axe-core violations of the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(`${AXE};0`);
-  return await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
-        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
-      );
-  });
-}
-
-/** A signed-in tab that records CSP violations and page errors. */
-async function signedIn(context: BrowserContext, base: string, who: SignedUp) {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${base}/login`);
-  await page.getByLabel("Email or username").fill(who.user.username);
-  await page.getByLabel("Password", { exact: true }).fill(who.password);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
-  await page.getByRole("button", { name: `Account menu of ${who.user.username}` }).waitFor();
-  return { page, problems };
-}
 
 /** The unread count the bell's accessible name says (0 without one). */
 async function bellCount(page: Page): Promise<number> {

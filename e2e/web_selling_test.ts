@@ -10,44 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { axeViolations, CHROMIUM, expectFieldError, ROOT, SHOTS } from "./web_support.ts";
 import { type Marketplace, startMarketplace } from "./support.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = new URL("..", import.meta.url).pathname;
-const AXE = await Deno.readTextFile(`${ROOT}web/node_modules/axe-core/axe.min.js`);
-const SHOTS = Deno.env.get("WEB_SHOTS_DIR") ?? "/tmp/web-shots";
-
-/** The serious and critical axe-core violations of the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, so the site's CSP stays on for the test.
-  await page.evaluate(`${AXE};0`);
-  return await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
-        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
-      );
-  });
-}
-
-/** The text that describes a field (its error or hint). */
-function descriptionOf(page: Page, label: string): Promise<string> {
-  return page.getByLabel(label, { exact: true }).evaluate((input) => {
-    // deno-lint-ignore no-explicit-any
-    const { document } = globalThis as any;
-    const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
-    return ids.map((id: string) => document.getElementById(id)?.textContent ?? "").join(" ");
-  });
-}
-
-async function expectFieldError(page: Page, label: string, text: RegExp) {
-  await page.getByLabel(label, { exact: true }).and(page.locator('[aria-invalid="true"]'))
-    .waitFor();
-  assert.match(await descriptionOf(page, label), text, `${label} is described by its error`);
-}
 
 Deno.test({
   name: "web: become a seller, publish a gig, pause and activate it, balance, payouts, profile",
