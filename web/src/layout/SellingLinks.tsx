@@ -1,5 +1,6 @@
 /** The account menu's selling links: the seller's pages, or "Become a seller". */
 import { Link } from "react-router";
+import { ApiError } from "../api/client.ts";
 import { useMe } from "../pages/selling/api.ts";
 
 const item = "rounded-md px-3 py-2 text-sm hover:bg-ink-100";
@@ -14,10 +15,13 @@ export function useSellerStatus() {
 
 export function SellingLinks() {
   const me = useSellerStatus();
-  if (!me.data) return null;
+  // A brand-new account's profile follows its registration event: until it exists
+  // (404, still retried) the person is certainly not a seller yet.
+  const notYet = [me.error, me.failureReason].some((e) => e instanceof ApiError && e.status === 404);
+  if (!me.data && !notYet) return null;
   return (
     <>
-      {me.data.isSeller
+      {me.data?.isSeller
         ? (
           <>
             <Link to="/sell/gigs" className={item}>My gigs</Link>

@@ -155,8 +155,8 @@ export function useMe({ staleTime = 0 }: { staleTime?: number } = {}) {
     enabled: Boolean(session.user),
     staleTime,
     // The profile is made from the registration event: a brand-new account may wait a moment.
-    retry: (count, error) => count < 20 && error instanceof ApiError && error.status === 404,
-    retryDelay: 500,
+    retry: (count, error) => count < 60 && error instanceof ApiError && error.status === 404,
+    retryDelay: (count) => Math.min(500 * 2 ** count, 5_000),
   });
 }
 
