@@ -69,10 +69,32 @@ export function onSessionChange(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/**
+ * When the token expires by this browser's clock: its lifetime (the token's own
+ * `exp − iat`) from now. `accessTokenExpiresAt` is the server's clock; a browser
+ * whose clock runs ahead would otherwise see every new token as expired and
+ * refresh before each request.
+ */
+function localExpiry(token: string, serverExpiresAt: string): number {
+  try {
+    const part = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    const { iat, exp } = JSON.parse(atob(part)) as { iat?: unknown; exp?: unknown };
+    if (typeof iat === "number" && typeof exp === "number" && exp > iat) {
+      return Date.now() + (exp - iat) * 1000;
+    }
+  } catch {
+    // Not a JWT we can read: fall back to the server's time.
+  }
+  return Date.parse(serverExpiresAt);
+}
+
 /** Keeps a session's access token (in memory only) and tells the listeners. */
 export function setSession(session: SessionAnswer | null): void {
   access = session
-    ? { token: session.accessToken, expiresAt: Date.parse(session.accessTokenExpiresAt) }
+    ? {
+      token: session.accessToken,
+      expiresAt: localExpiry(session.accessToken, session.accessTokenExpiresAt),
+    }
     : null;
   for (const listener of listeners) listener(session);
 }
