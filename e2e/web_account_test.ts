@@ -18,7 +18,7 @@ import {
   expectFieldError,
   logInWith,
   openTab,
-  ROOT,
+  requireBuiltFrontEnd,
   SHOTS,
 } from "./web_support.ts";
 import { type Marketplace, startMarketplace } from "./support.ts";
@@ -26,9 +26,7 @@ import { type Marketplace, startMarketplace } from "./support.ts";
 Deno.test({
   name: "web: the account flows in Chromium against the fleet",
   async fn(t) {
-    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
-    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await requireBuiltFrontEnd();
     const market: Marketplace = await startMarketplace("web_account");
     // The address the mails link to, as a person's browser opens it.
     const base = market.fleet.publicUrl;

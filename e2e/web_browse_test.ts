@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
-import { axeViolations, CHROMIUM, ROOT, SHOTS } from "./web_support.ts";
+import { axeAudit, CHROMIUM, requireBuiltFrontEnd, shoot } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
 
 /** The titles of the cards of the list named `name`, in order, once search is not loading. */
@@ -27,23 +27,11 @@ async function titles(page: Page, name: string): Promise<string[]> {
 Deno.test({
   name: "web: search with a filter and a sort in the URL, a gig, its seller, a favourite",
   async fn(t) {
-    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
-    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await requireBuiltFrontEnd();
     const market: Marketplace = await startMarketplace("web_browse");
     const base = market.fleet.publicUrl;
     let browser: Browser | undefined;
-    const found: string[] = [];
-    const audit = async (page: Page, name: string) => {
-      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
-    };
-    const shoot = async (page: Page, name: string) => {
-      for (const width of [390, 1280]) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
-      }
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
+    const { found, audit } = axeAudit();
     try {
       let ada: SignedUp;
       let bob: SignedUp;

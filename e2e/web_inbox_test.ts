@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
-import { axeViolations, CHROMIUM, ROOT, SHOTS, signedIn } from "./web_support.ts";
+import { axeAudit, CHROMIUM, requireBuiltFrontEnd, shoot, signedIn } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
 
 /** The unread count the bell's accessible name says (0 without one). */
@@ -27,23 +27,11 @@ async function bellCount(page: Page): Promise<number> {
 Deno.test({
   name: "web: inbox, live conversation, typing, receipts, a custom offer accepted, the bell",
   async fn(t) {
-    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
-    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await requireBuiltFrontEnd();
     const market: Marketplace = await startMarketplace("web_inbox");
     const base = market.fleet.publicUrl;
     let browser: Browser | undefined;
-    const found: string[] = [];
-    const audit = async (page: Page, name: string) => {
-      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
-    };
-    const shoot = async (page: Page, name: string) => {
-      for (const width of [390, 1280]) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
-      }
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
+    const { found, audit } = axeAudit();
     try {
       let ada: SignedUp; // seller
       let bob: SignedUp; // buyer

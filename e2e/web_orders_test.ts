@@ -14,7 +14,14 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
-import { axeViolations, CHROMIUM, descriptionOf, ROOT, SHOTS, signedIn } from "./web_support.ts";
+import {
+  axeAudit,
+  CHROMIUM,
+  descriptionOf,
+  requireBuiltFrontEnd,
+  shoot,
+  signedIn,
+} from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
 
 const status = (page: Page, text: string) =>
@@ -23,22 +30,11 @@ const status = (page: Page, text: string) =>
 Deno.test({
   name: "web: checkout, pay, deliver, revise, accept and review in two browsers",
   async fn(t) {
-    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
-    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await requireBuiltFrontEnd();
     const market: Marketplace = await startMarketplace("web_orders");
     const base = market.fleet.publicUrl;
     let browser: Browser | undefined;
-    const found: string[] = [];
-    const audit = async (page: Page, name: string) => {
-      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
-    };
-    const shoot = async (page: Page, name: string) => {
-      for (const width of [390, 1280]) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
-      }
-    };
+    const { found, audit } = axeAudit();
     try {
       let ada: SignedUp; // seller
       let bob: SignedUp; // buyer

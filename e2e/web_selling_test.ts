@@ -9,30 +9,25 @@
  * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { axeViolations, CHROMIUM, expectFieldError, ROOT, SHOTS } from "./web_support.ts";
+import { type Browser, chromium } from "playwright-core";
+import {
+  axeAudit,
+  CHROMIUM,
+  expectFieldError,
+  requireBuiltFrontEnd,
+  shoot,
+} from "./web_support.ts";
 import { type Marketplace, startMarketplace } from "./support.ts";
 
 Deno.test({
   name: "web: become a seller, publish a gig, pause and activate it, balance, payouts, profile",
   async fn(t) {
-    const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
-    assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await requireBuiltFrontEnd();
     const market: Marketplace = await startMarketplace("web_selling");
     const base = market.fleet.publicUrl;
     let browser: Browser | undefined;
-    const found: string[] = [];
+    const { found, audit } = axeAudit();
     const problems: string[] = [];
-    const audit = async (page: Page, name: string) => {
-      for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
-    };
-    const shoot = async (page: Page, name: string) => {
-      for (const width of [390, 1280]) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
-      }
-    };
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       const page = await (await browser.newContext()).newPage();

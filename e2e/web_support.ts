@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
+import { waitFor } from "@mp/shared/testing";
 import type { SignedUp } from "./support.ts";
 
 /** Debian's Chromium, driven by playwright-core (browser downloads fail here). */
@@ -80,9 +81,41 @@ export function descriptionOf(page: Page, label: string): Promise<string> {
   });
 }
 
-/** Waits for the field to be marked invalid and asserts its description matches `text`. */
+/**
+ * Waits for the field to be marked invalid and described by an error matching
+ * `text`. Polled, not read once: a field still invalid from an earlier attempt
+ * has its error cleared while the form is sent again.
+ */
 export async function expectFieldError(page: Page, label: string, text: RegExp) {
   await page.getByLabel(label, { exact: true }).and(page.locator('[aria-invalid="true"]'))
     .waitFor();
-  assert.match(await descriptionOf(page, label), text, `${label} is described by its error`);
+  let seen = "";
+  await waitFor(async () => text.test(seen = await descriptionOf(page, label)), {
+    what: `${label} described by an error matching ${text}`,
+    timeoutMs: 10_000,
+  }).catch(() => assert.match(seen, text, `${label} is described by its error`));
+}
+
+/** Fails the test at once when the front end is not built; makes the screenshots' folder. */
+export async function requireBuiltFrontEnd(): Promise<void> {
+  const index = await Deno.stat(`${ROOT}web/dist/index.html`).catch(() => null);
+  assert.ok(index?.isFile, "web/dist is not built: run `npm ci && npm run build` in web/");
+  await Deno.mkdir(SHOTS, { recursive: true });
+}
+
+/** Full-page screenshots of `page` at 390 and 1280 px wide, left at 1280. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+  }
+}
+
+/** Collects axe-core's serious and critical violations of each audited page in `found`. */
+export function axeAudit() {
+  const found: string[] = [];
+  const audit = async (page: Page, name: string) => {
+    for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
+  };
+  return { found, audit };
 }
