@@ -31,8 +31,8 @@ import { publish } from "./events.ts";
 import { type FeeSchedule, quote } from "./money.ts";
 import { PaymentProviderError, type Payments } from "./payments.ts";
 import { findGig, type ReplicaGig } from "./store_gigs.ts";
-import { addTimeline } from "./store_history.ts";
-import { findOrderByOffer, insertOrder, type Order } from "./store_orders.ts";
+import { recordNewOrder } from "./new_order.ts";
+import { findOrderByOffer, type Order } from "./store_orders.ts";
 
 /** Why an accepted offer made no order (`offer.rejected`'s `reason`). */
 export type OfferRejection =
@@ -185,14 +185,10 @@ export async function orderFromOffer(
     }
     throw error;
   }
-  const now = deps.now();
-  const order: Order = {
-    id: orderId,
-    gigId: gig.gigId,
+  return await recordNewOrder(tx, {
+    orderId,
+    gig,
     buyerId: offer.buyerId,
-    sellerId: gig.sellerId,
-    gigTitle: gig.title,
-    tier: "custom",
     package: {
       tier: "custom",
       name: CUSTOM_PACKAGE_NAME,
@@ -202,58 +198,10 @@ export async function orderFromOffer(
       features: [],
     },
     requirements: [],
-    currency: priced.currency,
-    price: priced.price,
-    serviceFee: priced.serviceFee,
-    total: priced.total,
-    commission: priced.commission,
-    sellerEarnings: priced.sellerEarnings,
-    deliveryDays: offer.deliveryDays,
-    revisionsIncluded: offer.revisions,
-    revisionsUsed: 0,
-    extensionDays: 0,
-    status: "pending_payment",
-    createdAt: now,
-    paidAt: null,
-    dueAt: null,
-    deliveredAt: null,
-    autoCompleteAt: null,
-    completedAt: null,
-    completedBy: null,
-    cancelledAt: null,
-    cancelledBy: null,
-    cancelReason: null,
+    priced,
+    intent,
     paymentProvider: deps.payments.mode,
-    paymentIntentId: intent.id,
-    paymentClientSecret: intent.clientSecret,
-    paymentStatus: "requires_payment",
-    paymentError: null,
-    offerId: offer.offerId,
-  };
-  await insertOrder(tx, order);
-  const total = { amount: priced.total, currency: priced.currency };
-  await addTimeline(tx, {
-    orderId,
-    at: now,
-    kind: "placed",
-    actor: "buyer",
-    from: null,
-    to: "pending_payment",
-    details: { package: "custom", total, offerId: offer.offerId },
-  });
-  const money = (amount: number) => ({ amount, currency: priced.currency });
-  await publish(tx, "order.created", {
-    orderId,
-    gigId: gig.gigId,
-    buyerId: offer.buyerId,
-    sellerId: gig.sellerId,
-    package: "custom",
-    gigTitle: gig.title,
-    price: money(priced.price),
-    serviceFee: money(priced.serviceFee),
-    total,
-    createdAt: now.toISOString(),
+    now: deps.now(),
     offerId: offer.offerId,
   });
-  return order;
 }

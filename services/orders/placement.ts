@@ -16,15 +16,13 @@ import type { Logger } from "@mp/shared/log";
 import { AppError, errors, type FieldError } from "@mp/shared/problem";
 import { line, paragraph } from "@mp/shared/text";
 import { z } from "zod";
-import { publish } from "./events.ts";
 import { type FeeSchedule, quote } from "./money.ts";
 import { PaymentProviderError, type Payments } from "./payments.ts";
 import { findGig, type GigRequirement } from "./store_gigs.ts";
-import { addTimeline } from "./store_history.ts";
+import { recordNewOrder } from "./new_order.ts";
 import {
   findIdempotencyKey,
   findOrder,
-  insertOrder,
   type Order,
   type RequirementAnswer,
 } from "./store_orders.ts";
@@ -195,14 +193,10 @@ export async function placeOrder(
       { retryable: !(error instanceof PaymentProviderError) || error.retryable },
     );
   }
-  const now = deps.now();
-  const order: Order = {
-    id: orderId,
-    gigId: gig.gigId,
+  return await recordNewOrder(tx, {
+    orderId,
+    gig,
     buyerId,
-    sellerId: gig.sellerId,
-    gigTitle: gig.title,
-    tier: pkg.tier,
     package: {
       tier: pkg.tier,
       name: pkg.name,
@@ -212,57 +206,10 @@ export async function placeOrder(
       features: pkg.features,
     },
     requirements,
-    currency: priced.currency,
-    price: priced.price,
-    serviceFee: priced.serviceFee,
-    total: priced.total,
-    commission: priced.commission,
-    sellerEarnings: priced.sellerEarnings,
-    deliveryDays: pkg.deliveryDays,
-    revisionsIncluded: pkg.revisions,
-    revisionsUsed: 0,
-    extensionDays: 0,
-    status: "pending_payment",
-    createdAt: now,
-    paidAt: null,
-    dueAt: null,
-    deliveredAt: null,
-    autoCompleteAt: null,
-    completedAt: null,
-    completedBy: null,
-    cancelledAt: null,
-    cancelledBy: null,
-    cancelReason: null,
+    priced,
+    intent,
     paymentProvider: payments.mode,
-    paymentIntentId: intent.id,
-    paymentClientSecret: intent.clientSecret,
-    paymentStatus: "requires_payment",
-    paymentError: null,
-    offerId: null,
-  };
-  await insertOrder(tx, order);
-  await addTimeline(tx, {
-    orderId,
-    at: now,
-    kind: "placed",
-    actor: "buyer",
-    from: null,
-    to: "pending_payment",
-    details: { package: pkg.tier, total: { amount: priced.total, currency: priced.currency } },
-  });
-  const money = (amount: number) => ({ amount, currency: priced.currency });
-  await publish(tx, "order.created", {
-    orderId,
-    gigId: gig.gigId,
-    buyerId,
-    sellerId: gig.sellerId,
-    package: pkg.tier,
-    gigTitle: gig.title,
-    price: money(priced.price),
-    serviceFee: money(priced.serviceFee),
-    total: money(priced.total),
-    createdAt: now.toISOString(),
+    now: deps.now(),
     offerId: null,
   });
-  return order;
 }
