@@ -103,7 +103,11 @@ export function createApp(deps: GatewayDeps) {
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   });
   // What the front end serves gets the site's CSP (its own scripts and styles); the rest the API's.
-  const web = webFrontEnd({ dir: config.WEB_DIST_DIR, publicUrl: config.PUBLIC_URL }, apiHeaders);
+  const web = webFrontEnd({
+    dir: config.WEB_DIST_DIR,
+    publicUrl: config.PUBLIC_URL,
+    stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
+  }, apiHeaders);
   app.use(web.headers);
   const allowedOrigins = new Set(config.CORS_ORIGINS);
   app.use(cors({

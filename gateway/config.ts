@@ -79,6 +79,14 @@ export const gatewayConfigShape = {
   WEBSOCKET_MAX_FRAME_BYTES: env.positiveInt(64 * 1024),
   // The built web front end (`npm run build` in web/), served at `/` (web.ts).
   WEB_DIST_DIR: z.string().min(1).default("web/dist"),
+  // Stripe's publishable key (public by design). With it the site's pages carry it in a
+  // <meta> tag and their CSP allows Stripe.js, so checkout shows Stripe's Payment Element.
+  STRIPE_PUBLISHABLE_KEY: z.string()
+    .regex(
+      /^pk_(test|live)_[A-Za-z0-9]+$/,
+      "must be a Stripe publishable key: pk_test_… or pk_live_…",
+    )
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 };
 

@@ -87,3 +87,23 @@ Deno.test("every variable the gateway reads is listed for the fleet and `deno ta
   const missing = Object.keys(gatewayConfigShape).filter((name) => !listed.has(name));
   assert.deepEqual(missing, []);
 });
+
+Deno.test("STRIPE_PUBLISHABLE_KEY is optional and must be a pk_test_/pk_live_ key", () => {
+  const base = { JWT_PRIVATE_JWK: "{}" };
+  assert.equal(loadGatewayConfig(base).STRIPE_PUBLISHABLE_KEY, undefined);
+  for (const key of ["pk_test_51Habc123", "pk_live_XYZ789"]) {
+    assert.equal(
+      loadGatewayConfig({ ...base, STRIPE_PUBLISHABLE_KEY: key }).STRIPE_PUBLISHABLE_KEY,
+      key,
+    );
+  }
+  for (const key of ["sk_test_51Habc", "pk_prod_abc", "pk_test_", "pk_test_a b", 'pk_test_a"x']) {
+    assert.throws(
+      () => loadGatewayConfig({ ...base, STRIPE_PUBLISHABLE_KEY: key }),
+      (error) =>
+        error instanceof ConfigError &&
+        error.problems.some((p) => p.startsWith("STRIPE_PUBLISHABLE_KEY")),
+      key,
+    );
+  }
+});

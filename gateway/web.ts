@@ -16,6 +16,12 @@
  *   needs `--allow-read` on that folder only.
  * - Without a built folder (or without the permission to read it) the gateway
  *   still serves the API; `/` and client routes answer a 503 problem.
+ * - With STRIPE_PUBLISHABLE_KEY, index.html gets
+ *   `<meta name="stripe-publishable-key" content="pk_…">` before `</head>` and
+ *   the site's CSP allows Stripe.js (see {@link siteCsp}); without it both are
+ *   unchanged. A meta tag rather than an API route: index.html is `no-cache`,
+ *   so a page always carries the key the gateway has now (never a cached or
+ *   build-time one), and checkout needs no extra request or API contract for it.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { problem } from "@mp/shared/problem";
@@ -37,17 +43,33 @@ export function isWebPath(path: string): boolean {
 }
 
 /**
+ * What Stripe.js (and the Payment Element's iframes) need, per Stripe's
+ * documented CSP: its script, its frames (js.stripe.com, 3-D Secure via
+ * hooks.stripe.com) and its API. The address autocomplete's Google Maps
+ * sources are left out: the site does not use the Address Element.
+ */
+export const STRIPE_CSP = {
+  script: ["https://js.stripe.com", "https://*.js.stripe.com"],
+  frame: ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+  connect: ["https://api.stripe.com"],
+} as const;
+
+/**
  * The site's content-security policy: scripts, styles and connections to its own
  * origin only (plus WebSocket to the public host, for /socket.io/), images from
- * itself, https: and data:, never framed.
+ * itself, https: and data:, never framed. With `stripe` (a publishable key is
+ * configured) Stripe.js's script, frames and API are allowed too.
  */
-export function siteCsp(publicUrl: string): string {
+export function siteCsp(publicUrl: string, options: { stripe?: boolean } = {}): string {
   const host = new URL(publicUrl).host;
+  const stripe = options.stripe === true;
+  const plus = (list: readonly string[]) => stripe ? ` ${list.join(" ")}` : "";
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    `script-src 'self'${plus(STRIPE_CSP.script)}`,
     "style-src 'self'",
-    `connect-src 'self' ws://${host} wss://${host}`,
+    `connect-src 'self' ws://${host} wss://${host}${plus(STRIPE_CSP.connect)}`,
+    ...(stripe ? [`frame-src ${STRIPE_CSP.frame.join(" ")}`] : []),
     "img-src 'self' https: data:",
     "font-src 'self'",
     "object-src 'none'",
@@ -94,6 +116,18 @@ export interface WebOptions {
   dir: string;
   /** PUBLIC_URL: its host is allowed for WebSocket connections in the CSP. */
   publicUrl: string;
+  /** STRIPE_PUBLISHABLE_KEY: put in index.html; Stripe.js is allowed by the CSP. */
+  stripePublishableKey?: string;
+}
+
+/** index.html with the publishable key's meta tag before `</head>` (or at the top). */
+export function withPublishableKey(html: string, key: string): string {
+  const safe = key.replace(/[^A-Za-z0-9_]/g, ""); // config.ts allows only these already
+  const meta = `<meta name="stripe-publishable-key" content="${safe}">`;
+  const at = html.search(/<\/head>/i);
+  if (at >= 0) return html.slice(0, at) + meta + html.slice(at);
+  const doctype = html.match(/^<!doctype[^>]*>/i)?.[0] ?? "";
+  return doctype + meta + html.slice(doctype.length);
 }
 
 /**
@@ -104,7 +138,8 @@ export interface WebOptions {
  * API route.
  */
 export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
-  const csp = siteCsp(options.publicUrl);
+  const key = options.stripePublishableKey;
+  const csp = siteCsp(options.publicUrl, { stripe: key !== undefined });
   const served = new WeakSet<Request>();
   const headers: MiddlewareHandler = async (c, next) => {
     await secure(c, next);
@@ -113,7 +148,7 @@ export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
   const serve: MiddlewareHandler = async (c, next) => {
     const path = rawPath(c.req.url);
     if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !isWebPath(path)) return next();
-    const response = await answer(c, options.dir, path);
+    const response = await answer(c, options.dir, path, key);
     if (response?.ok) served.add(c.req.raw);
     return response ?? next();
   };
@@ -121,7 +156,12 @@ export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
 }
 
 /** The answer for a GET of a web path, or undefined to fall through to 404. */
-async function answer(c: Context, dir: string, path: string): Promise<Response | undefined> {
+async function answer(
+  c: Context,
+  dir: string,
+  path: string,
+  key: string | undefined,
+): Promise<Response | undefined> {
   const root = await realDir(dir);
   const wantsPage = path === "/" || acceptsHtml(c.req.header("accept"));
   if (!root) {
@@ -143,7 +183,14 @@ async function answer(c: Context, dir: string, path: string): Promise<Response |
   if (!index) {
     return problem(503, "front_end_not_built", "The web front end has no index.html.");
   }
-  return fileResponse(c, index, NO_CACHE);
+  if (key === undefined) return fileResponse(c, index, NO_CACHE);
+  const page = new TextEncoder().encode(withPublishableKey(await Deno.readTextFile(index), key));
+  const headers = {
+    "content-type": contentTypeOf(index),
+    "cache-control": NO_CACHE,
+    "content-length": String(page.byteLength),
+  };
+  return new Response(c.req.method === "HEAD" ? null : page, { headers });
 }
 
 function acceptsHtml(accept: string | undefined): boolean {

@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { json, rawRequest, startEchoUpstream, startGateway } from "./test_support.ts";
-import { contentTypeOf, fileInside, isWebPath, siteCsp } from "./web.ts";
+import {
+  contentTypeOf,
+  fileInside,
+  isWebPath,
+  siteCsp,
+  STRIPE_CSP,
+  withPublishableKey,
+} from "./web.ts";
 
 const HTML = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
 const INDEX = '<!doctype html><script type="module" src="/assets/app-abc123.js"></script>';
 
 /** A built front end in a temp folder, a secret file next to it, and a gateway serving it. */
-async function webGateway(options: { dist?: "missing" } = {}) {
+async function webGateway(options: { dist?: "missing"; env?: Record<string, string> } = {}) {
   const root = await Deno.makeTempDir({ prefix: "web_test_" });
   const dist = `${root}/dist`;
   if (options.dist !== "missing") {
@@ -27,6 +34,7 @@ async function webGateway(options: { dist?: "missing" } = {}) {
       NOTIFICATIONS_URL: notifications.url,
       WEB_DIST_DIR: dist,
       PUBLIC_URL: "https://market.example",
+      ...options.env,
     },
   });
   return {
@@ -73,6 +81,87 @@ Deno.test("siteCsp allows only the site's own scripts and styles and WebSocket t
   assert.match(csp, /(^|; )img-src 'self' https: data:(;|$)/);
   assert.match(csp, /(^|; )frame-ancestors 'none'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  // Without a publishable key nothing of Stripe's is allowed, and no frame-src loosens default-src.
+  assert.doesNotMatch(csp, /stripe|frame-src/);
+});
+
+Deno.test("siteCsp with Stripe adds Stripe.js's script, frames and API, and nothing else", () => {
+  const plain = siteCsp("https://market.example");
+  const csp = siteCsp("https://market.example", { stripe: true });
+  const directives = (policy: string) =>
+    new Map(policy.split("; ").map((part) => [part.split(" ")[0], part.split(" ").slice(1)]));
+  const before = directives(plain);
+  const after = directives(csp);
+  assert.deepEqual(after.get("script-src"), ["'self'", ...STRIPE_CSP.script]);
+  assert.deepEqual(after.get("connect-src"), [
+    ...before.get("connect-src")!,
+    ...STRIPE_CSP.connect,
+  ]);
+  assert.deepEqual(after.get("frame-src"), [...STRIPE_CSP.frame]);
+  assert.ok(after.get("script-src")!.includes("https://js.stripe.com"));
+  assert.ok(after.get("frame-src")!.includes("https://hooks.stripe.com"));
+  assert.ok(after.get("connect-src")!.includes("https://api.stripe.com"));
+  for (const [name, value] of before) {
+    if (!["script-src", "connect-src"].includes(name)) {
+      assert.deepEqual(after.get(name), value, name);
+    }
+  }
+  assert.deepEqual([...after.keys()].filter((name) => !before.has(name)), ["frame-src"]);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+});
+
+Deno.test("withPublishableKey puts the meta tag before </head>, or at the top without a head", () => {
+  const tag = '<meta name="stripe-publishable-key" content="pk_test_abc">';
+  assert.equal(
+    withPublishableKey("<html><head><title>x</title></head><body></body></html>", "pk_test_abc"),
+    `<html><head><title>x</title>${tag}</head><body></body></html>`,
+  );
+  assert.equal(
+    withPublishableKey("<!doctype html><p>x", "pk_test_abc"),
+    `<!doctype html>${tag}<p>x`,
+  );
+  // Only the key's own characters reach the page.
+  assert.equal(
+    withPublishableKey("", 'pk_test_a"><script>'),
+    '<meta name="stripe-publishable-key" content="pk_test_ascript">',
+  );
+});
+
+Deno.test("with STRIPE_PUBLISHABLE_KEY pages carry the key and the Stripe CSP; the API keeps its own", async () => {
+  const key = "pk_test_51abcDEF";
+  await using t = await webGateway({ env: { STRIPE_PUBLISHABLE_KEY: key } });
+  const stripeCsp = siteCsp("https://market.example", { stripe: true });
+  for (const path of ["/", "/orders/abc", "/checkout/gig1?package=basic"]) {
+    const res = await t.get(path, HTML);
+    assert.equal(res.status, 200, path);
+    assert.equal(await res.text(), withPublishableKey(INDEX, key), path);
+    assert.equal(res.headers.get("cache-control"), "no-cache", path);
+    assert.equal(res.headers.get("content-security-policy"), stripeCsp, path);
+    assert.match(stripeCsp, /script-src 'self' https:\/\/js\.stripe\.com/);
+  }
+  const head = await fetch(`${t.gateway.url}/`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(
+    head.headers.get("content-length"),
+    String(new TextEncoder().encode(withPublishableKey(INDEX, key)).byteLength),
+  );
+  assert.equal(await head.text(), "");
+  const js = await t.get("/assets/app-abc123.js");
+  assert.equal(await js.text(), "console.log('app')");
+  assert.equal(js.headers.get("content-security-policy"), stripeCsp);
+  const api = await t.get("/api/v1/nothing-here");
+  await api.body?.cancel();
+  assert.doesNotMatch(api.headers.get("content-security-policy") ?? "", /stripe/);
+});
+
+Deno.test("without STRIPE_PUBLISHABLE_KEY index.html is served as built, under the plain CSP", async () => {
+  await using t = await webGateway();
+  const res = await t.get("/orders/abc", HTML);
+  const body = await res.text();
+  assert.equal(body, INDEX);
+  assert.doesNotMatch(body, /stripe/);
+  assert.equal(res.headers.get("content-security-policy"), siteCsp("https://market.example"));
+  assert.doesNotMatch(res.headers.get("content-security-policy") ?? "", /stripe/);
 });
 
 Deno.test("contentTypeOf knows the built files' types", () => {

@@ -292,6 +292,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "WEBSOCKET_HANDSHAKE_LIMIT_PER_MINUTE",
       "WEBSOCKET_MAX_FRAME_BYTES",
       "WEB_DIST_DIR",
+      "STRIPE_PUBLISHABLE_KEY",
       "LOG_LEVEL",
     ],
     bareEnvReason:
