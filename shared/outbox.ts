@@ -107,12 +107,18 @@ export class OutboxRelay {
     this.#loop.start();
   }
 
-  /** Publishes one batch; returns how many rows it sent. */
+  /**
+   * Publishes one batch; returns how many rows it sent. The rows are claimed and
+   * marked sent in one statement (three round trips a batch: begin, claim,
+   * commit, instead of a select and an update). The mark commits only after the
+   * broker confirmed every row; a failed publish rolls it back, so the rows wait
+   * for the next batch.
+   */
   async relayOnce(): Promise<number> {
     const { sql, bus, batchSize = 500 } = this.options;
     if (!bus.isConnected()) return 0;
     return await sql.begin(async (tx) => {
-      const rows = await tx<
+      const claimed = await tx<
         {
           seq: string;
           id: string;
@@ -121,9 +127,13 @@ export class OutboxRelay {
           headers: EventHeaders;
           occurred_at: Date;
         }[]
-      >`select seq, id, type, data, headers, occurred_at from outbox
-        where published_at is null order by seq limit ${batchSize} for update skip locked`;
-      if (rows.length === 0) return 0;
+      >`update outbox set published_at = now() where seq in (
+          select seq from outbox where published_at is null
+          order by seq limit ${batchSize} for update skip locked)
+        returning seq, id, type, data, headers, occurred_at`;
+      if (claimed.length === 0) return 0;
+      // RETURNING has no order; events leave in the order they were recorded.
+      const rows = claimed.toSorted((a, b) => compareSeq(a.seq, b.seq));
       await bus.publish(rows.map((row) => ({
         envelope: {
           id: row.id,
@@ -133,9 +143,6 @@ export class OutboxRelay {
         },
         headers: row.headers,
       })));
-      await tx`update outbox set published_at = now() where seq = any(${
-        rows.map((r) => r.seq)
-      }::bigint[])`;
       return rows.length;
     });
   }
@@ -145,4 +152,9 @@ export class OutboxRelay {
     await this.#loop.stop();
     await this.#unlisten?.().catch(() => {});
   }
+}
+
+/** Orders two bigserial values given as decimal strings. */
+function compareSeq(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
