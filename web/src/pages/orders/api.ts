@@ -177,6 +177,11 @@ export function useOrders(role: Party, status: string, page: number) {
   });
 }
 
+/** One order, read once (for polling outside a query hook). */
+export function getOrder(id: string, signal?: AbortSignal) {
+  return api<Order>("GET", `/api/v1/orders/${encodeURIComponent(id)}`, { signal });
+}
+
 /**
  * One order. There is no socket helper in web/src yet, so the page is kept fresh by
  * refetching when the window regains focus (and on every action's answer).
@@ -184,7 +189,7 @@ export function useOrders(role: Party, status: string, page: number) {
 export function useOrder(id: string) {
   return useQuery({
     queryKey: orderKeys.one(id),
-    queryFn: ({ signal }) => api<Order>("GET", `/api/v1/orders/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) => getOrder(id, signal),
     refetchOnWindowFocus: "always",
   });
 }
