@@ -41,7 +41,7 @@ import { type MailFleet, startMailFleet } from "./mail_fleet.ts";
 import type { BenchContext, Benchmark, Table, Target } from "./report.ts";
 import { ms, num, percentile } from "./stats.ts";
 
-const GIGS = 100_000;
+export const GIGS = 100_000;
 const SELLERS = 100; // made through the API; the seed's 5,000 seller plans are folded onto them
 const PREFIX = "bench"; // seed usernames: bench_seller_0001 …
 const RATED_SHARE = 0.65;
@@ -118,23 +118,10 @@ export const gigSearch: Benchmark = {
     `ones included with their time to failure.`,
   async run(context) {
     const code = await codeState(["services/gigs", "gateway", "shared"]);
-    const bench = await startMailFleet("gigsearch", {
-      logLevel: context.logLevel,
-      // One client address does everything: lift the limits that would answer 429
-      // (their checks still run).
-      env: {
-        gateway: {
-          RATE_LIMIT_PER_MINUTE: "100000000",
-          SIGNUP_LIMIT_PER_HOUR: "100000",
-          LOGIN_IP_LIMIT_PER_MINUTE: "100000000",
-        },
-      },
-    });
+    const { bench, catalog, close } = await startCatalogFleet("gigsearch", context);
     const gigsUrl = bench.fleet.databaseUrls.gigs!;
-    const gigsDb = connectDb(gigsUrl, { max: 3 });
     const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
     try {
-      const catalog = await prepareCatalog(bench, gigsDb, context);
       const search = await measureSearch(bench, redis, catalog.taxonomy, context);
       const backlog = await dropBacklog(bench, gigsUrl, context);
       context.log(`database time per kind, one search at a time`);
@@ -145,13 +132,62 @@ export const gigSearch: Benchmark = {
       return report({ context, code, catalog, search, backlog, costs, capacity, detail });
     } finally {
       redis.disconnect();
-      await gigsDb.end({ timeout: 5 });
-      await bench.close();
+      await close();
     }
   },
 };
 
 // ---------------------------------------------------------------- data
+
+/** The whole fleet with the 100,000 gigs loaded (`prepareCatalog`). */
+export interface CatalogFleet {
+  bench: MailFleet;
+  /** The gigs service's database (3 connections). */
+  gigsDb: Sql;
+  catalog: Catalog;
+  /** Closes `gigsDb` and stops the fleet, removing what it made. */
+  close(): Promise<void>;
+}
+
+/** What `prepareCatalog` made: the taxonomy, the SQL-loaded gig ids and the setup's timings. */
+export type Catalog = Awaited<ReturnType<typeof prepareCatalog>>;
+
+/**
+ * Starts the whole fleet (mail to a `MailSink`, the gateway's limits raised since one
+ * client address does everything) and gives it the 100,000 gigs: 100 sellers
+ * through the API, the rest with SQL (`prepareCatalog`). Shared with web_pages.ts.
+ */
+export async function startCatalogFleet(
+  name: string,
+  context: BenchContext,
+): Promise<CatalogFleet> {
+  const bench = await startMailFleet(name, {
+    logLevel: context.logLevel,
+    // One client address does everything: lift the limits that would answer 429
+    // (their checks still run).
+    env: {
+      gateway: {
+        RATE_LIMIT_PER_MINUTE: "100000000",
+        SIGNUP_LIMIT_PER_HOUR: "100000",
+        LOGIN_IP_LIMIT_PER_MINUTE: "100000000",
+        // seed() verifies every seller's email from one address.
+        VERIFY_EMAIL_IP_LIMIT_PER_HOUR: "100000",
+      },
+    },
+  });
+  const gigsDb = connectDb(bench.fleet.databaseUrls.gigs!, { max: 3 });
+  const close = async () => {
+    await gigsDb.end({ timeout: 5 });
+    await bench.close();
+  };
+  try {
+    const catalog = await prepareCatalog(bench, gigsDb, context);
+    return { bench, gigsDb, catalog, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
 async function prepareCatalog(bench: MailFleet, gigsDb: Sql, context: BenchContext) {
   const { fleet } = bench;
@@ -485,7 +521,7 @@ async function keyspaceMeter(redis: Redis) {
 function report(r: {
   context: BenchContext;
   code: CodeState;
-  catalog: Awaited<ReturnType<typeof prepareCatalog>>;
+  catalog: Catalog;
   search: Awaited<ReturnType<typeof measureSearch>>;
   backlog: { restarted: boolean };
   costs: KindCost[];
