@@ -24,6 +24,7 @@ import { gigSearch } from "./gig_search.ts";
 import { loginFlood } from "./login_flood.ts";
 import { ordersE2e } from "./orders_e2e.ts";
 import { soak } from "./soak.ts";
+import { webPages } from "./web_pages.ts";
 import { environment, waitForQuiet } from "./machine.ts";
 import { type Benchmark, type BenchmarkRecord, renderRecord, renderResults } from "./report.ts";
 
@@ -34,6 +35,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   forgotTiming,
   eventPipeline,
   gigSearch,
+  webPages,
   ordersE2e,
   chatSockets,
   chatLatency,
