@@ -49,8 +49,9 @@ interface Quantiles {
   max: number;
 }
 
+/** Over the samples that exist (NaN: not measured, e.g. a load whose API call was not seen). */
 function quantiles(samples: readonly number[]): Quantiles {
-  const values = Array.from(Float64Array.from(samples).sort());
+  const values = Array.from(Float64Array.from(samples.filter((x) => !Number.isNaN(x))).sort());
   return {
     count: values.length,
     p50: percentile(values, 50),
