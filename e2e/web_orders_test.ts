@@ -12,20 +12,19 @@
  * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
 import {
   axeAudit,
   CHROMIUM,
   descriptionOf,
+  orderStatus as status,
   requireBuiltFrontEnd,
   shoot,
   signedIn,
+  submitUntilAccepted,
 } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
-
-const status = (page: Page, text: string) =>
-  page.locator("span.rounded-full", { hasText: new RegExp(`^${text}$`) }).first();
 
 Deno.test({
   name: "web: checkout, pay, deliver, revise, accept and review in two browsers",
@@ -84,11 +83,16 @@ Deno.test({
           });
           const pay = page.getByRole("button", { name: "Pay with test payment" });
           // Orders learns the gig from an event: until then the placement is a 404 on the page.
-          for (let attempt = 0; attempt < 40 && !(await pay.isVisible()); attempt++) {
-            await page.getByRole("button", { name: "Continue to payment" }).click();
-            await pay.or(page.getByRole("alert").filter({ hasText: /./ })).first().waitFor();
-            if (!(await pay.isVisible())) await page.waitForTimeout(250);
-          }
+          await submitUntilAccepted(
+            page,
+            page.getByRole("button", { name: "Continue to payment" }),
+            {
+              method: "POST",
+              path: "/api/v1/orders",
+              retryOn: [404],
+            },
+          );
+          await pay.waitFor();
           await page.getByText(/local test payment mode: no card/).waitFor();
           assert.equal(placements.filter((s) => s === 201).length, 1, String(placements));
           const list = await bob!.client.request("GET", "/api/v1/orders?role=buyer", {

@@ -16,6 +16,7 @@ import {
   expectFieldError,
   requireBuiltFrontEnd,
   shoot,
+  submitUntilAccepted,
 } from "./web_support.ts";
 import { type Marketplace, startMarketplace } from "./support.ts";
 
@@ -123,17 +124,12 @@ Deno.test({
         await audit(page, "gig editor (field error)");
         await shoot(page, "sell-gig-editor");
         await field("Title").fill(gigTitle);
-        // The gigs service learns of the new seller by an event: until it has, it says so.
-        for (let attempt = 0; new URL(page.url()).pathname !== "/sell/gigs"; attempt++) {
-          assert.ok(attempt < 20, "the gig was published");
-          await page.getByRole("button", { name: "Publish gig" }).click();
-          await Promise.race([
-            page.waitForURL(/\/sell\/gigs\?saved=1$/, { timeout: 1_000 }).catch(() => {}),
-            page.getByRole("alert").filter({ hasText: /seller profile first/ }).waitFor({
-              timeout: 1_000,
-            }).catch(() => {}),
-          ]);
-        }
+        // The gigs service learns of the new seller by an event: until it has, it refuses (403).
+        await submitUntilAccepted(page, page.getByRole("button", { name: "Publish gig" }), {
+          method: "POST",
+          path: "/api/v1/gigs",
+          retryOn: [403],
+        });
         await page.getByText("Your gig is saved.").waitFor();
       });
 

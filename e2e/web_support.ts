@@ -6,7 +6,7 @@
  * (`npm ci && npm run build` in web/; .ci/run does both).
  */
 import assert from "node:assert/strict";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import type { SignedUp } from "./support.ts";
 
@@ -118,4 +118,39 @@ export function axeAudit() {
     for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
   };
   return { found, audit };
+}
+
+/** An order's status badge reading exactly `text` ("In progress", "Delivered", …). */
+export const orderStatus = (page: Page, text: string) =>
+  page.locator("span.rounded-full", { hasText: new RegExp(`^${text}$`) }).first();
+
+/**
+ * Clicks `button` and waits for the API's answer to `method path`; while it is one of
+ * `retryOn` (a service that has not yet learnt, by an event, of a new seller or gig)
+ * clicks again, for up to `timeoutMs`. Returns the accepted answer's status.
+ */
+export async function submitUntilAccepted(
+  page: Page,
+  button: Locator,
+  request: { method: string; path: string; retryOn: number[] },
+  timeoutMs = 45_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const statuses: number[] = [];
+  while (true) {
+    const [answer] = await Promise.all([
+      page.waitForResponse(
+        (r) =>
+          r.request().method() === request.method && new URL(r.url()).pathname === request.path,
+        { timeout: 30_000 },
+      ),
+      button.click(),
+    ]);
+    statuses.push(answer.status());
+    if (!request.retryOn.includes(answer.status()) || Date.now() > deadline) break;
+    await page.waitForTimeout(250); // the pause between two attempts, not a wait for state
+  }
+  const last = statuses.at(-1)!;
+  assert.ok(last < 400, `${request.method} ${request.path} answered ${statuses.join(", ")}`);
+  return last;
 }
