@@ -159,6 +159,11 @@ export const SearchResultPage = z.object({
   totalExact: z.boolean().meta({
     description: `False when more than ${MATCH_CAP} gigs match (show "${MATCH_CAP}+").`,
   }),
+  correctedQuery: z.string().nullable().meta({
+    description: "When the keywords as typed (and completed) match no gig but corrected " +
+      "ones do, the keywords searched instead, e.g. `web design` for `web desgin`: the " +
+      'results are theirs ("Showing results for …"). Null otherwise.',
+  }),
   facets: z.object({
     categories: z.array(bucket).meta({
       description: "Per category slug: matches of the same search without the category and " +

@@ -190,19 +190,114 @@ export function keywordWords(q: string): string[] {
 /** A word as tsquery syntax may carry it (letters and digits only). */
 const SAFE_WORD = /^[\p{L}\p{N}]+$/u;
 
+/** Nearest known words by trigram distance read for a word that may carry two edits. */
+const NEAREST = 30;
+/** Longest word whose every single edit (substitutions and insertions too) is looked up. */
+const ALL_EDITS_UP_TO = 7;
+
 /**
- * Builds the tsquery text for `words`. Each word matches as typed (stemmed), or
- * as one of the few known title/tag words it begins (`COMPLETIONS`, shortest
- * first, for words of 3+ characters), or, when no title or tag has it, as one of
- * its nearest known words by trigram similarity. Every alternative is an exact
- * lexeme: a `word:*` prefix tsquery would make the GIN index read the posting
- * list of every lexeme starting so, descriptions included (`exp:*` reads most of
- * the table). Undefined when there are no words.
+ * Edits a query word may carry and still be corrected, as Elasticsearch's
+ * `fuzziness: AUTO`: none for 1–2 characters, one for 3–5, two for longer.
  */
-export async function keywordQuery(db: Db, words: string[]): Promise<string | undefined> {
-  if (words.length === 0) return undefined;
+export function editBudget(word: string): number {
+  const n = [...word].length;
+  return n < 3 ? 0 : n <= 5 ? 1 : 2;
+}
+
+/**
+ * The edit distance between `a` and `b` where an insertion, a deletion, a
+ * substitution or a swap of two neighbouring characters each count one
+ * (Damerau, as optimal string alignment). Anything above `max` is `max + 1`.
+ */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  const s = [...a], t = [...b];
+  if (Math.abs(s.length - t.length) > max) return max + 1;
+  let before = new Array<number>(t.length + 1).fill(0); // row i - 2
+  let previous = Array.from({ length: t.length + 1 }, (_, j) => j); // row i - 1
+  for (let i = 1; i <= s.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) {
+        d = Math.min(d, before[j - 2] + 1);
+      }
+      row.push(d);
+      best = Math.min(best, d);
+    }
+    if (best > max) return max + 1;
+    before = previous;
+    previous = row;
+  }
+  return Math.min(previous[t.length], max + 1);
+}
+
+/**
+ * Strings one edit from `word`: every deletion and swap of neighbours, and for
+ * words up to `ALL_EDITS_UP_TO` characters every substitution and insertion of
+ * a letter or digit (a–z, 0–9 and the word's own characters). Looked up
+ * exactly, they find single edits that trigrams cannot see: a swap in a short
+ * word changes most of its trigrams ("lgoo" shares one of nine with "logo").
+ */
+export function oneEditVariants(word: string): string[] {
+  const s = [...word];
+  const out = new Set<string>();
+  const join = (parts: string[]) => parts.join("");
+  for (let i = 0; i < s.length; i++) out.add(join([...s.slice(0, i), ...s.slice(i + 1)]));
+  for (let i = 0; i + 1 < s.length; i++) {
+    out.add(join([...s.slice(0, i), s[i + 1], s[i], ...s.slice(i + 2)]));
+  }
+  if (s.length <= ALL_EDITS_UP_TO) {
+    const alphabet = new Set([..."abcdefghijklmnopqrstuvwxyz0123456789", ...s]);
+    for (const c of alphabet) {
+      for (let i = 0; i <= s.length; i++) {
+        out.add(join([...s.slice(0, i), c, ...s.slice(i)]));
+        if (i < s.length) out.add(join([...s.slice(0, i), c, ...s.slice(i + 1)]));
+      }
+    }
+  }
+  out.delete(word);
+  return [...out].filter((v) => v.length >= 3);
+}
+
+/** How one query word is searched. */
+export interface WordPlan {
+  /** The word as typed (lower-case). */
+  word: string;
+  /** Whether it is a word of some title or tag (then it is never corrected). */
+  known: boolean;
+  /** Known words it begins, shortest first. */
+  completions: string[];
+  /**
+   * For an unknown word, the known words within its edit budget (`editBudget`),
+   * best first: fewest edits, then most trigrams in common. At most `ALTERNATIVES`.
+   */
+  corrections: string[];
+}
+
+/**
+ * Reads, in one round trip, how each word is searched: whether it is known, the
+ * known words it begins (`COMPLETIONS`, shortest first, for words of 3+
+ * characters), and for an unknown word its candidate corrections: its single
+ * edits looked up exactly in `search_terms`' primary key, and for a word that
+ * may carry two edits its `NEAREST` nearest known words by trigram distance
+ * (the GiST index, k-nearest neighbours), all then kept only within the word's
+ * true edit distance (`editDistance`).
+ */
+export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
+  if (words.length === 0) return [];
+  const variantTerms: string[] = [];
+  const variantWords: number[] = [];
+  words.forEach((word, i) => {
+    if (editBudget(word) === 0) return;
+    for (const v of oneEditVariants(word)) {
+      variantTerms.push(v);
+      variantWords.push(i + 1);
+    }
+  });
   const rows = await db<
-    { word: string; known: boolean; completions: string[]; alternatives: string[] }[]
+    { word: string; known: boolean; completions: string[]; candidates: string[] }[]
   >`
     select w.word, k.known,
       array(
@@ -214,29 +309,80 @@ export async function keywordQuery(db: Db, words: string[]): Promise<string | un
         order by length(t.term), t.term
         limit ${COMPLETIONS}
       ) as completions,
-      -- Trigram neighbours only for unknown words (the similarity of every term
-      -- to a known word would be computed for nothing).
-      case when k.known then '{}'::text[] else array(
-        select t.term from search_terms t
-        where length(w.word) >= 3 and t.term % w.word and t.term <> w.word
-        order by similarity(t.term, w.word) desc, t.term
-        limit ${ALTERNATIVES}
-      ) end as alternatives
+      -- Candidate corrections only for unknown words of 3+ characters.
+      case when k.known or length(w.word) < 3 then '{}'::text[] else array(
+        select c.term from (
+          select t.term from search_terms t
+          where t.term = any(array(
+            select v.term from unnest(${variantTerms}::text[], ${variantWords}::int[]) as v(term, n)
+            where v.n = w.n))
+          union
+          select n.term from (
+            select t.term from search_terms t
+            where length(w.word) > 5
+            order by t.term <-> w.word
+            limit ${NEAREST}
+          ) n
+        ) c
+        order by similarity(c.term, w.word) desc, c.term
+      ) end as candidates
     from unnest(${words}::text[]) with ordinality as w(word, n)
     cross join lateral (
       select exists (select 1 from search_terms t where t.term = w.word) as known
     ) k
     order by w.n`;
-  return rows.map(({ word, known, completions, alternatives }) => {
-    const options = new Set([word, ...completions.filter((c) => SAFE_WORD.test(c))]);
-    if (!known) { for (const a of alternatives) if (SAFE_WORD.test(a)) options.add(a); }
-    return options.size === 1 ? word : `(${[...options].join(" | ")})`;
-  }).join(" & ");
+  return rows.map(({ word, known, completions, candidates }) => {
+    const budget = editBudget(word);
+    const corrections = candidates
+      .filter((c) => c !== word && SAFE_WORD.test(c))
+      .map((term, order) => ({ term, order, d: editDistance(word, term, budget) }))
+      .filter((c) => c.d <= budget)
+      .sort((a, b) => a.d - b.d || a.order - b.order)
+      .slice(0, ALTERNATIVES)
+      .map((c) => c.term);
+    return {
+      word,
+      known,
+      completions: completions.filter((c) => SAFE_WORD.test(c)),
+      corrections: known ? [] : corrections,
+    };
+  });
+}
+
+/** One word's alternatives as tsquery text: as typed, completed, and (if asked) corrected. */
+function group(plan: WordPlan, withCorrections: boolean): string {
+  const options = new Set([plan.word, ...plan.completions]);
+  if (withCorrections) { for (const c of plan.corrections) options.add(c); }
+  return options.size === 1 ? plan.word : `(${[...options].join(" | ")})`;
+}
+
+/** The tsquery text of planned words (undefined for none), with or without corrections. */
+export function tsqueryOf(plans: WordPlan[], withCorrections = true): string | undefined {
+  if (plans.length === 0) return undefined;
+  return plans.map((p) => group(p, withCorrections)).join(" & ");
+}
+
+/**
+ * Builds the tsquery text for `words`. Each word matches as typed (stemmed), or
+ * as one of the few known title/tag words it begins, or, when no title or tag
+ * has it, as one of its corrections (`planWords`). Every alternative is an
+ * exact lexeme: a `word:*` prefix tsquery would make the GIN index read the
+ * posting list of every lexeme starting so, descriptions included (`exp:*`
+ * reads most of the table). Undefined when there are no words.
+ */
+export async function keywordQuery(db: Db, words: string[]): Promise<string | undefined> {
+  return tsqueryOf(await planWords(db, words));
 }
 
 /** The filters of one search, keywords already turned into a tsquery. */
 export interface SearchPlan extends Omit<SearchParams, "words"> {
   tsquery?: string;
+  /**
+   * For each corrected word, its alternatives without the corrections (tsquery
+   * text): relevance ranks a gig whose title or tags have a word as typed or
+   * completed above one that has only a correction of it.
+   */
+  tiers?: string[];
 }
 
 // Sort orders as SQL; `p` qualifies the columns (the outer query re-sorts the page).
@@ -292,9 +438,19 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
   // LIMIT in a materialized CTE fences the planner off walking a sort index and
   // testing every gig's out-of-line tsvector), then only they are sorted.
   const relevance = order === "relevance";
-  const rank = relevance
+  // With corrections, each corrected word the title or tags have as typed or
+  // completed counts 1 and ts_rank, normalized into [0, 1), orders within.
+  const tiers = plan.tiers ?? [];
+  const rank = !relevance
+    ? db`, null::real as rank`
+    : tiers.length === 0
     ? db`, ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
-    : db`, null::real as rank`;
+    : db`, (${
+      tiers.reduce(
+        (sum, tier) => db`${sum} + (rank_vector @@ to_tsquery('english', ${tier}))::int`,
+        db`0`,
+      )
+    } + ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""}), 32))::real as rank`;
   const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   const page = plan.tsquery
     ? db`with matches as materialized (
@@ -349,6 +505,49 @@ export function totalQuery(db: Db, plan: SearchPlan) {
     from (select 1 from gigs where ${where(db, plan, true)} limit ${MATCH_CAP + 1}) m`;
 }
 
+/** Whether any gig matches `plan` (one entry of the GIN index, or none). */
+async function anyMatch(db: Db, plan: SearchPlan): Promise<boolean> {
+  const rows = await db`select 1 from gigs where ${where(db, plan, true)} limit 1`;
+  return rows.length > 0;
+}
+
+/**
+ * The words to search and how, and the corrected query to announce. A word
+ * with corrections is searched as typed, completed or corrected, typed and
+ * completed ranking first; but when the words as typed and completed match no
+ * gig (with the filters), the search is for the corrected words instead, as if
+ * typed so, and says so (`correctedQuery`): the best correction of each word
+ * first, then the next best, until one finds gigs. If none does, the search
+ * keeps every alternative and announces nothing.
+ */
+async function keywordsOf(
+  db: Db,
+  words: string[],
+  filters: Omit<SearchPlan, "tsquery" | "tiers">,
+): Promise<{ tsquery?: string; tiers?: string[]; correctedQuery: string | null }> {
+  const plans = await planWords(db, words);
+  const tsquery = tsqueryOf(plans);
+  const corrected = plans.filter((p) => p.corrections.length > 0);
+  if (corrected.length === 0) return { tsquery, correctedQuery: null };
+  if (await anyMatch(db, { ...filters, tsquery: tsqueryOf(plans, false) })) {
+    return { tsquery, tiers: corrected.map((p) => group(p, false)), correctedQuery: null };
+  }
+  const tried = new Set<string>();
+  for (let i = 0; i < ALTERNATIVES; i++) {
+    const fixed = plans.map((p) =>
+      p.corrections.length ? p.corrections[Math.min(i, p.corrections.length - 1)] : p.word
+    );
+    const text = fixed.join(" ");
+    if (tried.has(text)) continue;
+    tried.add(text);
+    const instead = tsqueryOf(await planWords(db, fixed));
+    if (await anyMatch(db, { ...filters, tsquery: instead })) {
+      return { tsquery: instead, correctedQuery: text };
+    }
+  }
+  return { tsquery, correctedQuery: null };
+}
+
 /** One page of results with the total and category facets. */
 export interface SearchResult {
   items: Card[];
@@ -358,6 +557,11 @@ export interface SearchResult {
   total: number;
   /** False when more than `MATCH_CAP` gigs match: show "1,000+". */
   totalExact: boolean;
+  /**
+   * When the words as typed found nothing and corrected words did, the words
+   * searched instead (the results are theirs); null otherwise.
+   */
+  correctedQuery: string | null;
   facets: {
     categories: { slug: string; count: number }[];
     /** Within the selected category, when one is selected. */
@@ -370,8 +574,8 @@ export interface SearchResult {
 /** Runs a search. */
 export async function search(db: Db, params: SearchParams): Promise<SearchResult> {
   const { words, ...rest } = params;
-  const tsquery = await keywordQuery(db, words);
-  const plan: SearchPlan = { ...rest, tsquery };
+  const { tsquery, tiers, correctedQuery } = await keywordsOf(db, words, rest);
+  const plan: SearchPlan = { ...rest, tsquery, tiers };
   const [rows, counts] = await Promise.all([itemsQuery(db, plan), countsQuery(db, plan)]);
 
   const perCategory = new Map<string, number>();
@@ -405,6 +609,7 @@ export async function search(db: Db, params: SearchParams): Promise<SearchResult
     limit: params.limit,
     total: totalExact ? total : MATCH_CAP,
     totalExact,
+    correctedQuery,
     facets: {
       categories: facet(perCategory),
       ...(plan.category ? { subcategories: facet(perSubcategory) } : {}),
