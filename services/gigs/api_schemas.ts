@@ -195,3 +195,24 @@ export const CategoryList = z.object({
     })),
   })).meta({ description: "Every category in display order, empty ones included." }),
 }).openapi("GigCategories");
+
+/** `GET /gigs/suggestions`: what completes or corrects what was typed. */
+export const SuggestionList = z.object({
+  query: z.string().meta({ description: "The text the suggestions are for (trimmed)." }),
+  suggestions: z.array(z.object({
+    kind: z.enum(["tag", "category", "title"]).meta({
+      description: "`tag`: a whole tag of some gig; `category`: a category or subcategory " +
+        "name; `title`: an active gig's title.",
+    }),
+    text: z.string().meta({ description: "What to show, and to search for." }),
+    correction: z.boolean().meta({
+      description: "True when it corrects a typo rather than completing what was typed; " +
+        "completions come first.",
+    }),
+    category: z.string().optional().meta({ description: "`category` kind: its category slug." }),
+    subcategory: z.string().optional().meta({
+      description: "`category` kind, for a subcategory: its slug.",
+    }),
+    gigId: z.uuid().optional().meta({ description: "`title` kind: the gig's id." }),
+  })).meta({ description: "At most 8: prefix completions first, then corrections." }),
+}).openapi("GigSuggestions");

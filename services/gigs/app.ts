@@ -23,6 +23,7 @@ import {
   GigEnvelope,
   OwnGigsPage,
   SearchResultPage,
+  SuggestionList,
 } from "./api_schemas.ts";
 import type { GigCache } from "./cache.ts";
 import { publish } from "./events.ts";
@@ -44,6 +45,7 @@ import {
   searchQuerySchema,
 } from "./search.ts";
 import * as store from "./store.ts";
+import { suggest, suggestQuerySchema } from "./suggest.ts";
 import { belongsTo, TAXONOMY } from "./taxonomy.ts";
 
 /** What `createApp` needs; built in main.ts, or by tests with real connections. */
@@ -119,6 +121,16 @@ const routes = {
       `(at most ${MAX_LIMIT}); pages reach the first ${MAX_OFFSET} results.`,
     request: { query: searchQuerySchema },
     responses: { 200: jsonResponse(SearchResultPage, "One page of results.") },
+  }),
+  suggestions: apiRoute({
+    method: "get",
+    path: "/api/v1/gigs/suggestions",
+    tags: ["search"],
+    summary: "Tags, categories and gig titles that complete or correct what was typed",
+    description: "For a search box: prefix completions first, then corrections (the same " +
+      "typo budget as search), at most 8. `Cache-Control: public, max-age=60`.",
+    request: { query: suggestQuerySchema },
+    responses: { 200: jsonResponse(SuggestionList, "The suggestions (maybe none).") },
   }),
   create: apiRoute({
     method: "post",
@@ -308,6 +320,14 @@ export function createApp(deps: GigsDeps) {
   app.openapi(routes.search, async (c) => {
     const params = normalizeSearch(c.req.valid("query"));
     return c.json(await cache.search(params, () => search(sql, params)), 200);
+  });
+
+  app.openapi(routes.suggestions, async (c) => {
+    const { q } = c.req.valid("query");
+    const text = q.toLowerCase();
+    const answer = await cache.search({ suggest: text }, () => suggest(sql, text));
+    c.header("cache-control", "public, max-age=60");
+    return c.json(answer, 200);
   });
 
   app.openapi(routes.create, async (c) => {
