@@ -3,8 +3,9 @@
  *
  * - Keywords: each word of the query matches as typed or as one of the known
  *   title/tag words (`search_terms`) it begins, so "desi" asks for "design"; a
- *   word that is not a word of any title or tag is also widened with its nearest
- *   neighbours by trigram similarity, so "logo dezign" also asks for "design".
+ *   word that is not a word of any title or tag is also widened with its
+ *   corrections within Elasticsearch's `fuzziness: AUTO` budget (a swap counts
+ *   one edit), so "logo desgin" also asks for "design" (`planWords`).
  *   The tsquery is matched against `search_vector` (title, tags, description)
  *   through the GIN index `gigs_search`, which also holds category and
  *   subcategory, so a keyword search within a place is one index scan. The
