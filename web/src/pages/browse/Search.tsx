@@ -91,6 +91,8 @@ export default function Search() {
   );
   const data = results.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / LIMIT)) : 1;
+  // Not in the page's api.ts type (another file): read defensively.
+  const corrected = (data as { correctedQuery?: string | null } | undefined)?.correctedQuery ?? null;
 
   return (
     <div className="flex flex-col gap-6">
@@ -252,6 +254,12 @@ export default function Search() {
                 : `${data.totalExact ? data.total.toLocaleString() : `${data.total.toLocaleString()}+`} ${
                   data.total === 1 ? "service" : "services"
                 }`}
+            </p>
+          )}
+          {data && corrected && (
+            // The typed keywords found nothing; the gigs service searched its correction instead.
+            <p className="text-sm text-ink-700">
+              Showing results for <strong>“{corrected}”</strong>. No services matched “{q}”.
             </p>
           )}
           {results.isPending && <GigGridSkeleton />}
