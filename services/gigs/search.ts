@@ -191,7 +191,7 @@ export function keywordWords(q: string): string[] {
 /** A word as tsquery syntax may carry it (letters and digits only). */
 const SAFE_WORD = /^[\p{L}\p{N}]+$/u;
 
-/** Nearest known words by trigram distance read for a word that may carry two edits. */
+/** Nearest known words by trigram similarity (≥ 0.3) read for a word that may carry two edits. */
 const NEAREST = 30;
 /** Longest word whose every single edit (substitutions and insertions too) is looked up. */
 const ALL_EDITS_UP_TO = 7;
@@ -262,6 +262,17 @@ export function oneEditVariants(word: string): string[] {
   return [...out].filter((v) => v.length >= 3);
 }
 
+/** Every deletion of one character and swap of two neighbours of `word`. */
+function swapsAndDeletions(word: string): string[] {
+  const s = [...word];
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i++) out.push([...s.slice(0, i), ...s.slice(i + 1)].join(""));
+  for (let i = 0; i + 1 < s.length; i++) {
+    out.push([...s.slice(0, i), s[i + 1], s[i], ...s.slice(i + 2)].join(""));
+  }
+  return out;
+}
+
 /** How one query word is searched. */
 export interface WordPlan {
   /** The word as typed (lower-case). */
@@ -282,8 +293,8 @@ export interface WordPlan {
  * known words it begins (`COMPLETIONS`, shortest first, for words of 3+
  * characters), and for an unknown word its candidate corrections: its single
  * edits looked up exactly in `search_terms`' primary key, and for a word that
- * may carry two edits its `NEAREST` nearest known words by trigram distance
- * (the GiST index, k-nearest neighbours), all then kept only within the word's
+ * may carry two edits its `NEAREST` most similar known words by trigrams (the
+ * GIN index, similarity ≥ 0.3), all then kept only within the word's
  * true edit distance (`editDistance`).
  */
 export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
@@ -292,7 +303,15 @@ export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
   const variantWords: number[] = [];
   words.forEach((word, i) => {
     if (editBudget(word) === 0) return;
-    for (const v of oneEditVariants(word)) {
+    const variants = new Set(oneEditVariants(word));
+    // Two edits of a long word: trigrams miss two swaps ("paitnign" shares too
+    // few with "painting"), so pairs of swaps and deletions are looked up too.
+    if (editBudget(word) === 2) {
+      for (const v of swapsAndDeletions(word)) {
+        for (const w of swapsAndDeletions(v)) if (w !== word && w.length >= 3) variants.add(w);
+      }
+    }
+    for (const v of variants) {
       variantTerms.push(v);
       variantWords.push(i + 1);
     }
@@ -313,15 +332,16 @@ export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
       -- Candidate corrections only for unknown words of 3+ characters.
       case when k.known or length(w.word) < 3 then '{}'::text[] else array(
         select c.term from (
-          select t.term from search_terms t
-          where t.term = any(array(
-            select v.term from unnest(${variantTerms}::text[], ${variantWords}::int[]) as v(term, n)
-            where v.n = w.n))
+          -- Each variant probes the primary key.
+          select t.term
+          from unnest(${variantTerms}::text[], ${variantWords}::int[]) as v(term, n)
+          join search_terms t on t.term = v.term
+          where v.n = w.n
           union
           select n.term from (
             select t.term from search_terms t
-            where length(w.word) > 5
-            order by t.term <-> w.word
+            where length(w.word) > 5 and t.term % w.word
+            order by similarity(t.term, w.word) desc, t.term
             limit ${NEAREST}
           ) n
         ) c
