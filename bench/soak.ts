@@ -19,10 +19,11 @@ const READS_PER_SECOND = 20;
 const SAMPLE_MS = 10_000;
 const REFRESH_MS = 10 * 60_000; // access tokens last 15 minutes
 const GROWTH_TARGET = 0.1;
-// "  4543 ms: Mark-Compact 58.9 (73.6) -> 46.8 (62.0) MB": ms since the isolate
-// started, and the heap used after the full GC.
-const FULL_GC =
-  /\s(\d+) ms: (?:Incremental )?Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
+// "  4543 ms: Mark-Compact 58.9 (73.6) -> 46.8 (62.0) MB" (or Scavenge, Minor
+// Mark-Sweep): ms since the isolate started, the heap used after the GC, and in
+// brackets the heap V8 holds (committed pages), which is in the RSS.
+const GC_LINE =
+  /\s(\d+) ms: ([A-Za-z -]+?)(?: \([a-z ]+\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\)/;
 
 /** One sample: minutes since the load started, RSS in MiB per process. */
 interface Sample {
@@ -42,12 +43,27 @@ async function rssMiB(pid: number | undefined): Promise<number | null> {
   }
 }
 
-/** Each full GC in a log file: minutes since the process started, heap left in MiB. */
-async function fullGcs(file: string | undefined): Promise<{ minute: number; heap: number }[]> {
+/** One GC of a process: minutes since it started, heap used and held after it, MiB. */
+interface Gc {
+  minute: number;
+  full: boolean;
+  heap: number;
+  committed: number;
+}
+
+/** Each GC in a log file. */
+async function gcLines(file: string | undefined): Promise<Gc[]> {
   const text = file ? await Deno.readTextFile(file).catch(() => "") : "";
   return text.split("\n").flatMap((line) => {
-    const match = line.match(FULL_GC);
-    return match ? [{ minute: Number(match[1]) / 60_000, heap: Number(match[2]) }] : [];
+    const match = line.match(GC_LINE);
+    return match
+      ? [{
+        minute: Number(match[1]) / 60_000,
+        full: /Mark-Compact/.test(match[2]),
+        heap: Number(match[3]),
+        committed: Number(match[4]),
+      }]
+      : [];
   });
 }
 
@@ -139,13 +155,17 @@ export const soak: Benchmark = {
     }
     // The processes have exited: their GC lines are all in the logs now.
     const offset = (loadStarted - fleetStarted) / 60_000;
-    const gcs: Record<string, { minute: number; heap: number }[]> = {};
+    const gcs: Record<string, Gc[]> = {};
     for (const name of names) {
-      gcs[name] = (await fullGcs(fleet.logFile(name))).map((gc) => ({
+      gcs[name] = (await gcLines(fleet.logFile(name))).map((gc) => ({
+        ...gc,
         minute: gc.minute - offset,
-        heap: gc.heap,
       }));
     }
+    const fullGcs = (name: string) => gcs[name].filter((gc) => gc.full);
+    // What V8 held at a sample: the committed heap after the last GC before it.
+    const heldAt = (name: string, minute: number) =>
+      gcs[name].findLast((gc) => gc.minute <= minute)?.committed ?? NaN;
     const failed = Object.keys(load?.summary() ?? {}).some((key) => / 5\d\d$/.test(key));
     if (failed) context.log(`there were 5xx answers: the fleet's logs are kept in ${logDir}`);
     else await Deno.remove(logDir, { recursive: true }).catch(() => {});
@@ -159,7 +179,11 @@ export const soak: Benchmark = {
     const warmMinutes = warmupMs / 60_000;
     const fifth = (minutes - warmMinutes) / 5;
     const heapIn = (name: string, from: number, to: number) =>
-      median(gcs[name].filter((gc) => gc.minute >= from && gc.minute < to).map((gc) => gc.heap));
+      median(
+        fullGcs(name).filter((gc) => gc.minute >= from && gc.minute < to).map((gc) => gc.heap),
+      );
+    const heldIn = (set: Sample[], name: string) =>
+      median(set.map((s) => heldAt(name, s.minute)).filter((v) => !Number.isNaN(v)));
     const rows = names.map((name) => {
       const from = pick(atWarm, name);
       const to = pick(atEnd, name);
@@ -174,7 +198,9 @@ export const soak: Benchmark = {
         growth,
         heapFrom: heapIn(name, warmMinutes, warmMinutes + fifth),
         heapTo: heapIn(name, minutes - fifth, minutes + 1),
-        fullGcs: gcs[name].filter((gc) => gc.minute >= warmMinutes).length,
+        fullGcs: fullGcs(name).filter((gc) => gc.minute >= warmMinutes).length,
+        heldFrom: heldIn(atWarm, name),
+        heldTo: heldIn(atEnd, name),
       };
     });
     const summary: Table = {
@@ -187,6 +213,8 @@ export const soak: Benchmark = {
         "peak",
         "growth after warm-up",
         "heap after full GC: after warm-up → end (full GCs)",
+        "V8 heap held: after warm-up → end",
+        "RSS outside the V8 heap: after warm-up → end",
       ],
       rows: rows.map((r) => [
         r.name,
@@ -196,6 +224,8 @@ export const soak: Benchmark = {
         mib(r.peak),
         `${(r.growth * 100).toFixed(1)} %`,
         `${mib(r.heapFrom)} → ${mib(r.heapTo)} (${r.fullGcs})`,
+        `${mib(r.heldFrom)} → ${mib(r.heldTo)}`,
+        `${mib(r.from - r.heldFrom)} → ${mib(r.to - r.heldTo)}`,
       ]),
     };
     const everyMinute = samples.filter((s, i) =>
@@ -225,7 +255,16 @@ export const soak: Benchmark = {
         `reads were not.`,
         describeCodeState(code),
       ],
-      data: { minutes, warmupMs, samples, fullGcs: gcs, answers: load?.summary() ?? {} },
+      data: {
+        minutes,
+        warmupMs,
+        samples,
+        fullGcs: Object.fromEntries(names.map((name) => [name, fullGcs(name)])),
+        heldAtSamples: Object.fromEntries(
+          names.map((name) => [name, samples.map((s) => heldAt(name, s.minute))]),
+        ),
+        answers: load?.summary() ?? {},
+      },
     };
   },
 };
