@@ -54,6 +54,7 @@ Deno.test("serveArgs() lets auth reach only its listen address, its database and
     "127.0.0.1",
     "--port",
     "4001",
+    "--v8-flags=--max-semi-space-size=4",
     "--allow-net=127.0.0.1:4001,127.0.0.1:5432,127.0.0.1:5672",
     `--allow-env=DATABASE_URL,AMQP_URL,EVENTS_EXCHANGE,JWT_JWKS,JWT_ISSUER,JWT_AUDIENCE,LOG_LEVEL,${POSTGRES_DRIVER_ENV},` +
     "AUTH_REFRESH_TTL_DAYS,AUTH_VERIFY_TTL_HOURS,AUTH_RESET_TTL_MINUTES",
@@ -90,6 +91,7 @@ Deno.test("serveArgs() runs orders with its variables, its migrations and, in st
     "127.0.0.1",
     "--port",
     "4005",
+    "--v8-flags=--max-semi-space-size=4",
     "--allow-net=127.0.0.1:4005,127.0.0.1:5432,127.0.0.1:5672,api.stripe.com:443",
     `--allow-env=DATABASE_URL,AMQP_URL,EVENTS_EXCHANGE,JWT_JWKS,JWT_ISSUER,JWT_AUDIENCE,LOG_LEVEL,${POSTGRES_DRIVER_ENV},` +
     "PUBLIC_URL,PAYMENTS_MODE,STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET,STRIPE_API_URL," +
@@ -174,6 +176,7 @@ Deno.test("serveArgs() runs chat under deno serve with its database, the broker 
     "127.0.0.1",
     "--port",
     "4004",
+    "--v8-flags=--max-semi-space-size=4",
     "--allow-net=127.0.0.1:4004,127.0.0.1:5432,127.0.0.1:5672,127.0.0.1:6379",
     "--allow-env",
     "--allow-read=/repo/services/chat/migrations",
@@ -186,6 +189,7 @@ Deno.test("serveArgs() runs the realtime edge under deno run: its listen address
   const spec = processSpec("realtime");
   assert.deepEqual(serveArgs(spec, { ...local, port: 4008 }), [
     "run",
+    "--v8-flags=--max-semi-space-size=4",
     "--allow-net=127.0.0.1:4008,127.0.0.1:5672,127.0.0.1:6379",
     "--allow-env",
     "/repo/services/realtime/main.ts",
