@@ -18,7 +18,7 @@
  * validate a request are the ones `GET /openapi.json` publishes.
  */
 import { z } from "zod";
-import type { Sql, Tx } from "@mp/shared/db";
+import { retryTransaction, type Sql, type Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
 import { type AuthVariables, type Caller, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import { idempotentJson } from "@mp/shared/idempotency";
@@ -45,7 +45,7 @@ import {
   replayedHeader,
   UnreadCount,
 } from "./api_schemas.ts";
-import { publish } from "./events.ts";
+import { eventHeaders, publish } from "./events.ts";
 import * as store from "./store.ts";
 
 /** The limits a deployment sets (README: variables and defaults). */
@@ -487,11 +487,12 @@ export function createApp(deps: ChatDeps) {
   /**
    * Sends a message in a conversation: the first message with this client id
    * if the caller sent one (`created: false`), else a new one. One call does
-   * every check and write (store.sendMessage, in the order it documents); a
-   * stranger gets the 404 of a conversation that does not exist.
+   * every check and write, `message.sent` included (store.sendMessage, in the
+   * order it documents); a stranger gets the 404 of a conversation that does
+   * not exist. On the pool it is its own transaction; in `tx`, part of that.
    */
-  const send = async (tx: Tx, caller: Caller, conversationId: string, input: SendInput) => {
-    const sent = await store.sendMessage(tx, {
+  const send = async (db: Sql | Tx, caller: Caller, conversationId: string, input: SendInput) => {
+    const sent = await store.sendMessage(db, {
       conversationId,
       sender: caller,
       clientId: input.clientId,
@@ -502,6 +503,7 @@ export function createApp(deps: ChatDeps) {
       rateLimit: limits.messagesPerMinute,
       rateWindowMs: MINUTE,
       reminderDelayMs: limits.mailDelayMs,
+      eventHeaders: eventHeaders(),
     });
     switch (sent.outcome) {
       case "not_member":
@@ -519,7 +521,6 @@ export function createApp(deps: ChatDeps) {
       case "earlier":
         return { message: sent.message, created: false };
       case "sent":
-        await publish.messageSent(tx, { message: sent.message, recipientId: sent.recipientId });
         return { message: sent.message, created: true };
     }
   };
@@ -611,7 +612,13 @@ export function createApp(deps: ChatDeps) {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
     const caller = c.var.caller;
-    const sent = await sql.begin((tx) => send(tx, caller, id, input));
+    // One statement, no explicit transaction: the message and its event commit
+    // together. Run again as `sql.begin` would (connection lost, rolled back):
+    // safe even if it had committed, the `clientId` then answers that message.
+    const sent = await retryTransaction(
+      (once) => once(undefined as never),
+      () => send(sql, caller, id, input),
+    );
     return c.json({ message: sent.message }, sent.created ? 201 : 200);
   });
 

@@ -14,10 +14,10 @@
  * a poison message) and writes inside `handleOnce`, so a redelivered event
  * changes nothing.
  */
-import type { EventHandler } from "@mp/shared/bus";
+import type { EventHandler, EventHeaders } from "@mp/shared/bus";
 import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
-import type { Logger } from "@mp/shared/log";
+import { currentContext, type Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
 import { z } from "zod";
 import type { MessageView, OfferView } from "./store.ts";
@@ -82,7 +82,12 @@ export interface UnreadReminder {
   firstUnreadAt: string;
 }
 
-/** Typed publishers; each writes to the outbox inside the caller's transaction. */
+/**
+ * Typed publishers; each writes to the outbox inside the caller's transaction.
+ * A text message's `message.sent` is the exception: `store.sendMessage`'s SQL
+ * function writes it in the same statement as the message (migration 005), the
+ * same row as `messageSent` would (send_event_test.ts compares them).
+ */
 export const publish = {
   conversationStarted: (tx: Tx, data: ConversationStarted) =>
     enqueueEvent(tx, "conversation.started", data),
@@ -97,6 +102,19 @@ export const publish = {
   offerAccepted: (tx: Tx, data: OfferAccepted) => enqueueEvent(tx, "offer.accepted", data),
   unreadReminder: (tx: Tx, data: UnreadReminder) => enqueueEvent(tx, "chat.unread_reminder", data),
 };
+
+/**
+ * The headers `enqueueEvent` (shared/outbox.ts) gives an event: the current
+ * request id and traceparent. For the event migration 005 writes in SQL;
+ * send_event_test.ts fails if the two rules drift apart.
+ */
+export function eventHeaders(): EventHeaders {
+  const context = currentContext();
+  const headers: EventHeaders = {};
+  if (context?.requestId) headers["x-request-id"] = context.requestId;
+  if (context?.traceparent) headers.traceparent = context.traceparent;
+  return headers;
+}
 
 // --- consumed --------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
  * transaction). Views (`MessageView`, `OfferView`, `ConversationView`) are the
  * REST shapes, which the events carry too.
  */
+import type { EventHeaders } from "@mp/shared/bus";
 import type { Sql, Tx } from "@mp/shared/db";
 
 type Db = Sql | Tx;
@@ -500,6 +501,8 @@ export interface SendRequest {
   rateWindowMs: number;
   /** `insertMessage`'s `delayMs`. */
   reminderDelayMs: number;
+  /** The headers of the `message.sent` it enqueues (events.ts `eventHeaders()`). */
+  eventHeaders: EventHeaders;
 }
 
 /** What `sendMessage` did: migration 004 documents each outcome. */
@@ -509,22 +512,24 @@ export type SendOutcome =
   | { outcome: "earlier" | "sent"; message: MessageView; recipientId: string };
 
 /**
- * A text message's send in one call (migration 004's `chat_send_message`): in
- * this order, the caller's membership, the sender's lock (`lockSender`'s), the
- * message already sent with this client id, the blocks, the gig and order
- * given as context, the rate limit (`recentSends`' count), then
- * `rememberUser` and `insertMessage` with its side updates. Run inside the
- * transaction that enqueues `message.sent`.
+ * A text message's send in one statement (migration 005's `chat_send_message`):
+ * in this order, the caller's membership, the sender's lock (`lockSender`'s),
+ * the message already sent with this client id, the blocks, the gig and order
+ * given as context, the rate limit (`recentSends`' count), then `rememberUser`
+ * and `insertMessage` with its side updates, and for a new message its
+ * `message.sent` outbox row. On the pool it is its own transaction (one round
+ * trip); inside a caller's transaction it commits with the rest.
  */
-export async function sendMessage(tx: Tx, send: SendRequest): Promise<SendOutcome> {
-  const [row] = await tx<
+export async function sendMessage(db: Db, send: SendRequest): Promise<SendOutcome> {
+  const [row] = await db<
     (MessageRow & { outcome: string; other_user_id: string | null; rate_oldest: Date | null })[]
   >`
     select * from chat_send_message(${send.conversationId}, ${send.sender.userId},
       ${send.sender.username}, ${crypto.randomUUID()}, ${send.clientId}, ${send.body},
-      ${tx.json(send.attachments as never)}, ${send.gigId}, ${send.orderId}, ${send.rateLimit},
+      ${db.json(send.attachments as never)}, ${send.gigId}, ${send.orderId}, ${send.rateLimit},
       ${`${send.rateWindowMs} milliseconds`}::interval,
-      ${`${send.reminderDelayMs} milliseconds`}::interval)`;
+      ${`${send.reminderDelayMs} milliseconds`}::interval,
+      ${crypto.randomUUID()}, ${db.json(send.eventHeaders as never)})`;
   switch (row.outcome) {
     case "earlier":
     case "sent":
