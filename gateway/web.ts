@@ -16,6 +16,15 @@
  *   needs `--allow-read` on that folder only.
  * - Without a built folder (or without the permission to read it) the gateway
  *   still serves the API; `/` and client routes answer a 503 problem.
+ * - Text files (html, js, css, svg, json, map, txt, webmanifest) are sent
+ *   `br` or `gzip` as the request's Accept-Encoding allows (br preferred on a
+ *   tie), with `Vary: Accept-Encoding`. Each file version (path, size, mtime) is
+ *   compressed once, at the highest level, and kept in memory (bounded), so a
+ *   rebuild is picked up and no request pays for compressing the same bytes
+ *   again. Every file carries a weak ETag of its size and mtime; a matching
+ *   If-None-Match is a 304. Range is ignored (a full 200 is a valid answer).
+ *   Why not `hono/compress`: it compresses every response again, per request,
+ *   with CompressionStream (gzip or deflate only, no br).
  * - With STRIPE_PUBLISHABLE_KEY, index.html gets
  *   `<meta name="stripe-publishable-key" content="pk_…">` before `</head>` and
  *   the site's CSP allows Stripe.js (see {@link siteCsp}); without it both are
@@ -23,7 +32,10 @@
  *   so a page always carries the key the gateway has now (never a cached or
  *   build-time one), and checkout needs no extra request or API contract for it.
  */
+import { brotliCompress, constants as zlib, gzip } from "node:zlib";
+import { promisify } from "node:util";
 import type { Context, MiddlewareHandler } from "hono";
+import { accepts } from "hono/accepts";
 import { problem } from "@mp/shared/problem";
 import { rawPath } from "./canonical_path.ts";
 
@@ -130,6 +142,115 @@ export function withPublishableKey(html: string, key: string): string {
   return doctype + meta + html.slice(doctype.length);
 }
 
+/** The encodings the front end's text files are sent with, best first. */
+export const ENCODINGS = ["br", "gzip"] as const;
+/** A content encoding of {@link ENCODINGS}. */
+export type Encoding = (typeof ENCODINGS)[number];
+
+const COMPRESSIBLE = new Set([
+  "html",
+  "js",
+  "mjs",
+  "css",
+  "svg",
+  "json",
+  "map",
+  "txt",
+  "webmanifest",
+]);
+
+/** Whether a file is text worth compressing (images and fonts are compressed formats already). */
+export function isCompressible(name: string): boolean {
+  const dot = name.lastIndexOf(".");
+  return dot >= 0 && COMPRESSIBLE.has(name.slice(dot + 1).toLowerCase());
+}
+
+/**
+ * Accept-Encoding (parsed by hono/accepts) → the encoding to send: the acceptable
+ * one (q > 0) with the highest q, br before gzip on a tie (browsers list gzip
+ * first, br is smaller); `*` stands for an encoding not named; "identity" when
+ * neither is acceptable.
+ */
+function preferredEncoding(list: { type: string; q: number }[]): string {
+  const q = (name: string) =>
+    list.find((a) => a.type.toLowerCase() === name)?.q ?? list.find((a) => a.type === "*")?.q ?? 0;
+  let best = "identity";
+  let bestQ = 0;
+  for (const encoding of ENCODINGS) {
+    if (q(encoding) > bestQ) [best, bestQ] = [encoding, q(encoding)];
+  }
+  return best;
+}
+
+function encodingFor(c: Context): Encoding | undefined {
+  const chosen = accepts(c, {
+    header: "Accept-Encoding",
+    supports: [...ENCODINGS],
+    default: "identity",
+    match: preferredEncoding,
+  });
+  return ENCODINGS.find((encoding) => encoding === chosen);
+}
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+/** Bytes a Response can carry (not a view of a SharedArrayBuffer). */
+type Bytes = Uint8Array<ArrayBuffer>;
+/** Highest levels: each file version is compressed once (assets are built, not generated). */
+const COMPRESS: Record<Encoding, (bytes: Bytes) => Promise<Bytes>> = {
+  br: async (bytes) =>
+    new Uint8Array(
+      await brotli(bytes, {
+        params: {
+          [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+          [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+          [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
+        },
+      }),
+    ),
+  gzip: async (bytes) => new Uint8Array(await gzipped(bytes, { level: zlib.Z_BEST_COMPRESSION })),
+};
+
+/** What the compressed copies may hold in total; the oldest go first beyond it. */
+const MAX_COMPRESSED_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Compressed copies of file versions, each made once (concurrent requests share
+ * the one compression). Keyed by encoding, path, size and mtime: a rebuilt file
+ * is a new key, and the old copies age out under the byte bound.
+ */
+class CompressedFiles {
+  #entries = new Map<string, Promise<Bytes>>();
+  #sizes = new Map<string, number>();
+  #bytes = 0;
+
+  get(key: string, make: () => Promise<Bytes>): Promise<Bytes> {
+    const cached = this.#entries.get(key);
+    if (cached) return cached;
+    const entry = make();
+    this.#entries.set(key, entry);
+    entry.then(
+      (bytes) => {
+        if (this.#entries.get(key) !== entry) return;
+        this.#sizes.set(key, bytes.byteLength);
+        this.#bytes += bytes.byteLength;
+        for (const [old] of this.#entries) {
+          if (this.#bytes <= MAX_COMPRESSED_BYTES || old === key) break;
+          this.#drop(old);
+        }
+      },
+      () => this.#drop(key), // not kept: the next request tries again
+    );
+    return entry;
+  }
+
+  #drop(key: string) {
+    this.#entries.delete(key);
+    this.#bytes -= this.#sizes.get(key) ?? 0;
+    this.#sizes.delete(key);
+  }
+}
+
 /**
  * The front end's two middlewares. `headers` wraps the gateway's secure headers
  * (install it where they go): a file or page the front end served gets the
@@ -141,6 +262,7 @@ export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
   const key = options.stripePublishableKey;
   const csp = siteCsp(options.publicUrl, { stripe: key !== undefined });
   const served = new WeakSet<Request>();
+  const compressed = new CompressedFiles();
   const headers: MiddlewareHandler = async (c, next) => {
     await secure(c, next);
     if (served.has(c.req.raw)) c.res.headers.set("content-security-policy", csp);
@@ -148,8 +270,8 @@ export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
   const serve: MiddlewareHandler = async (c, next) => {
     const path = rawPath(c.req.url);
     if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !isWebPath(path)) return next();
-    const response = await answer(c, options.dir, path, key);
-    if (response?.ok) served.add(c.req.raw);
+    const response = await answer(c, options.dir, path, key, compressed);
+    if (response && response.status < 400) served.add(c.req.raw);
     return response ?? next();
   };
   return { headers, serve };
@@ -161,6 +283,7 @@ async function answer(
   dir: string,
   path: string,
   key: string | undefined,
+  compressed: CompressedFiles,
 ): Promise<Response | undefined> {
   const root = await realDir(dir);
   const wantsPage = path === "/" || acceptsHtml(c.req.header("accept"));
@@ -175,7 +298,10 @@ async function answer(
   }
   if (path !== "/" && path !== "/index.html") {
     const file = await fileInside(root, path);
-    if (file) return fileResponse(c, file, path.startsWith("/assets/") ? IMMUTABLE : NO_CACHE);
+    if (file) {
+      const cacheControl = path.startsWith("/assets/") ? IMMUTABLE : NO_CACHE;
+      return fileResponse(c, compressed, file, cacheControl);
+    }
     // A missing hashed asset is a 404, never the page.
     if (path.startsWith("/assets/") || !wantsPage) return undefined;
   }
@@ -183,14 +309,7 @@ async function answer(
   if (!index) {
     return problem(503, "front_end_not_built", "The web front end has no index.html.");
   }
-  if (key === undefined) return fileResponse(c, index, NO_CACHE);
-  const page = new TextEncoder().encode(withPublishableKey(await Deno.readTextFile(index), key));
-  const headers = {
-    "content-type": contentTypeOf(index),
-    "cache-control": NO_CACHE,
-    "content-length": String(page.byteLength),
-  };
-  return new Response(c.req.method === "HEAD" ? null : page, { headers });
+  return fileResponse(c, compressed, index, NO_CACHE, key);
 }
 
 function acceptsHtml(accept: string | undefined): boolean {
@@ -227,11 +346,64 @@ export async function fileInside(root: string, path: string): Promise<string | u
   }
 }
 
-async function fileResponse(c: Context, file: string, cacheControl: string): Promise<Response> {
-  const headers = { "content-type": contentTypeOf(file), "cache-control": cacheControl };
-  if (c.req.method === "HEAD") {
-    const { size } = await Deno.stat(file);
-    return new Response(null, { headers: { ...headers, "content-length": String(size) } });
+/** A short tag of the publishable key (FNV-1a), so a new key is a new ETag of index.html. */
+function keyTag(key: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
+/** If-None-Match against a weak ETag (weak comparison, RFC 9110 13.1.2). */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = etag.replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t.replace(/^W\//, "") === bare;
+  });
+}
+
+/**
+ * A file (with `key`: index.html carrying the publishable key), compressed when
+ * the client accepts it, with a weak ETag of its version (size, mtime, key).
+ */
+async function fileResponse(
+  c: Context,
+  compressed: CompressedFiles,
+  file: string,
+  cacheControl: string,
+  key?: string,
+): Promise<Response> {
+  const info = await Deno.stat(file);
+  const version = `${info.size.toString(36)}-${(info.mtime?.getTime() ?? 0).toString(36)}${
+    key === undefined ? "" : `-${keyTag(key)}`
+  }`;
+  const etag = `W/"${version}"`;
+  const headers = new Headers({
+    "content-type": contentTypeOf(file),
+    "cache-control": cacheControl,
+    etag,
+  });
+  const compressible = isCompressible(file);
+  if (compressible) headers.set("vary", "accept-encoding");
+  if (notModified(c.req.header("if-none-match"), etag)) {
+    return new Response(null, { status: 304, headers });
   }
-  return new Response(await Deno.readFile(file), { headers });
+  const read = async () =>
+    key === undefined
+      ? await Deno.readFile(file)
+      : new TextEncoder().encode(withPublishableKey(await Deno.readTextFile(file), key));
+  const encoding = compressible ? encodingFor(c) : undefined;
+  let body: Bytes | undefined;
+  if (encoding) {
+    body = await compressed.get(
+      `${encoding} ${file} ${version}`,
+      async () => COMPRESS[encoding](await read()),
+    );
+    headers.set("content-encoding", encoding);
+  } else if (c.req.method !== "HEAD" || key !== undefined) {
+    body = await read();
+  }
+  headers.set("content-length", String(body?.byteLength ?? info.size));
+  return new Response(c.req.method === "HEAD" ? null : body, { headers });
 }

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { json, rawRequest, startEchoUpstream, startGateway } from "./test_support.ts";
 import {
   contentTypeOf,
   fileInside,
+  IMMUTABLE,
+  isCompressible,
   isWebPath,
   siteCsp,
   STRIPE_CSP,
@@ -11,6 +15,41 @@ import {
 
 const HTML = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
 const INDEX = '<!doctype html><script type="module" src="/assets/app-abc123.js"></script>';
+
+/** A request without fetch's transparent decompression: the bytes as the gateway sent them. */
+function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<
+  { status: number; headers: Record<string, string | string[] | undefined>; body: Uint8Array }
+> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Uint8Array[] = [];
+      res.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: new Uint8Array(chunks.flatMap((chunk) => [...chunk])),
+        }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const decoder = new TextDecoder();
+/** The body decoded by its Content-Encoding, as text. */
+function decoded(reply: Awaited<ReturnType<typeof rawGet>>): string {
+  const encoding = reply.headers["content-encoding"];
+  if (encoding === "br") return decoder.decode(brotliDecompressSync(reply.body));
+  if (encoding === "gzip") return decoder.decode(gunzipSync(reply.body));
+  assert.equal(encoding, undefined, "only br or gzip");
+  return decoder.decode(reply.body);
+}
 
 /** A built front end in a temp folder, a secret file next to it, and a gateway serving it. */
 async function webGateway(options: { dist?: "missing"; env?: Record<string, string> } = {}) {
@@ -139,7 +178,10 @@ Deno.test("with STRIPE_PUBLISHABLE_KEY pages carry the key and the Stripe CSP; t
     assert.equal(res.headers.get("content-security-policy"), stripeCsp, path);
     assert.match(stripeCsp, /script-src 'self' https:\/\/js\.stripe\.com/);
   }
-  const head = await fetch(`${t.gateway.url}/`, { method: "HEAD" });
+  const head = await fetch(`${t.gateway.url}/`, {
+    method: "HEAD",
+    headers: { "accept-encoding": "identity" },
+  });
   assert.equal(head.status, 200);
   assert.equal(
     head.headers.get("content-length"),
@@ -190,7 +232,10 @@ Deno.test("hashed assets are served immutable with their type and the site's CSP
   assert.equal(icon.headers.get("cache-control"), "no-cache");
   assert.equal(await icon.text(), "<svg/>");
   // HEAD: headers only.
-  const head = await fetch(`${t.gateway.url}/assets/app-abc123.js`, { method: "HEAD" });
+  const head = await fetch(`${t.gateway.url}/assets/app-abc123.js`, {
+    method: "HEAD",
+    headers: { "accept-encoding": "identity" },
+  });
   assert.equal(head.status, 200);
   assert.equal(head.headers.get("content-length"), String("console.log('app')".length));
   assert.equal(await head.text(), "");
@@ -318,4 +363,162 @@ Deno.test("a rebuilt folder is served without a restart (files are looked up per
   assert.equal(await page.text(), "<!doctype html>v2");
   const asset = await t.get("/assets/app-def456.js");
   assert.equal(await asset.text(), "v2");
+});
+
+/** A script big enough that compressing it matters, as Vite would write it. */
+const BIG_JS = Array.from(
+  { length: 400 },
+  (_, i) => `export const value${i} = "${"ab".repeat(i % 7)}";`,
+)
+  .join("\n");
+const CHROME = "gzip, deflate, br, zstd";
+/** Vary names Accept-Encoding (CORS appends Origin to it). */
+const VARY_ENCODING = /(^|,)\s*accept-encoding\s*(,|$)/i;
+
+Deno.test("isCompressible: text files yes, images and fonts no", () => {
+  for (const name of ["a.js", "a.mjs", "a.CSS", "index.html", "icon.svg", "m.json", "a.js.map"]) {
+    assert.equal(isCompressible(name), true, name);
+  }
+  for (const name of ["a.png", "a.woff2", "a.webp", "noext"]) {
+    assert.equal(isCompressible(name), false, name);
+  }
+});
+
+Deno.test("text files are sent br or gzip as Accept-Encoding allows, and decompress to the file", async () => {
+  await using t = await webGateway();
+  await Deno.writeTextFile(`${t.dist}/assets/big-abc123.js`, BIG_JS);
+  const url = `${t.gateway.url}/assets/big-abc123.js`;
+  const cases: [string | undefined, string | undefined][] = [
+    [CHROME, "br"], // br preferred on a tie, whatever the order
+    ["gzip", "gzip"],
+    ["br;q=0, gzip", "gzip"],
+    ["gzip;q=0.5, br;q=0.8", "br"],
+    ["br;q=0.4, gzip;q=0.9", "gzip"],
+    ["*", "br"],
+    ["identity", undefined],
+    ["br;q=0, gzip;q=0", undefined],
+    ["zstd, deflate", undefined],
+    [undefined, undefined],
+  ];
+  for (const [accept, expected] of cases) {
+    const reply = await rawGet(url, accept === undefined ? {} : { "accept-encoding": accept });
+    const label = accept ?? "(no Accept-Encoding)";
+    assert.equal(reply.status, 200, label);
+    assert.equal(reply.headers["content-encoding"], expected, label);
+    assert.match(String(reply.headers["vary"]), VARY_ENCODING, label);
+    assert.equal(reply.headers["cache-control"], IMMUTABLE, label);
+    assert.equal(reply.headers["content-type"], "text/javascript; charset=utf-8", label);
+    assert.equal(reply.headers["content-length"], String(reply.body.byteLength), label);
+    assert.equal(decoded(reply), BIG_JS, label);
+    if (expected) assert.ok(reply.body.byteLength < BIG_JS.length / 3, `${label}: compressed`);
+  }
+  // CSS, SVG and index.html are compressed too.
+  for (const path of ["/assets/app-abc123.css", "/favicon.svg", "/"]) {
+    const reply = await rawGet(`${t.gateway.url}${path}`, { "accept-encoding": CHROME });
+    assert.equal(reply.headers["content-encoding"], "br", path);
+  }
+  assert.equal(decoded(await rawGet(`${t.gateway.url}/`, { "accept-encoding": "gzip" })), INDEX);
+  // An image is not: no encoding, no Vary.
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
+  await Deno.writeFile(`${t.dist}/assets/logo-abc123.png`, png);
+  const image = await rawGet(`${t.gateway.url}/assets/logo-abc123.png`, {
+    "accept-encoding": CHROME,
+  });
+  assert.equal(image.headers["content-encoding"], undefined);
+  assert.doesNotMatch(String(image.headers["vary"]), VARY_ENCODING);
+  assert.deepEqual(image.body, png);
+});
+
+Deno.test("HEAD and Range stay right under compression: HEAD's length is the encoded one, Range gets the whole file", async () => {
+  await using t = await webGateway();
+  await Deno.writeTextFile(`${t.dist}/assets/big-abc123.js`, BIG_JS);
+  const url = `${t.gateway.url}/assets/big-abc123.js`;
+  const full = await rawGet(url, { "accept-encoding": "br" });
+  const head = await rawGet(url, { "accept-encoding": "br" }, "HEAD");
+  assert.equal(head.status, 200);
+  assert.equal(head.headers["content-encoding"], "br");
+  assert.equal(head.headers["content-length"], String(full.body.byteLength));
+  assert.equal(head.body.byteLength, 0);
+  const plainHead = await rawGet(url, {}, "HEAD");
+  assert.equal(
+    plainHead.headers["content-length"],
+    String(new TextEncoder().encode(BIG_JS).byteLength),
+  );
+  assert.equal(plainHead.headers["content-encoding"], undefined);
+  // Range is not supported: the whole file, 200, never a slice of compressed bytes.
+  for (const accept of ["br", "identity"]) {
+    const ranged = await rawGet(url, { "accept-encoding": accept, range: "bytes=0-9" });
+    assert.equal(ranged.status, 200, accept);
+    assert.equal(ranged.headers["content-range"], undefined, accept);
+    assert.equal(decoded(ranged), BIG_JS, accept);
+  }
+});
+
+Deno.test("with STRIPE_PUBLISHABLE_KEY the compressed index.html carries the key", async () => {
+  const key = "pk_test_51abcDEF";
+  await using t = await webGateway({ env: { STRIPE_PUBLISHABLE_KEY: key } });
+  for (const accept of ["br", "gzip", "identity"]) {
+    const reply = await rawGet(`${t.gateway.url}/orders/abc`, {
+      ...HTML,
+      "accept-encoding": accept,
+    });
+    assert.equal(reply.status, 200, accept);
+    assert.equal(decoded(reply), withPublishableKey(INDEX, key), accept);
+    assert.equal(reply.headers["cache-control"], "no-cache", accept);
+  }
+  const head = await rawGet(`${t.gateway.url}/`, { "accept-encoding": "br" }, "HEAD");
+  const get = await rawGet(`${t.gateway.url}/`, { "accept-encoding": "br" });
+  assert.equal(head.headers["content-length"], String(get.body.byteLength));
+});
+
+Deno.test("ETag: a matching If-None-Match is a 304 without a body; a rebuilt file is a new ETag and new bytes", async () => {
+  await using t = await webGateway();
+  await Deno.writeTextFile(`${t.dist}/assets/big-abc123.js`, BIG_JS);
+  for (const [path, headers] of [["/assets/big-abc123.js", {}], ["/search?q=x", HTML]] as const) {
+    const first = await rawGet(`${t.gateway.url}${path}`, { ...headers, "accept-encoding": "br" });
+    const etag = String(first.headers["etag"]);
+    assert.match(etag, /^W\/"[a-z0-9-]+"$/, path);
+    for (const ifNoneMatch of [etag, `"x", ${etag}`, etag.slice(2), "*"]) {
+      const again = await t.get(path, { ...headers, "if-none-match": ifNoneMatch });
+      assert.equal(again.status, 304, `${path} ${ifNoneMatch}`);
+      assert.equal(await again.text(), "");
+      assert.equal(again.headers.get("etag"), etag);
+      assert.equal(again.headers.get("content-security-policy"), siteCsp("https://market.example"));
+    }
+    const other = await t.get(path, { ...headers, "if-none-match": 'W/"other"' });
+    assert.equal(other.status, 200, path);
+    await other.body?.cancel();
+  }
+  // A rebuild: same path, other bytes. The compressed copy follows the file.
+  const etag = (await rawGet(`${t.gateway.url}/assets/big-abc123.js`)).headers["etag"];
+  const changed = `${BIG_JS}\nexport const more = 1;`;
+  await Deno.writeTextFile(`${t.dist}/assets/big-abc123.js`, changed);
+  for (const accept of ["br", "gzip"]) {
+    const reply = await rawGet(`${t.gateway.url}/assets/big-abc123.js`, {
+      "accept-encoding": accept,
+    });
+    assert.equal(decoded(reply), changed, accept);
+    assert.notEqual(reply.headers["etag"], etag, accept);
+  }
+  const stale = await t.get("/assets/big-abc123.js", { "if-none-match": String(etag) });
+  assert.equal(stale.status, 200);
+  assert.equal(await stale.text(), changed);
+});
+
+Deno.test("a new publishable key is a new ETag of index.html (a cached page never keeps an old key)", async () => {
+  const etags: (string | null)[] = [];
+  const envs: Record<string, string>[] = [
+    {},
+    { STRIPE_PUBLISHABLE_KEY: "pk_test_one" },
+    { STRIPE_PUBLISHABLE_KEY: "pk_test_two" },
+  ];
+  for (const env of envs) {
+    await using t = await webGateway({ env });
+    // The same built file in each folder: same size, and the same mtime set here.
+    await Deno.utime(`${t.dist}/index.html`, 1_700_000_000, 1_700_000_000);
+    const res = await t.get("/", HTML);
+    await res.body?.cancel();
+    etags.push(res.headers.get("etag"));
+  }
+  assert.equal(new Set(etags).size, 3, etags.join(" "));
 });

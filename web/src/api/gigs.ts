@@ -1,5 +1,5 @@
 /** The catalogue's routes and their TanStack Query hooks. */
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "./client.ts";
 
 export interface Category {
@@ -14,13 +14,15 @@ export const gigKeys = {
   categories: ["gigs", "categories"] as const,
 };
 
-/** Every category, empty ones included (`GET /api/v1/gigs/categories`). */
+/** Every category, empty ones included (`GET /api/v1/gigs/categories`): the hook's and the loaders' query. */
+export const categoriesQuery = queryOptions({
+  queryKey: gigKeys.categories,
+  queryFn: ({ signal }) =>
+    api<{ categories: Category[] }>("GET", "/api/v1/gigs/categories", { auth: false, signal })
+      .then((answer) => answer.categories),
+  staleTime: 5 * 60_000,
+});
+
 export function useCategories() {
-  return useQuery({
-    queryKey: gigKeys.categories,
-    queryFn: ({ signal }) =>
-      api<{ categories: Category[] }>("GET", "/api/v1/gigs/categories", { auth: false, signal })
-        .then((answer) => answer.categories),
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(categoriesQuery);
 }

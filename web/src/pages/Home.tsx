@@ -4,14 +4,15 @@ import { ApiError } from "../api/client.ts";
 import { useSession } from "../auth/session.tsx";
 import { sentenceOf } from "../forms/errors.ts";
 import { Alert, Button, buttonClass, Card, EmptyState, Skeleton } from "../ui/index.ts";
-import { useSearch } from "./browse/api.ts";
+import { FEATURED_SEARCH, useSearch } from "./browse/api.ts";
 import { GigGrid, GigGridSkeleton } from "./browse/parts.tsx";
 
 export default function Home() {
   const session = useSession();
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const categories = useCategories();
-  const featured = useSearch(new URLSearchParams({ sort: "rating", limit: "6" }).toString());
+  // Both requests were started by the route's loader (routes/router.tsx), beside this chunk.
+  const featured = useSearch(FEATURED_SEARCH);
   document.title = "Marketplace: hire freelancers for any job";
 
   return (

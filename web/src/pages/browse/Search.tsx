@@ -10,7 +10,7 @@ import { ApiError } from "../../api/client.ts";
 import { useCategories } from "../../api/gigs.ts";
 import { sentenceOf } from "../../forms/errors.ts";
 import { Alert, Button, buttonClass, EmptyState, PageTitle } from "../../ui/index.ts";
-import { SEARCH_PARAMS, useSearch } from "./api.ts";
+import { SEARCH_LIMIT, SEARCH_PARAMS, searchApiQuery, useSearch } from "./api.ts";
 import { GigGrid, GigGridSkeleton } from "./parts.tsx";
 
 const SORTS = [
@@ -25,7 +25,7 @@ const DELIVERY = [["", "Any time"], ["1", "Within 1 day"], ["3", "Up to 3 days"]
   "Up to 14 days",
 ]] as const;
 const RATINGS = [["", "Any rating"], ["4.5", "4.5 and up"], ["4", "4 and up"], ["3", "3 and up"]] as const;
-const LIMIT = 20;
+const LIMIT = SEARCH_LIMIT;
 
 const selectClass = "min-h-10 w-full rounded-lg border border-ink-300 bg-white px-3 py-2 text-base";
 const inputClass = "min-h-10 w-full rounded-lg border border-ink-300 bg-white px-3 py-2 text-base";
@@ -40,13 +40,8 @@ const toMajor = (minor: string | null) => (minor ? String(Number(minor) / 100) :
 export default function Search() {
   const [params, setParams] = useSearchParams();
   const categories = useCategories();
-  const apiQuery = new URLSearchParams();
-  for (const name of SEARCH_PARAMS) {
-    const value = params.get(name);
-    if (value) apiQuery.set(name, value);
-  }
-  apiQuery.set("limit", String(LIMIT));
-  const results = useSearch(apiQuery.toString());
+  // The route's loader (routes/router.tsx) started this request with the navigation.
+  const results = useSearch(searchApiQuery(params));
   const q = params.get("q") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
 
@@ -281,7 +276,12 @@ export default function Search() {
               {hasFilters ? "Try fewer filters or a wider price range." : "Try other words, or browse every service."}
             </EmptyState>
           )}
-          {data && data.items.length > 0 && <GigGrid gigs={data.items} label="Search results" />}
+          {data && data.items.length > 0 && (
+            // The previous results stay, dimmed, until the new ones arrive: a click paints at once.
+            <div className={results.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
+              <GigGrid gigs={data.items} label="Search results" />
+            </div>
+          )}
           {data && pages > 1 && (
             <nav aria-label="Pages" className="flex items-center justify-between gap-4">
               <Button variant="secondary" disabled={page <= 1} onClick={() => update({ page: page > 2 ? String(page - 1) : "" }, true)}>

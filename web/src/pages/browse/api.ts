@@ -3,7 +3,7 @@
  * (services/gigs/api_schemas.ts), favourites, a seller's public profile
  * (services/users/api_schemas.ts) and reviews (services/reviews/api_schemas.ts).
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client.ts";
 import { useSession } from "../../auth/session.tsx";
 
@@ -136,30 +136,62 @@ export const browseKeys = {
   favoriteIds: ["gigs", "favorites", "ids"] as const,
 };
 
-/** One page of search results; `query` is the URL's query string of {@link SEARCH_PARAMS}. */
+/** Results per search page. */
+export const SEARCH_LIMIT = 20;
+
+/** The API query string of a search page's URL parameters (what {@link useSearch} takes). */
+export function searchApiQuery(params: URLSearchParams): string {
+  const query = new URLSearchParams();
+  for (const name of SEARCH_PARAMS) {
+    const value = params.get(name);
+    if (value) query.set(name, value);
+  }
+  query.set("limit", String(SEARCH_LIMIT));
+  return query.toString();
+}
+
+/** The home page's featured gigs: the best rated. */
+export const FEATURED_SEARCH = new URLSearchParams({ sort: "rating", limit: "6" }).toString();
+
+/**
+ * Query options shared by the hooks below and the route loaders (routes/router.tsx),
+ * which start a page's first requests while the page's chunk still loads.
+ */
+export const browseQueries = {
+  search: (query: string) =>
+    queryOptions({
+      queryKey: browseKeys.search(query),
+      queryFn: ({ signal }) =>
+        api<SearchResult>("GET", `/api/v1/gigs${query ? `?${query}` : ""}`, { auth: false, signal }),
+    }),
+  gig: (id: string) =>
+    queryOptions({
+      queryKey: browseKeys.gig(id),
+      queryFn: ({ signal }) => api<{ gig: Gig }>("GET", `/api/v1/gigs/${id}`, { signal }).then((a) => a.gig),
+    }),
+  gigReviews: (id: string, page: number) =>
+    queryOptions({
+      queryKey: browseKeys.gigReviews(id, page),
+      queryFn: ({ signal }) =>
+        api<ReviewPage>("GET", `/api/v1/gigs/${id}/reviews?page=${page}&limit=10`, { auth: false, signal }),
+    }),
+};
+
+/**
+ * One page of search results; `query` is the URL's query string of {@link SEARCH_PARAMS}.
+ * A new query keeps the previous results on screen until its own arrive
+ * (`isPlaceholderData`), so a filter click never blanks the list.
+ */
 export function useSearch(query: string) {
-  return useQuery({
-    queryKey: browseKeys.search(query),
-    queryFn: ({ signal }) =>
-      api<SearchResult>("GET", `/api/v1/gigs${query ? `?${query}` : ""}`, { auth: false, signal }),
-    placeholderData: (previous) => previous,
-  });
+  return useQuery({ ...browseQueries.search(query), placeholderData: keepPreviousData });
 }
 
 export function useGig(id: string) {
-  return useQuery({
-    queryKey: browseKeys.gig(id),
-    queryFn: ({ signal }) => api<{ gig: Gig }>("GET", `/api/v1/gigs/${id}`, { signal }).then((a) => a.gig),
-  });
+  return useQuery(browseQueries.gig(id));
 }
 
 export function useGigReviews(id: string, page = 1) {
-  return useQuery({
-    queryKey: browseKeys.gigReviews(id, page),
-    queryFn: ({ signal }) =>
-      api<ReviewPage>("GET", `/api/v1/gigs/${id}/reviews?page=${page}&limit=10`, { auth: false, signal }),
-    placeholderData: (previous) => previous,
-  });
+  return useQuery({ ...browseQueries.gigReviews(id, page), placeholderData: keepPreviousData });
 }
 
 export function useSeller(username: string) {

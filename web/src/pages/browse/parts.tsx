@@ -1,5 +1,5 @@
 /** Pieces the browse pages share: gig cards, stars, the save control, reviews. */
-import { useState } from "react";
+import { memo, useState } from "react";
 import { Link } from "react-router";
 import { Button, EmptyState, formatMoney, RelativeTime, Skeleton } from "../../ui/index.ts";
 import { type GigCardData, type RatingSummary, type ReviewPage, useFavoriteIds, useToggleFavorite } from "./api.ts";
@@ -100,13 +100,18 @@ export function GigCard({ gig }: { gig: GigCardData }) {
   );
 }
 
-export function GigGrid({ gigs, label }: { gigs: GigCardData[]; label: string }) {
+/**
+ * A grid of gig cards. Memoised: a filter click re-renders the search page at once
+ * while the previous results (the same array) stay on screen, and redrawing their
+ * cards then would only delay that paint.
+ */
+export const GigGrid = memo(function GigGrid({ gigs, label }: { gigs: GigCardData[]; label: string }) {
   return (
     <ul aria-label={label} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
       {gigs.map((gig) => <li key={gig.id}><GigCard gig={gig} /></li>)}
     </ul>
   );
-}
+});
 
 export function GigGridSkeleton({ count = 6 }: { count?: number }) {
   return (
