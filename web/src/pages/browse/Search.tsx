@@ -86,8 +86,7 @@ export default function Search() {
   );
   const data = results.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / LIMIT)) : 1;
-  // Not in the page's api.ts type (another file): read defensively.
-  const corrected = (data as { correctedQuery?: string | null } | undefined)?.correctedQuery ?? null;
+  const corrected = data?.correctedQuery ?? null;
 
   return (
     <div className="flex flex-col gap-6">

@@ -65,6 +65,8 @@ export interface SearchResult {
   limit: number;
   total: number;
   totalExact: boolean;
+  /** The corrected keywords searched instead when the typed ones found nothing ("Showing results for …"); null otherwise. */
+  correctedQuery: string | null;
   facets: { categories: Bucket[]; subcategories?: Bucket[]; approximate: boolean };
 }
 
