@@ -21,7 +21,8 @@
  *   tie), with `Vary: Accept-Encoding`. Each file version (path, size, mtime) is
  *   compressed once, at the highest level, and kept in memory (bounded), so a
  *   rebuild is picked up and no request pays for compressing the same bytes
- *   again. Every file carries a weak ETag of its size and mtime; a matching
+ *   again; while a version's br copy is being made, clients that take gzip too
+ *   get gzip. Every file carries a weak ETag of its size and mtime; a matching
  *   If-None-Match is a 304. Range is ignored (a full 200 is a valid answer).
  *   Why not `hono/compress`: it compresses every response again, per request,
  *   with CompressionStream (gzip or deflate only, no br).
@@ -166,30 +167,26 @@ export function isCompressible(name: string): boolean {
 }
 
 /**
- * Accept-Encoding (parsed by hono/accepts) → the encoding to send: the acceptable
- * one (q > 0) with the highest q, br before gzip on a tie (browsers list gzip
- * first, br is smaller); `*` stands for an encoding not named; "identity" when
- * neither is acceptable.
+ * Accept-Encoding (parsed by hono/accepts) → the encodings of {@link ENCODINGS} the
+ * client accepts (q > 0), best first: the highest q, br before gzip on a tie
+ * (browsers list gzip first, br is smaller); `*` stands for an encoding not named.
  */
-function preferredEncoding(list: { type: string; q: number }[]): string {
+function rankEncodings(list: { type: string; q: number }[]): Encoding[] {
   const q = (name: string) =>
     list.find((a) => a.type.toLowerCase() === name)?.q ?? list.find((a) => a.type === "*")?.q ?? 0;
-  let best = "identity";
-  let bestQ = 0;
-  for (const encoding of ENCODINGS) {
-    if (q(encoding) > bestQ) [best, bestQ] = [encoding, q(encoding)];
-  }
-  return best;
+  return ENCODINGS.filter((encoding) => q(encoding) > 0)
+    .sort((a, b) => q(b) - q(a) || ENCODINGS.indexOf(a) - ENCODINGS.indexOf(b));
 }
 
-function encodingFor(c: Context): Encoding | undefined {
-  const chosen = accepts(c, {
+function acceptedEncodings(c: Context): Encoding[] {
+  // accepts() answers one string: the ranked list travels in it, comma-joined.
+  const ranked = accepts(c, {
     header: "Accept-Encoding",
     supports: [...ENCODINGS],
-    default: "identity",
-    match: preferredEncoding,
-  });
-  return ENCODINGS.find((encoding) => encoding === chosen);
+    default: "",
+    match: (list) => rankEncodings(list).join(","),
+  }).split(",");
+  return ranked.flatMap((name) => ENCODINGS.filter((encoding) => encoding === name));
 }
 
 const brotli = promisify(brotliCompress);
@@ -242,6 +239,11 @@ class CompressedFiles {
       () => this.#drop(key), // not kept: the next request tries again
     );
     return entry;
+  }
+
+  /** Whether the copy under `key` is made (not only being made). */
+  ready(key: string): boolean {
+    return this.#sizes.has(key);
   }
 
   #drop(key: string) {
@@ -393,13 +395,19 @@ async function fileResponse(
     key === undefined
       ? await Deno.readFile(file)
       : new TextEncoder().encode(withPublishableKey(await Deno.readTextFile(file), key));
-  const encoding = compressible ? encodingFor(c) : undefined;
+  const [best, next] = compressible ? acceptedEncodings(c) : [];
+  const copy = (encoding: Encoding) =>
+    compressed.get(`${encoding} ${file} ${version}`, async () => COMPRESS[encoding](await read()));
+  // Brotli 11 takes about a second for the main script: until its copy is made, a
+  // client that also takes gzip (every browser) gets gzip (milliseconds) instead of waiting.
+  let encoding = best;
+  if (best === "br" && next === "gzip" && !compressed.ready(`br ${file} ${version}`)) {
+    copy("br").catch(() => {}); // kept for the next requests; a failure is retried by them
+    encoding = "gzip";
+  }
   let body: Bytes | undefined;
   if (encoding) {
-    body = await compressed.get(
-      `${encoding} ${file} ${version}`,
-      async () => COMPRESS[encoding](await read()),
-    );
+    body = await copy(encoding);
     headers.set("content-encoding", encoding);
   } else if (c.req.method !== "HEAD" || key !== undefined) {
     body = await read();

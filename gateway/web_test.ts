@@ -388,6 +388,8 @@ Deno.test("text files are sent br or gzip as Accept-Encoding allows, and decompr
   await using t = await webGateway();
   await Deno.writeTextFile(`${t.dist}/assets/big-abc123.js`, BIG_JS);
   const url = `${t.gateway.url}/assets/big-abc123.js`;
+  // A client that takes only br waits for the br copy; from then on br is ready for all.
+  assert.equal((await rawGet(url, { "accept-encoding": "br" })).headers["content-encoding"], "br");
   const cases: [string | undefined, string | undefined][] = [
     [CHROME, "br"], // br preferred on a tie, whatever the order
     ["gzip", "gzip"],
@@ -414,7 +416,7 @@ Deno.test("text files are sent br or gzip as Accept-Encoding allows, and decompr
   }
   // CSS, SVG and index.html are compressed too.
   for (const path of ["/assets/app-abc123.css", "/favicon.svg", "/"]) {
-    const reply = await rawGet(`${t.gateway.url}${path}`, { "accept-encoding": CHROME });
+    const reply = await rawGet(`${t.gateway.url}${path}`, { "accept-encoding": "br" });
     assert.equal(reply.headers["content-encoding"], "br", path);
   }
   assert.equal(decoded(await rawGet(`${t.gateway.url}/`, { "accept-encoding": "gzip" })), INDEX);
@@ -427,6 +429,30 @@ Deno.test("text files are sent br or gzip as Accept-Encoding allows, and decompr
   assert.equal(image.headers["content-encoding"], undefined);
   assert.doesNotMatch(String(image.headers["vary"]), VARY_ENCODING);
   assert.deepEqual(image.body, png);
+});
+
+Deno.test("until a file version's br copy is made, a client that also takes gzip gets gzip, then br", async () => {
+  await using t = await webGateway();
+  // A script big enough that brotli 11 takes a while.
+  const big = Array.from({ length: 20_000 }, (_, i) => `export const v${i} = ${i * 7919 % 10007};`)
+    .join("\n");
+  await Deno.writeTextFile(`${t.dist}/assets/huge-abc123.js`, big);
+  const url = `${t.gateway.url}/assets/huge-abc123.js`;
+  const first = await rawGet(url, { "accept-encoding": CHROME });
+  assert.equal(first.headers["content-encoding"], "gzip", "the br copy was not made yet");
+  assert.equal(decoded(first), big);
+  // The br copy was started by that request; it is served once made.
+  const deadline = Date.now() + 20_000;
+  let later = first;
+  while (later.headers["content-encoding"] !== "br" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    later = await rawGet(url, { "accept-encoding": CHROME });
+  }
+  assert.equal(later.headers["content-encoding"], "br");
+  assert.equal(decoded(later), big);
+  assert.ok(later.body.byteLength <= first.body.byteLength);
+  // The same version has one ETag whatever the encoding (a weak one).
+  assert.equal(later.headers["etag"], first.headers["etag"]);
 });
 
 Deno.test("HEAD and Range stay right under compression: HEAD's length is the encoded one, Range gets the whole file", async () => {
