@@ -63,6 +63,8 @@ export function createApp(deps: GatewayDeps) {
     readiness: { signingKey: () => signer.jwks.keys.length > 0 },
     reported: { redis: () => redis.status === "ready" },
     maxBodyBytes: false, // installed below, after CORS, the rate limit and the path check
+    // This port is public: main.ts serves the metrics on a listener of their own.
+    serveMetrics: false,
   });
 
   const limiter = new RateLimiter({ redis, prefix: config.RATE_LIMIT_PREFIX, log });

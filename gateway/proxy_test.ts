@@ -7,6 +7,7 @@ import {
   startGateway,
   startStalledUpstream,
 } from "./test_support.ts";
+import { findRoute } from "./routes.ts";
 
 /** A gateway whose auth and notifications upstreams are echo servers. */
 async function echoGateway(env: Record<string, string> = {}) {
@@ -100,6 +101,24 @@ Deno.test("the Cookie header goes to auth only", async () => {
   await (await fetch(`${t.gateway.url}/api/v1/auth/me`, { headers })).body?.cancel();
   assert.equal(t.notifications.received[0].headers["cookie"], undefined);
   assert.equal(t.auth.received[0].headers["cookie"], "refresh_token=rt-1; theme=dark");
+});
+
+Deno.test("metrics are never proxied: /metrics reaches no service, /api/v1/<area>/metrics keeps its own path", async () => {
+  await using t = await echoGateway();
+  // The public port itself serves no metrics either (main.ts has a listener of their own).
+  for (const accept of ["text/plain", "text/html", "*/*"]) {
+    const own = await fetch(`${t.gateway.url}/metrics`, { headers: { accept } });
+    const text = await own.text();
+    assert.ok(!text.includes("http_requests_total"), `/metrics (${accept}) shows no metrics`);
+  }
+  assert.equal(t.auth.received.length + t.notifications.received.length, 0);
+  for (const area of ["auth", "notifications"]) {
+    const response = await fetch(`${t.gateway.url}/api/v1/${area}/metrics`);
+    assert.equal((await json<Echo>(response)).path, `/api/v1/${area}/metrics`);
+  }
+  const paths = [...t.auth.received, ...t.notifications.received].map((echo) => echo.path);
+  assert.ok(!paths.includes("/metrics"), `paths the services saw: ${paths.join(", ")}`);
+  assert.equal(findRoute("/metrics"), undefined, "the route table has no /metrics");
 });
 
 Deno.test("a valid incoming X-Request-Id is forwarded and returned; an invalid one is replaced", async () => {

@@ -21,6 +21,7 @@ import { Buffer } from "node:buffer";
 import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 import { type Logger, runWithContext } from "./log.ts";
+import { eventMetrics } from "./metrics.ts";
 
 /** Every event on the wire: `{ id, type, occurredAt, data }`. */
 export interface EventEnvelope<T = unknown> {
@@ -89,11 +90,13 @@ export class EventBus {
   #consumerTag?: string;
   #consuming = false;
   #inFlight = new Set<Promise<void>>();
+  readonly #maxDeliveries: number;
 
   constructor(private readonly options: EventBusOptions) {
     this.exchange = options.exchange ?? "marketplace";
     this.queue = `${this.exchange}.${options.service}`;
     this.deadLetterQueue = `${this.queue}.dlq`;
+    this.#maxDeliveries = options.maxDeliveries ?? 5;
   }
 
   /** Connects (retrying until the broker answers) and keeps reconnecting after losses. */
@@ -141,6 +144,7 @@ export class EventBus {
       });
     }
     await channel.waitForConfirms();
+    for (const { envelope } of events) eventMetrics.published.inc({ type: envelope.type });
   }
 
   /** Stops taking new messages and waits for the handlers in progress. */
@@ -182,7 +186,7 @@ export class EventBus {
       durable: true,
       arguments: {
         "x-queue-type": "quorum",
-        "x-delivery-limit": this.options.maxDeliveries ?? 5,
+        "x-delivery-limit": this.#maxDeliveries,
         "x-dead-letter-exchange": deadLetterExchange,
         "x-dead-letter-routing-key": this.queue,
         "x-dead-letter-strategy": "at-least-once",
@@ -209,6 +213,8 @@ export class EventBus {
       envelope = envelopeSchema.parse(JSON.parse(message.content.toString("utf8")));
     } catch {
       log.error("malformed event, dead-lettering", { routingKey: message.fields.routingKey });
+      // The routing key is a bound event type, so the label stays a short list.
+      eventMetrics.deadLettered.inc({ type: message.fields.routingKey, reason: "malformed" });
       safely(() => channel.nack(message, false, false));
       return;
     }
@@ -224,6 +230,7 @@ export class EventBus {
       try {
         await handler(envelope, headers);
         safely(() => channel.ack(message));
+        eventMetrics.consumed.inc({ type: envelope.type });
       } catch (error) {
         if (error instanceof PoisonMessageError) {
           log.error("poison event, dead-lettering", {
@@ -232,6 +239,7 @@ export class EventBus {
             error: error.message,
           });
           safely(() => channel.nack(message, false, false));
+          eventMetrics.deadLettered.inc({ type: envelope.type, reason: "poison" });
           return;
         }
         const deliveries = Number(message.properties.headers?.["x-delivery-count"] ?? 0) + 1;
@@ -248,6 +256,12 @@ export class EventBus {
         });
         await new Promise((resolve) => setTimeout(resolve, delay));
         safely(() => channel.nack(message, false, true));
+        // Past the queue's x-delivery-limit the broker dead-letters this requeue.
+        if (deliveries > this.#maxDeliveries) {
+          eventMetrics.deadLettered.inc({ type: envelope.type, reason: "delivery_limit" });
+        } else {
+          eventMetrics.retried.inc({ type: envelope.type });
+        }
       }
     });
   }

@@ -94,17 +94,48 @@ export async function retryTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1;; attempt++) {
     let finished = false;
+    let committed: Tx | undefined;
     try {
-      return await begin(async (tx) => {
+      const result = await begin(async (tx) => {
         const result = await fn(tx);
         finished = true;
+        committed = tx;
         return result;
       }) as T;
+      runCommitHooks(committed);
+      return result;
     } catch (err) {
       const safe = isRolledBack(err) || (isConnectionLoss(err) && !finished && !isPoolEnded(err));
       if (!safe || attempt >= policy.attempts) throw err;
       const delay = backoffDelay(policy.backoff, attempt - 1);
       await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+// Hooks of transactions in progress; a rolled-back attempt's are dropped with its handle.
+const commitHooks = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Runs `hook` once `tx` has committed, never if it rolls back or is run again:
+ * for counting what a transaction did (metrics). Only transactions begun by a
+ * `connectDb` pool run their hooks.
+ */
+export function afterCommit(tx: Tx, hook: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(hook);
+  else commitHooks.set(tx, [hook]);
+}
+
+function runCommitHooks(tx: Tx | undefined) {
+  const hooks = tx && commitHooks.get(tx);
+  if (!hooks) return;
+  commitHooks.delete(tx);
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // A counter's failure must not turn a committed transaction into an error.
     }
   }
 }

@@ -2,13 +2,15 @@
  * The HTTP skeleton every service starts from: request ids (taken from
  * `X-Request-Id` when the gateway sent one), JSON access logs, in-flight
  * tracking for graceful shutdown, problem+json errors, `/livez` and `/readyz`,
- * and `apiRoute` validation (`openapi.ts`).
+ * request metrics and `GET /metrics` (`metrics.ts`), and `apiRoute` validation
+ * (`openapi.ts`).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { DEFAULT_MAX_BODY_BYTES, limitBodies } from "./body_limit.ts";
 import type { Logger } from "./log.ts";
 import { runWithContext } from "./log.ts";
+import { httpMetrics, metricsResponse } from "./metrics.ts";
 import { validationHook } from "./openapi.ts";
 import { problem, problemErrorHandler, problemNotFound } from "./problem.ts";
 
@@ -58,6 +60,12 @@ export interface ServiceAppOptions {
   maxBodyBytes?: number | false;
   /** Exact paths allowed a larger body than `maxBodyBytes` (a webhook). */
   largerBodies?: Record<string, number>;
+  /**
+   * Serve `GET /metrics` (default `true`; the gateway never routes it). `false`:
+   * requests are still measured, but the registry is served elsewhere (the
+   * gateway, whose port is public, uses a listener of its own).
+   */
+  serveMetrics?: boolean;
 }
 
 async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, boolean>> {
@@ -88,6 +96,8 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
     defaultHook: validationHook,
   });
 
+  // First, so every answer counts, those of the middleware below included.
+  app.use(httpMetrics);
   app.use(requestId({
     headerName: "X-Request-Id",
     generator: () => crypto.randomUUID(),
@@ -113,7 +123,8 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
       );
     } finally {
       done();
-      if (!c.req.path.endsWith("z")) {
+      // Probes and scrapes are not worth a log line each.
+      if (!c.req.path.endsWith("z") && c.req.path !== "/metrics") {
         runWithContext({ requestId: id }, () =>
           log.info("request", {
             method: c.req.method,
@@ -134,6 +145,7 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
   }
 
   app.get("/livez", (c) => c.json({ status: "ok" }));
+  if (options.serveMetrics !== false) app.get("/metrics", () => metricsResponse());
   app.get("/readyz", async (c) => {
     const [results, extra] = await Promise.all([runChecks(readiness), runChecks(reported ?? {})]);
     const shown = reported ? { checks: results, reported: extra } : { checks: results };

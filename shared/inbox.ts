@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { type EventEnvelope, PoisonMessageError } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
+import { eventMetrics } from "./metrics.ts";
 
 /**
  * DDL of the inbox table, applied by `migrate()` through its `include` option.
@@ -32,7 +33,7 @@ export async function handleOnce(
   envelope: EventEnvelope,
   effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
-  return await sql.begin(async (tx) => {
+  const done = await sql.begin(async (tx) => {
     const inserted =
       await tx`insert into inbox (event_id, type) values (${envelope.id}, ${envelope.type})
       on conflict (event_id) do nothing returning event_id`;
@@ -40,6 +41,9 @@ export async function handleOnce(
     await effect(tx);
     return true;
   });
+  // Counted after the transaction: a retried transaction is one duplicate at most.
+  if (!done) eventMetrics.duplicates.inc({ type: envelope.type });
+  return done;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { EventBus, EventEnvelope, EventHeaders } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
 import { currentContext, type Logger } from "./log.ts";
 import { PollingLoop } from "./loop.ts";
+import { watchOutbox } from "./metrics.ts";
 
 /**
  * DDL of the outbox table, applied by `migrate()` through its `include` option.
@@ -85,6 +86,7 @@ export class OutboxRelay {
   // A NOTIFY wakes the loop; one during a batch makes it look again at once.
   readonly #loop: PollingLoop;
   #unlisten?: () => Promise<void>;
+  #unwatch?: () => void;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.#loop = new PollingLoop({
@@ -98,6 +100,8 @@ export class OutboxRelay {
 
   /** Starts the relay loop in the background. */
   async start(): Promise<void> {
+    // The outbox gauges (rows waiting, oldest age) read this relay's table at scrape time.
+    this.#unwatch ??= watchOutbox(this.options.sql);
     try {
       const { unlisten } = await this.options.sql.listen(CHANNEL, () => this.#loop.wake());
       this.#unlisten = unlisten;
@@ -151,6 +155,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     await this.#loop.stop();
     await this.#unlisten?.().catch(() => {});
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }
 

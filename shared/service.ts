@@ -16,6 +16,8 @@
  * });
  * ```
  *
+ * Every service answers `GET /metrics` on its own port (shared/metrics.ts).
+ *
  * Start-up order: config → pool → migrate → `setup` (own resources) → bus →
  * consumers → outbox relay → retention → `start` (own workers) → app.
  * Shutdown order: drain → stop consuming → own workers → retention → outbox
@@ -31,6 +33,7 @@ import { inboxMigration } from "./inbox.ts";
 import { createTokenVerifier, type TokenVerifier } from "./jwt.ts";
 import { onShutdown, type ShutdownStep } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { startRuntimeMetrics } from "./metrics.ts";
 import { outboxMigration, OutboxRelay } from "./outbox.ts";
 import { RetentionJob } from "./retention.ts";
 
@@ -118,6 +121,8 @@ export async function startService<
     return { config, verifier: tokenVerifier(config) };
   });
   const log = createLogger(name, config.LOG_LEVEL);
+  // Event-loop delay for GET /metrics (createServiceApp serves it on the service's port).
+  startRuntimeMetrics();
 
   const sql = migrations ? connectDb(config.DATABASE_URL) : undefined;
   if (sql && migrations) {

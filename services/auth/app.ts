@@ -8,6 +8,7 @@ import type { Sql, Tx } from "@mp/shared/db";
 import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/http";
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
+import { counter } from "@mp/shared/metrics";
 import { AppError, errors } from "@mp/shared/problem";
 import { line } from "@mp/shared/text";
 import {
@@ -32,6 +33,9 @@ import { HasherBusyError, type PasswordHasher } from "./password.ts";
 import { endSession, rotateRefreshToken, startSession } from "./refresh_tokens.ts";
 import * as store from "./store.ts";
 import { hashToken, newToken, TOKEN_PATTERN } from "./tokens.ts";
+
+// Business counter on GET /metrics.
+const signups = counter("auth_signups_total", "Accounts created (sign-ups committed)");
 
 /** Lifetimes of the tokens auth issues. */
 export interface TokenLifetimes {
@@ -310,6 +314,7 @@ export function createApp(deps: AuthDeps) {
           });
           return await signIn(user, tx);
         });
+        signups.inc(); // committed
         return c.json(result, 201);
       } catch (error) {
         // Two signups racing for the same name: the unique index decides.

@@ -15,6 +15,7 @@ import {
   type TokenVerifier,
 } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
+import { counter } from "@mp/shared/metrics";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { AppError, errors } from "@mp/shared/problem";
 import {
@@ -47,6 +48,11 @@ import {
 import * as store from "./store.ts";
 import { suggest, suggestQuerySchema } from "./suggest.ts";
 import { belongsTo, TAXONOMY } from "./taxonomy.ts";
+
+// Business counter on GET /metrics: `cache` (Redis answered) or `database`.
+const searches = counter("gigs_searches_total", "Gig searches answered, by where from", [
+  "source",
+]);
 
 /** What `createApp` needs; built in main.ts, or by tests with real connections. */
 export interface GigsDeps {
@@ -319,7 +325,13 @@ export function createApp(deps: GigsDeps) {
 
   app.openapi(routes.search, async (c) => {
     const params = normalizeSearch(c.req.valid("query"));
-    return c.json(await cache.search(params, () => search(sql, params)), 200);
+    let source = "cache";
+    const answer = await cache.search(params, () => {
+      source = "database";
+      return search(sql, params);
+    });
+    searches.inc({ source });
+    return c.json(answer, 200);
   });
 
   app.openapi(routes.suggestions, async (c) => {

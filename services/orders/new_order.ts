@@ -3,8 +3,9 @@
  * package) and an accepted custom offer do it: the order row, its `placed`
  * timeline entry and `order.created`, all in the caller's transaction.
  */
-import type { Tx } from "@mp/shared/db";
+import { afterCommit, type Tx } from "@mp/shared/db";
 import { publish } from "./events.ts";
+import { orderStatusChanges } from "./metrics.ts";
 import type { Quote } from "./money.ts";
 import type { CreatedPaymentIntent, Payments } from "./payments.ts";
 import type { ReplicaGig } from "./store_gigs.ts";
@@ -73,6 +74,7 @@ export async function recordNewOrder(tx: Tx, input: NewOrder): Promise<Order> {
     offerId,
   };
   await insertOrder(tx, order);
+  afterCommit(tx, () => orderStatusChanges.inc({ from: "none", to: order.status }));
   const money = (amount: number) => ({ amount, currency: priced.currency });
   await addTimeline(tx, {
     orderId,

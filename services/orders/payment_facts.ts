@@ -8,8 +8,9 @@
  * applied (the order is paid, the refund confirmed) changes nothing, so
  * duplicate, concurrent or reordered deliveries make exactly one transition.
  */
-import type { Tx } from "@mp/shared/db";
+import { afterCommit, type Tx } from "@mp/shared/db";
 import { capturePosting, refundPosting } from "./ledger.ts";
+import { orderPayments } from "./metrics.ts";
 import { addTimeline } from "./store_history.ts";
 import { postLedger } from "./store_ledger.ts";
 import { type Order, updateOrder } from "./store_orders.ts";
@@ -162,6 +163,10 @@ async function captureAndRefund(
   const money = orderMoney(order);
   await postLedger(tx, capturePosting(money), now);
   await postLedger(tx, refundPosting(money), now);
+  afterCommit(tx, () => {
+    orderPayments.inc({ outcome: "captured" });
+    orderPayments.inc({ outcome: "refunded" });
+  });
   await insertRefund(tx, {
     orderId: order.id,
     paymentIntentId: order.paymentIntentId,

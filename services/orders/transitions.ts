@@ -6,10 +6,11 @@
  * the timeline and the outbox events commit together or not at all, and two
  * concurrent moves of one order are serialised by the row lock.
  */
-import type { Sql, Tx } from "@mp/shared/db";
+import { afterCommit, type Sql, type Tx } from "@mp/shared/db";
 import { AppError, errors } from "@mp/shared/problem";
 import type { Logger } from "@mp/shared/log";
 import { orderRef, publish } from "./events.ts";
+import { orderPayments, orderStatusChanges } from "./metrics.ts";
 import { type OrderMoney, postingFor } from "./ledger.ts";
 import {
   type Actor,
@@ -223,6 +224,14 @@ export async function applyCommand(
     cancelReason,
     paymentStatus,
     paymentError: decision.ledger === "capture" ? null : undefined,
+  });
+
+  afterCommit(tx, () => {
+    if (decision.to !== decision.from) {
+      orderStatusChanges.inc({ from: decision.from, to: decision.to });
+    }
+    if (decision.ledger === "capture") orderPayments.inc({ outcome: "captured" });
+    if (decision.ledger === "refund") orderPayments.inc({ outcome: "refunded" });
   });
 
   // Money.

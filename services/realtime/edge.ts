@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { EventBus } from "@mp/shared/bus";
 import { Drain } from "@mp/shared/http";
+import { scrapeGauge } from "@mp/shared/metrics";
 import type { ShutdownStep } from "@mp/shared/lifecycle";
 import type { Logger } from "@mp/shared/log";
 import { Server } from "socket.io";
@@ -20,6 +21,9 @@ import { adapterKey, userRoom } from "./keys.ts";
 import { Presence } from "./presence.ts";
 import { connectEdgeRedis } from "./redis_clients.ts";
 import { createTypingHandler } from "./typing.ts";
+
+// GET /metrics (health.ts): the sockets of every edge in this process.
+const openSockets = scrapeGauge("realtime_open_sockets", "Socket.io connections open");
 
 /** A running instance. */
 export interface Edge {
@@ -91,6 +95,7 @@ export async function startEdge(config: RealtimeConfig, log: Logger): Promise<Ed
     });
   });
   io.on("connection", (socket) => onConnection({ io, presence, typing, log }, socket));
+  const unwatchSockets = openSockets.add(() => io.of("/").sockets.size);
 
   await presence.start();
   await bus.start();
@@ -110,7 +115,13 @@ export async function startEdge(config: RealtimeConfig, log: Logger): Promise<Ed
   const steps: ShutdownStep[] = [
     { name: "stop consuming", run: () => bus.stopConsuming() },
     { name: "stop presence heartbeat", run: () => presence.stop() },
-    { name: "close sockets", run: () => closeSockets(io) },
+    {
+      name: "close sockets",
+      run: async () => {
+        await closeSockets(io);
+        unwatchSockets();
+      },
+    },
     {
       name: "close server",
       run: async () => {

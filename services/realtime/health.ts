@@ -1,10 +1,11 @@
 /**
- * `/livez` and `/readyz` on the edge's node:http server (Socket.io answers
- * `/socket.io/` itself; every other path is a 404 problem). Ready: Redis and the
- * broker connected and not shutting down; the answers are those of the kit's
- * services (shared/http.ts).
+ * `/livez`, `/readyz` and `/metrics` on the edge's node:http server (Socket.io
+ * answers `/socket.io/` itself; every other path is a 404 problem). Ready: Redis
+ * and the broker connected and not shutting down; the answers are those of the
+ * kit's services (shared/http.ts, shared/metrics.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { registry } from "@mp/shared/metrics";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 
 /** Named readiness checks. */
@@ -16,6 +17,24 @@ export function healthListener(checks: Checks, draining: () => boolean) {
     const path = new URL(request.url ?? "/", "http://edge").pathname;
     const get = request.method === "GET" || request.method === "HEAD";
     if (get && path === "/livez") return send(response, 200, "application/json", { status: "ok" });
+    if (get && path === "/metrics") {
+      return void registry.metrics().then(
+        (text) => {
+          response.writeHead(200, {
+            "content-type": registry.contentType,
+            "cache-control": "no-store",
+          });
+          response.end(text);
+        },
+        () =>
+          send(
+            response,
+            500,
+            PROBLEM_CONTENT_TYPE,
+            problemBody(500, "metrics_failed", "The metrics could not be read."),
+          ),
+      );
+    }
     if (get && path === "/readyz") {
       const results = checks();
       if (!draining() && Object.values(results).every(Boolean)) {
@@ -32,7 +51,11 @@ export function healthListener(checks: Checks, draining: () => boolean) {
 }
 
 function problemBody(status: number, code: string, detail: string) {
-  const title = status === 404 ? "Not Found" : "Service Unavailable";
+  const title = status === 404
+    ? "Not Found"
+    : status === 500
+    ? "Internal Server Error"
+    : "Service Unavailable";
   return { type: "about:blank", title, status, code, detail };
 }
 

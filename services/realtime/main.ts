@@ -8,6 +8,7 @@
 import { ConfigError } from "@mp/shared/config";
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
+import { startRuntimeMetrics } from "@mp/shared/metrics";
 import { configOrExit } from "@mp/shared/service";
 import { readConfig } from "./config.ts";
 import { authenticatorFor, startEdge } from "./edge.ts";
@@ -22,6 +23,7 @@ const config = await configOrExit("realtime", () => {
   return config;
 });
 const log = createLogger("realtime", config.LOG_LEVEL);
+startRuntimeMetrics();
 
 // Whatever a client or a dependency does, one failure must not end every socket.
 globalThis.addEventListener("unhandledrejection", (event) => {
