@@ -129,6 +129,24 @@ export async function insertGigRows(sql: Sql, rows: readonly GigRowInput[]): Pro
       min_delivery_days integer, rating_sum bigint, rating_count integer)`;
 }
 
+/**
+ * `insertGigRows`, again when PostgreSQL broke a deadlock by failing it: the two
+ * lanes never share a `category_counts` row, but their triggers insert the same
+ * new words into `search_terms` and tags into `search_tags` in different orders
+ * (a unique-index wait each way). The failed statement rolled back whole, so
+ * running it again is safe.
+ */
+async function insertRetryingDeadlocks(sql: Sql, rows: readonly GigRowInput[]): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await insertGigRows(sql, rows);
+    } catch (error) {
+      const deadlock = (error as { code?: string }).code === "40P01";
+      if (!deadlock || attempt >= 5) throw error;
+    }
+  }
+}
+
 /** Options of `loadSeedGigs`. */
 export interface LoadOptions {
   /** The gigs database, as its owner (the service's own DATABASE_URL). */
@@ -173,7 +191,7 @@ export async function loadSeedGigs(options: LoadOptions): Promise<string[]> {
     if (lane.rows.length === 0) return;
     const rows = lane.rows;
     lane.rows = [];
-    lane.inFlight = insertGigRows(sql, rows).then(() => {
+    lane.inFlight = insertRetryingDeadlocks(sql, rows).then(() => {
       loaded += rows.length;
       options.progress?.(loaded);
     });

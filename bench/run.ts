@@ -20,7 +20,9 @@ import { chatSockets } from "./chat_sockets.ts";
 import { eventPipeline } from "./event_pipeline.ts";
 import { forgotTiming } from "./forgot_timing.ts";
 import { gatewayOverhead } from "./gateway_overhead.ts";
-import { gigSearch } from "./gig_search.ts";
+import { gigSearch, gigSearchMillion } from "./gig_search.ts";
+import { gigSuggestions } from "./gig_suggestions.ts";
+import { gigTypos } from "./gig_typos.ts";
 import { loginFlood } from "./login_flood.ts";
 import { ordersE2e } from "./orders_e2e.ts";
 import { soak } from "./soak.ts";
@@ -35,6 +37,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   forgotTiming,
   eventPipeline,
   gigSearch,
+  gigTypos,
+  gigSuggestions,
+  gigSearchMillion,
   webPages,
   ordersE2e,
   chatSockets,
