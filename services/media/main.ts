@@ -1,0 +1,59 @@
+/**
+ * Media service process: its own part of the kit's start-up (shared/service.ts):
+ * the object store (bucket made sure of at start, checked by /readyz) and the
+ * janitor of uploads never completed. Publishes `media.uploaded` through its
+ * outbox; consumes nothing yet.
+ *
+ * Run from the repository root with the flags of README.md ("Permissions");
+ * main_test.ts runs it under exactly those. deploy.ts serves the same handler
+ * with `Deno.serve`.
+ */
+import { startService } from "@mp/shared/service";
+import { createApp } from "./app.ts";
+import { mediaEnv, rulesFrom } from "./config.ts";
+import { UploadJanitor } from "./janitor.ts";
+import { ObjectStore } from "./object_store.ts";
+
+export default await startService({
+  name: "media",
+  env: mediaEnv,
+  migrations: new URL("./migrations/", import.meta.url),
+  publishes: true,
+  setup: async ({ config, log, readiness, onClose }) => {
+    const objects = new ObjectStore({
+      endpoint: config.S3_ENDPOINT,
+      publicUrl: config.S3_PUBLIC_URL,
+      region: config.S3_REGION,
+      bucket: config.S3_BUCKET,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    });
+    const { policy } = await objects.ensureBucket();
+    // s3rver has no policies (and serves everything); MinIO and S3 take it.
+    if (!policy) log.info("the object store took no bucket policy", { bucket: config.S3_BUCKET });
+    readiness.objectStore = () => objects.isReady();
+    onClose("close object store clients", () => objects.close());
+    return { objects };
+  },
+  start: ({ sql, log, objects, config, onStop }) => {
+    const janitor = new UploadJanitor({
+      sql,
+      objects,
+      log,
+      olderThanMs: config.MEDIA_PENDING_HOURS * 3_600_000,
+    });
+    janitor.start();
+    onStop("stop upload janitor", () => janitor.stop());
+  },
+  createApp: ({ sql, verifier, log, readiness, objects, config }) =>
+    createApp({
+      sql,
+      verifier,
+      log,
+      readiness,
+      objects,
+      rules: rulesFrom(config),
+      uploadUrlSeconds: config.MEDIA_UPLOAD_URL_SECONDS,
+      downloadUrlSeconds: config.MEDIA_DOWNLOAD_URL_SECONDS,
+    }),
+}) satisfies Deno.ServeDefaultExport;

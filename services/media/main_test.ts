@@ -1,0 +1,124 @@
+/**
+ * main.ts as a real process under exactly the permission flags of README.md
+ * (scripts/processes.ts): it migrates, creates its bucket in a real s3rver,
+ * gets ready, takes an upload whose bytes go straight to the store, completes
+ * it, publishes `media.uploaded` on the exchange through its outbox relay and
+ * shuts down cleanly on SIGTERM. A dependency (the AWS SDK) that starts needing
+ * a wider permission fails this test instead of production.
+ */
+import assert from "node:assert/strict";
+import amqp from "amqplib";
+import {
+  createTestKeys,
+  deleteQueues,
+  freePort,
+  freshDatabase,
+  passThrough,
+  startProcess,
+  testBus,
+  waitFor,
+} from "@mp/shared/testing";
+import { processSpec, serveArgs } from "../../scripts/processes.ts";
+import { startLocalObjectStore } from "../../scripts/object_store.ts";
+import { fileOf, SAMPLES } from "./test_support.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+Deno.test("main.ts runs under its least-privilege flags: makes its bucket, takes an upload, publishes media.uploaded, stops on SIGTERM", async () => {
+  const db = await freshDatabase("media_main");
+  const broker = testBus("media_main");
+  const store = await startLocalObjectStore();
+  const keys = await createTestKeys();
+  const port = freePort();
+  const probeQueue = `${broker.exchange}.probe`;
+  const proc = startProcess(
+    Deno.execPath(),
+    serveArgs(processSpec("media"), {
+      root: ROOT.pathname,
+      host: "127.0.0.1",
+      port,
+      databaseUrl: db.url,
+      amqpUrl: broker.url,
+      objectStoreUrl: store.url,
+    }),
+    {
+      cwd: ROOT,
+      env: {
+        ...passThrough(["HOME", "PATH", "DENO_DIR", "DENO_TLS_CA_STORE"]),
+        DATABASE_URL: db.url,
+        AMQP_URL: broker.url,
+        EVENTS_EXCHANGE: broker.exchange,
+        JWT_JWKS: JSON.stringify(keys.jwks),
+        S3_ENDPOINT: store.url,
+        S3_BUCKET: "media-main",
+        S3_ACCESS_KEY_ID: store.accessKeyId,
+        S3_SECRET_ACCESS_KEY: store.secretAccessKey,
+        MEDIA_AVATAR_MAX_BYTES: "2048",
+        LOG_LEVEL: "warn",
+      },
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const connection = await amqp.connect(broker.url);
+  try {
+    await waitFor(async () => {
+      const response = await fetch(`${base}/readyz`);
+      await response.body?.cancel();
+      return response.status === 200;
+    }, { timeoutMs: 30_000, what: "ready" });
+    const channel = await connection.createChannel();
+    await channel.assertQueue(probeQueue, { durable: false });
+    await channel.bindQueue(probeQueue, broker.exchange, "media.*");
+
+    const owner = crypto.randomUUID();
+    const token = await keys.sign({ sub: owner, username: "procowner" });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    // MEDIA_AVATAR_MAX_BYTES is read: 2049 bytes is too many.
+    const tooBig = await fetch(`${base}/api/v1/uploads`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ purpose: "avatar", contentType: "image/png", size: 2049, name: "a" }),
+    });
+    assert.equal(tooBig.status, 422);
+    await tooBig.body?.cancel();
+
+    const png = fileOf(SAMPLES.png, 2048);
+    const announced = await fetch(`${base}/api/v1/uploads`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ purpose: "avatar", contentType: "image/png", size: 2048, name: "a" }),
+    }).then((r) => r.json());
+    assert.ok(announced.upload.url.startsWith(`${store.url}/media-main/public/avatar/`));
+    const put = await fetch(announced.upload.url, {
+      method: "PUT",
+      headers: { "content-type": "image/png" },
+      body: png,
+    });
+    assert.equal(put.status, 200);
+    await put.body?.cancel();
+    const completed = await fetch(`${base}/api/v1/uploads/${announced.media.id}/complete`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "x-request-id": "media-req-1" },
+    });
+    assert.equal(completed.status, 200);
+    const ready = await completed.json();
+    assert.equal(ready.status, "ready");
+
+    const [message] = await waitFor(async () => {
+      const messages = await broker.drainQueue(probeQueue);
+      return messages.length > 0 ? messages : undefined;
+    }, { what: "media.uploaded on the exchange" });
+    assert.equal(message.routingKey, "media.uploaded");
+    assert.equal(message.headers["x-request-id"], "media-req-1");
+    assert.equal(JSON.parse(message.body).data.mediaId, announced.media.id);
+
+    await proc.stop();
+  } finally {
+    await proc.kill();
+    await connection.close().catch(() => {});
+    await deleteQueues(broker.url, [probeQueue]);
+    await broker.cleanup();
+    await store.close();
+    await db.drop();
+  }
+});
