@@ -25,6 +25,9 @@ import { createApp as ordersApp } from "../services/orders/app.ts";
 import { localTestPayments } from "../services/orders/payments.ts";
 import { createApp as reviewsApp } from "../services/reviews/app.ts";
 import { createApp as usersApp } from "../services/users/app.ts";
+import { createApp as mediaApp } from "../services/media/app.ts";
+import { ObjectStore } from "../services/media/object_store.ts";
+import { DEFAULT_RULES } from "../services/media/purposes.ts";
 import type { Fleet, ProcessName } from "../scripts/fleet.ts";
 
 /** One public route of a service and the schemas its validators apply. */
@@ -91,6 +94,15 @@ export function serviceRoutes(
   const redis = connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", log, {
     keyPrefix: "route-walk:",
   });
+  const store = fleet.objectStore;
+  const objects = store &&
+    new ObjectStore({
+      endpoint: store.url,
+      region: "us-east-1",
+      bucket: store.bucket ?? "media",
+      accessKeyId: store.accessKeyId,
+      secretAccessKey: store.secretAccessKey,
+    });
   const apps: [ProcessName, AnyApp][] = [
     [
       "auth",
@@ -149,12 +161,27 @@ export function serviceRoutes(
         }),
       }).app,
     ],
+    ...(objects
+      ? [[
+        "media",
+        mediaApp({
+          sql: sqlOf("media"),
+          verifier,
+          log,
+          objects,
+          rules: DEFAULT_RULES,
+          uploadUrlSeconds: 60,
+          downloadUrlSeconds: 60,
+        }).app,
+      ] as [ProcessName, AnyApp]]
+      : []),
   ];
   return {
     routes: apps.flatMap(([service, app]) => routesOf(service, app)),
     async close() {
       hasher.close();
       redis.disconnect();
+      objects?.close();
       await Promise.all(connections.map((sql) => sql.end({ timeout: 1 })));
     },
   };

@@ -44,6 +44,7 @@ export const gatewayConfigShape = {
   ORDERS_URL: httpUrl().optional(),
   REVIEWS_URL: httpUrl().optional(),
   CHAT_URL: httpUrl().optional(),
+  MEDIA_URL: httpUrl().optional(),
   // The Socket.io edge behind /socket.io/ (http: is bridged as ws:, https: as wss:).
   REALTIME_URL: httpUrl().optional(),
   PUBLIC_URL: httpUrl().default("http://localhost:8000"),

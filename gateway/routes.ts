@@ -47,6 +47,8 @@ export const ROUTES: readonly Route[] = [
   { prefix: "/api/v1/reviews", service: "reviews" },
   { prefix: "/api/v1/conversations", service: "chat" },
   { prefix: "/api/v1/offers", service: "chat" },
+  { prefix: "/api/v1/uploads", service: "media" },
+  { prefix: "/api/v1/media", service: "media" },
 ];
 
 const upstream = (
@@ -67,6 +69,7 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
       upstream("orders", config.ORDERS_URL),
       upstream("reviews", config.REVIEWS_URL),
       upstream("chat", config.CHAT_URL),
+      upstream("media", config.MEDIA_URL),
     ].filter((entry): entry is [string, Upstream] => entry.length === 2),
   );
 }

@@ -4,7 +4,9 @@
  *
  * 1. the gateway's key pair (kept in .dev/keys.json so sessions survive restarts),
  * 2. one database and login role per service (as the PG* superuser),
- * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025),
+ * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025);
+ *    the media service's object store: s3rver on 127.0.0.1:4569, objects kept in
+ *    .dev/objects (browsers reach it there too: S3_PUBLIC_URL is the same address),
  * 4. every service (chat and the realtime edge included), then the gateway, each a
  *    `deno serve` process (the realtime edge a `deno run` one: Socket.io needs
  *    node:http) with its own least-privilege flags, their logs prefixed on this console;
@@ -40,6 +42,7 @@ import {
 import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
 import { ansi, consolePaint } from "./log_format.ts";
 import { type MailCatcher, startMailCatcher } from "./mail_catcher.ts";
+import { type LocalObjectStore, startLocalObjectStore } from "./object_store.ts";
 import {
   LOCAL_TEST_PAYMENTS,
   matchesEnv,
@@ -204,6 +207,13 @@ async function main() {
     }
     smtpUrl = catcher.smtpUrl;
   }
+  let objects: LocalObjectStore | undefined;
+  try {
+    objects = await startLocalObjectStore({ port: 4569, directory: ".dev/objects" });
+  } catch (error) {
+    await catcher?.close();
+    fail(`cannot start the object store on port 4569 (${(error as Error).message})`);
+  }
 
   let fleet: Fleet | undefined;
   let stopping = false;
@@ -217,6 +227,7 @@ async function main() {
     console.log(`\n${signal}: stopping the fleet…`);
     await fleet?.stop();
     await catcher?.close();
+    await objects?.close();
     console.log("Stopped.");
     Deno.exit(0);
   };
@@ -239,6 +250,7 @@ async function main() {
       amqpUrl,
       redisUrl,
       smtpUrl,
+      objectStore: { ...objects, bucket: "media" },
       exchange: setting("EVENTS_EXCHANGE") ?? "marketplace",
       databasePrefix: "mp",
       keys,
@@ -251,6 +263,7 @@ async function main() {
   } catch (error) {
     console.error(`\n${(error as Error).message}`);
     await catcher?.close();
+    await objects?.close();
     Deno.exit(1);
   }
 
@@ -264,6 +277,7 @@ async function main() {
     catcher
       ? `  mail catcher  ${bold(catcher.webUrl)}  (SMTP ${catcher.smtpUrl})`
       : `  mail          sent to ${smtpUrl}`,
+    `  object store  ${objects.url}  (s3rver, .dev/objects)`,
     ...fleet.names.filter((n) => n !== "gateway").map((n) =>
       `  ${n.padEnd(13)} ${fleet!.urlOf(n)}  (internal)`
     ),

@@ -14,6 +14,7 @@
 import { prepareDatabases } from "./databases.ts";
 import { type FleetKeys, generateKeys } from "./keys.ts";
 import { consolePaint, type Paint } from "./log_format.ts";
+import { type LocalObjectStore, startLocalObjectStore } from "./object_store.ts";
 import { freePorts } from "./ports.ts";
 import {
   listenEnv,
@@ -69,6 +70,12 @@ export interface FleetOptions {
   redisUrl?: string;
   /** Where notifications sends mail; required when notifications runs. */
   smtpUrl?: string;
+  /**
+   * The S3-compatible store of the media service. Default, when media runs: a
+   * local s3rver started in this process on a free port (scripts/object_store.ts),
+   * with its objects in a temporary folder, stopped with the fleet.
+   */
+  objectStore?: FleetObjectStore;
   /** The events exchange (tests pass a unique one). Default `marketplace`. */
   exchange?: string;
   /** Databases and roles are `<prefix>_<service>`, created by `prepareDatabases`. Default `mp`. */
@@ -120,6 +127,18 @@ export interface FleetOptions {
   specs?: readonly ProcessSpec[];
 }
 
+/** Where the media service finds its object store. */
+export interface FleetObjectStore {
+  /** `S3_ENDPOINT`: the services' address of the store. */
+  url: string;
+  /** `S3_PUBLIC_URL`: the browsers' address; default `url`. */
+  publicUrl?: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Default `media`. */
+  bucket?: string;
+}
+
 /** A running fleet. */
 export interface Fleet {
   /** Base URL of the gateway, e.g. `http://127.0.0.1:8000`. */
@@ -131,6 +150,8 @@ export interface Fleet {
   readonly databaseUrls: Partial<Record<ProcessName, string>>;
   /** Names of the processes this fleet runs. */
   readonly names: readonly ProcessName[];
+  /** The media service's object store (when media runs). */
+  readonly objectStore?: FleetObjectStore;
   /** Base URL of a process (`http://host:port`). */
   urlOf(name: ProcessName): string;
   /** Process id while it runs, else undefined. */
@@ -221,6 +242,22 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     LOG_LEVEL: options.logLevel ?? "info",
   };
   if (options.smtpUrl) known.SMTP_URL = options.smtpUrl;
+  // The media service's store: the one given, or a local s3rver owned by this fleet.
+  let localStore: LocalObjectStore | undefined;
+  let objectStore = options.objectStore;
+  if (!objectStore && names.includes("media")) {
+    localStore = await startLocalObjectStore();
+    objectStore = { ...localStore, bucket: "media" };
+  }
+  if (objectStore) {
+    Object.assign(known, {
+      S3_ENDPOINT: objectStore.url,
+      S3_PUBLIC_URL: objectStore.publicUrl ?? objectStore.url,
+      S3_BUCKET: objectStore.bucket ?? "media",
+      S3_ACCESS_KEY_ID: objectStore.accessKeyId,
+      S3_SECRET_ACCESS_KEY: objectStore.secretAccessKey,
+    });
+  }
   for (const name of names) known[upstreamVariable(name)] = urlOf(name);
   const runtime = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => matchesEnv(name, RUNTIME_ENV)),
@@ -252,6 +289,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       amqpUrl,
       redisUrl,
       smtpUrl: options.smtpUrl,
+      objectStoreUrl: env.S3_ENDPOINT,
       paymentsMode: env.PAYMENTS_MODE,
       stripeApiUrl: env.STRIPE_API_URL,
       upstreams: Object.fromEntries(names.map((name) => [name, urlOf(name)])),
@@ -301,6 +339,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       if (gateway) await gateway.stop(stopDeadlineMs);
       await Promise.all([...processes.values()].map((p) => p.stop(stopDeadlineMs)));
       for (const process of processes.values()) process.close();
+      await localStore?.close();
+      localStore = undefined;
     })().finally(() => stopping = undefined);
 
   try {
@@ -319,6 +359,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     keys,
     databaseUrls,
     names,
+    objectStore,
     urlOf,
     pid: (name) => get(name).pid,
     restarts: (name) => get(name).restarts,

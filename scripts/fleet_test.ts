@@ -5,6 +5,7 @@ import { connectDb, POSTGRES_DRIVER_ENV } from "@mp/shared/db";
 import { startSmtpCapture, testBus } from "@mp/shared/testing";
 import { CONFIG_NAMES as ORDERS_CONFIG_NAMES } from "../services/orders/config.ts";
 import { REALTIME_ENV_NAMES } from "../services/realtime/config.ts";
+import { MEDIA_ENV_NAMES } from "../services/media/config.ts";
 import {
   dropDatabases,
   freePort,
@@ -34,6 +35,7 @@ const local = {
   amqpUrl: "amqp://guest:guest@127.0.0.1:5672",
   redisUrl: "redis://127.0.0.1:6379",
   smtpUrl: "smtp://127.0.0.1:1025",
+  objectStoreUrl: "http://127.0.0.1:4569",
   upstreams: Object.fromEntries(PROCESSES.map((p) => [p.name, `http://127.0.0.1:${p.port}`])),
 };
 
@@ -73,7 +75,7 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
   const gateway = serveArgs(processSpec("gateway"), { ...local, port: 8000 });
   assert.ok(
     gateway.includes(
-      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007,127.0.0.1:4004,127.0.0.1:4008",
+      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007,127.0.0.1:4004,127.0.0.1:4008,127.0.0.1:4009",
     ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
@@ -219,6 +221,45 @@ Deno.test("the realtime spec allows exactly the variables services/realtime/conf
   );
 });
 
+Deno.test("serveArgs() lets media reach its database, the broker and the object store of S3_ENDPOINT, and nothing else", () => {
+  const args = serveArgs(processSpec("media"), { ...local, port: 4009 });
+  assert.ok(
+    args.includes("--allow-net=127.0.0.1:4009,127.0.0.1:5432,127.0.0.1:5672,127.0.0.1:4569"),
+    args.join(" "),
+  );
+  assert.ok(args.includes("--allow-read=/repo/services/media/migrations"));
+  assert.throws(
+    () => serveArgs(processSpec("media"), { ...local, port: 4009, objectStoreUrl: undefined }),
+    /media needs an object store URL/,
+  );
+  // Its own variables exactly, npm:postgres's, and the AWS SDK's (AWS_* allowed, never set; the
+  // home folder's variables, where it looks for ~/.aws/config, which it may not read).
+  assert.deepEqual(
+    new Set(processSpec("media").env),
+    new Set([
+      ...SERVICE_NAMES,
+      ...POSTGRES_DRIVER_ENV,
+      ...MEDIA_ENV_NAMES,
+      "AWS_*",
+      "HOME",
+      "USERPROFILE",
+      "HOMEPATH",
+      "HOMEDRIVE",
+      "_X_AMZN_TRACE_ID",
+    ]),
+  );
+});
+
+const SERVICE_NAMES = [
+  "DATABASE_URL",
+  "AMQP_URL",
+  "EVENTS_EXCHANGE",
+  "JWT_JWKS",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "LOG_LEVEL",
+];
+
 Deno.test("the orders spec allows exactly the variables services/orders/config.ts reads, plus npm:postgres's", () => {
   assert.deepEqual(
     new Set(processSpec("orders").env),
@@ -310,6 +351,7 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
       amqpUrl: env.AMQP_URL,
       redisUrl: env.REDIS_URL,
       smtpUrl: env.SMTP_URL,
+      objectStoreUrl: env.S3_ENDPOINT,
       stripeApiUrl: env.STRIPE_API_URL,
       upstreams: Object.fromEntries(
         PROCESSES.map((p) => [p.name, gatewayEnv[`${p.name.toUpperCase()}_URL`]]),
@@ -365,7 +407,14 @@ Deno.test("docker-compose.yml publishes a port only for the gateway and keeps th
 Deno.test("docker-compose.yml health-checks every process and server of the fleet", async () => {
   const compose = await readCompose();
   for (
-    const name of [...PROCESSES.map((p) => p.name), "postgres", "rabbitmq", "redis", "mailpit"]
+    const name of [
+      ...PROCESSES.map((p) => p.name),
+      "postgres",
+      "rabbitmq",
+      "redis",
+      "mailpit",
+      "minio",
+    ]
   ) {
     assert.ok(compose.services[name]?.healthcheck?.test?.length, `${name} has a health check`);
   }

@@ -24,7 +24,8 @@ export type ProcessName =
   | "reviews"
   | "notifications"
   | "chat"
-  | "realtime";
+  | "realtime"
+  | "media";
 
 /**
  * A process that owns its listener and so runs under `deno run` rather than
@@ -73,6 +74,8 @@ export interface ProcessSpec {
      * (`PAYMENTS_MODE=local_test`), which never contacts Stripe.
      */
     stripe?: boolean;
+    /** An S3-compatible object store (media): the host:port of `S3_ENDPOINT`. */
+    objectStore?: boolean;
     /** Other processes it forwards HTTP to (only the gateway does). */
     upstreams?: ProcessName[];
   };
@@ -235,6 +238,41 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "which enumerates the whole environment at import time",
   },
   {
+    name: "media",
+    entry: "services/media/main.ts",
+    port: 4009,
+    reads: ["services/media/migrations"],
+    uses: { database: true, broker: true, objectStore: true },
+    // services/media/config.ts (MEDIA_ENV_NAMES); fleet_test.ts checks the two agree.
+    env: [
+      ...SERVICE_ENV,
+      "S3_ENDPOINT",
+      "S3_PUBLIC_URL",
+      "S3_REGION",
+      "S3_BUCKET",
+      "S3_ACCESS_KEY_ID",
+      "S3_SECRET_ACCESS_KEY",
+      "MEDIA_UPLOAD_URL_SECONDS",
+      "MEDIA_DOWNLOAD_URL_SECONDS",
+      "MEDIA_PENDING_HOURS",
+      "MEDIA_IMAGE_TYPES",
+      "MEDIA_AVATAR_MAX_BYTES",
+      "MEDIA_GIG_IMAGE_MAX_BYTES",
+      "MEDIA_DELIVERY_MAX_BYTES",
+      "MEDIA_CHAT_ATTACHMENT_MAX_BYTES",
+      // The AWS SDK looks for its own settings (AWS_REGION, AWS_PROFILE, …) in the
+      // environment even when the client is configured in full; they are allowed but unset.
+      "AWS_*",
+      // …and for ~/.aws/config through these (reading the file itself is refused: no --allow-read).
+      "HOME",
+      "USERPROFILE",
+      "HOMEPATH",
+      "HOMEDRIVE",
+      // The recursion-detection middleware forwards a Lambda trace id when one is set.
+      "_X_AMZN_TRACE_ID",
+    ],
+  },
+  {
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
@@ -251,6 +289,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
         "notifications",
         "chat",
         "realtime",
+        "media",
       ],
     },
     env: [
@@ -266,6 +305,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "REVIEWS_URL",
       "CHAT_URL",
       "REALTIME_URL",
+      "MEDIA_URL",
       "PUBLIC_URL",
       "CORS_ORIGINS",
       "BODY_LIMIT_BYTES",
@@ -411,6 +451,8 @@ export interface ServeTarget {
   paymentsMode?: string;
   /** `STRIPE_API_URL` of a process that uses Stripe. Default `https://api.stripe.com`. */
   stripeApiUrl?: string;
+  /** `S3_ENDPOINT` of a process that uses the object store. */
+  objectStoreUrl?: string;
   /** Base URL of each upstream process, for the gateway. */
   upstreams?: Partial<Record<ProcessName, string>>;
   /** Variables given beyond the spec's list (added to `--allow-env`). */
@@ -434,6 +476,7 @@ export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
   if (spec.uses.broker) net.push(need(target.amqpUrl, "an AMQP URL"));
   if (spec.uses.redis) net.push(need(target.redisUrl, "a Redis URL"));
   if (spec.uses.smtp) net.push(need(target.smtpUrl, "an SMTP URL"));
+  if (spec.uses.objectStore) net.push(need(target.objectStoreUrl, "an object store URL"));
   if (spec.uses.stripe && target.paymentsMode !== LOCAL_TEST_PAYMENTS) {
     net.push(hostPort(target.stripeApiUrl || STRIPE_API_URL));
   }
