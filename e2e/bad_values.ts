@@ -58,6 +58,7 @@ const HINTS: [RegExp, Json][] = [
   [/^language$|^languages$/, "en"],
   [/zone/i, "Europe/Berlin"],
   [/url$|^images$|^files$/i, "https://images.example.com/a.png"],
+  [/^contentType$/, "image/png"],
   [/password/i, "correct horse battery"],
   [/^tier$/, "basic"],
   [/^level$/, "native"],
