@@ -236,7 +236,10 @@ class CompressedFiles {
           this.#drop(old);
         }
       },
-      () => this.#drop(key), // not kept: the next request tries again
+      () => {
+        // Not kept: the next request tries again.
+        if (this.#entries.get(key) === entry) this.#drop(key);
+      },
     );
     return entry;
   }
