@@ -41,7 +41,8 @@ export default function Search() {
   const [params, setParams] = useSearchParams();
   const categories = useCategories();
   // The route's loader (routes/router.tsx) started this request with the navigation.
-  const results = useSearch(searchApiQuery(params));
+  const apiQuery = searchApiQuery(params);
+  const results = useSearch(apiQuery);
   const q = params.get("q") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
 
@@ -240,7 +241,14 @@ export default function Search() {
           )}
         </aside>
 
-        <section aria-label="Results" className="flex flex-col gap-4" aria-busy={results.isFetching}>
+        <section
+          aria-label="Results"
+          className="flex flex-col gap-4"
+          aria-busy={results.isFetching}
+          // The query the shown results answer (none while the previous ones stand in): the
+          // web_pages benchmark's "new results painted" even when a filter changes no result.
+          data-results-for={results.isPlaceholderData ? "" : apiQuery}
+        >
           {data && (
             <p className="text-sm text-ink-700" role="status">
               {data.total === 0
