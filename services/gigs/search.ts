@@ -452,39 +452,12 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
   const order = orderOf(plan);
   const offset = (plan.page - 1) * plan.limit;
   const sortOrder = db.unsafe(ORDER[order](""));
+  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   // Without keywords the page is chosen from the sort and filter columns alone,
   // which every search index carries (migration 003): an index-only scan, and
   // only the cards shown read their gig rows below.
-  // With keywords, every match comes from the GIN index, then all of them are
-  // sorted (a top-N heapsort: the page is the true one, whatever the sort).
-  // `offset 0` fences the subquery, so the planner never walks a sort index
-  // testing each gig's out-of-line tsvector in turn (q=devops&sort=price_asc
-  // read 100k buffers that way), and streams the matches into the sort (a
-  // materialized CTE would keep them all in a tuplestore first).
-  const relevance = order === "relevance";
-  // With corrections, each corrected word the title or tags have as typed or
-  // completed counts 1 and ts_rank, normalized into [0, 1), orders within.
-  const tiers = plan.tiers ?? [];
-  const rank = !relevance
-    ? db`, null::real as rank`
-    : tiers.length === 0
-    ? db`, ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
-    : db`, (${
-      tiers.reduce(
-        (sum, tier) => db`${sum} + (rank_vector @@ to_tsquery('english', ${tier}))::int`,
-        db`0`,
-      )
-    } + ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""}), 32))::real as rank`;
-  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   const page = plan.tsquery
-    ? db`select * from (
-        select ${keys} ${rank}
-        from gigs
-        where ${where(db, plan, true)}
-        offset 0
-      ) matches
-      order by ${sortOrder}
-      limit ${plan.limit} offset ${offset}`
+    ? keywordPage(db, plan, order, offset)
     : db`select ${keys}, null::real as rank
       from gigs
       where ${where(db, plan, true)}
@@ -496,6 +469,147 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
     join gigs g on g.id = p.id
     join sellers s on s.user_id = g.seller_id
     order by ${db.unsafe(ORDER[order]("p."))}`;
+}
+
+/**
+ * Gigs a broad keyword search by price, rating or date walks in the sort's
+ * index per result it needs (offset + limit) before it gives up and sorts every
+ * match instead (`keywordPage`): enough when at least 1 gig in 25 matches
+ * (4%). Testing a walked gig fetches its out-of-line search_vector (about five
+ * buffers), sorting a match reads its small heap row, so past about that share
+ * the walk is the cheaper one.
+ */
+const WALK_PER_RESULT = 50;
+/** Longest walk: deeper pages (offset + limit over 80) sort every match. */
+const MAX_WALK = 2_000;
+
+/**
+ * The page of a keyword search: always the true page of every match in the
+ * sort asked for, by one of a few exact plans chosen per query (issue 13).
+ * Each choice is a CTE read as a one-time filter (an InitPlan), so a branch
+ * not chosen never runs.
+ *
+ * - `broad`: whether more than `MATCH_CAP` gigs match (at most `MATCH_CAP + 1`
+ *   matches read from the GIN index, as the counts do). A rare query goes
+ *   straight to `everything`.
+ * - `everything`: every match from the GIN index, all sorted (a top-N sort).
+ *   `offset 0` fences the subquery so the planner never walks a sort index
+ *   testing gigs one by one unbounded: for a rare word that walk reads most of
+ *   the table (q=devops&sort=price_asc read 100k buffers).
+ * - `walked` (broad, by price, rating or date): the first
+ *   `WALK_PER_RESULT` × (offset + limit) gigs (at most `MAX_WALK`) in the
+ *   sort's own B-tree order that pass the other filters, tested for the
+ *   keywords (the subquery's LIMIT keeps the test outside, so it is bounded).
+ *   If at least offset + limit of them match, they are the first offset +
+ *   limit matches of the whole order, and the page is cut from them; a broad
+ *   word finds them after about (offset + limit) / selectivity gigs. Else
+ *   (a word frequent overall but rare among the cheapest, say) `everything`.
+ * - `ranked` (broad, by relevance): only a gig whose title or tags
+ *   (`rank_vector`) hold a word of the query can rank above the floor (0, or
+ *   1e-20 for words joined by AND), since ts_rank and the correction tiers
+ *   read `rank_vector` alone; every other match ranks exactly the floor. So
+ *   only those are ranked, found by the GIN index `gigs_rank` (migration 007).
+ *   If at least offset + limit of them rank above the floor, every other match
+ *   comes after them and the page is cut from them. Else `everything` (words
+ *   that titles and tags seldom have).
+ */
+function keywordPage(db: Db, plan: SearchPlan, order: Sort, offset: number) {
+  const sortOrder = db.unsafe(ORDER[order](""));
+  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
+  const tsquery = db`to_tsquery('english', ${plan.tsquery ?? ""})`;
+  const matches = where(db, plan, true);
+  const head = offset + plan.limit;
+  const others = where(db, { ...plan, tsquery: undefined }, true);
+  // A query of one word (with its completions and corrections) is an OR of
+  // lexemes: a gig whose rank_vector holds one of them matches it, since
+  // search_vector holds every lexeme of rank_vector. Not testing search_vector
+  // then spares fetching each ranked gig's out-of-line search_vector (46k
+  // buffers for "design" at 100k gigs). Words joined by AND are tested.
+  const rankedMatches = plan.tsquery?.includes("&") ? matches : others;
+  // With corrections, each corrected word the title or tags have as typed or
+  // completed counts 1 and ts_rank, normalized into [0, 1), orders within.
+  const tiers = plan.tiers ?? [];
+  // The rank of a gig whose title and tags are `vector`.
+  const rankOf = (vector: ReturnType<typeof db.unsafe>) =>
+    order !== "relevance"
+      ? db`null::real`
+      : tiers.length === 0
+      ? db`ts_rank(${vector}, ${tsquery})`
+      : db`(${
+        tiers.reduce(
+          (sum, tier) => db`${sum} + (${vector} @@ to_tsquery('english', ${tier}))::int`,
+          db`0`,
+        )
+      } + ts_rank(${vector}, ${tsquery}, 32))::real`;
+  const rank = rankOf(db.unsafe("rank_vector"));
+  // What every gig without a word of the query in its title or tags ranks: 0,
+  // or for words joined by AND 1e-20 (ts_rank's floor for a partial match).
+  // Ranked on a vector of one lexeme no query has: ts_rank of an empty
+  // tsvector is 0 even for AND.
+  const floor = rankOf(db.unsafe("'-'::tsvector"));
+  // The cheap path's rows: `candidates`, and whether they hold the page (`enough`).
+  const walk = head * WALK_PER_RESULT;
+  const cheap = order !== "relevance"
+    ? db`candidates as materialized (
+        select ${keys}, null::real as rank from (
+          select ${keys}, search_vector
+          from gigs
+          where ${others} and (select yes from broad) and ${walk <= MAX_WALK}
+          order by ${sortOrder}
+          limit ${Math.min(walk, MAX_WALK)}
+        ) walked
+        where search_vector @@ ${tsquery}
+        order by ${sortOrder}
+        limit ${head}
+      ),
+      enough as materialized (
+        select count(*) >= ${head} as yes from candidates
+      )`
+    : db`candidates as materialized (
+        select * from (
+          select ${keys}, ${rank} as rank
+          from gigs
+          -- Any lexeme of the query: its own tree (stemmed, stop words gone)
+          -- with every operator made an OR.
+          where ${rankedMatches} and (select yes from broad) and rank_vector @@
+            regexp_replace(querytree(${tsquery})::text, '&|<[0-9]*-?>', '|', 'g')::tsquery
+          offset 0
+        ) ranked
+        order by ${sortOrder}
+        limit ${head}
+      ),
+      enough as materialized (
+        select count(*) filter (where rank > ${floor}) >= ${head} as yes from candidates
+      )`;
+  // `probe` is planned for all its rows, as every CTE is (a LIMIT in a
+  // subquery is passed down and makes the planner walk a sort index for a
+  // broad word, fetching each gig's out-of-line search_vector: 18 ms at 100k
+  // gigs), and read only as far as `broad` pulls it.
+  return db`with probe as materialized (
+      select 1 from gigs where ${matches}
+    ),
+    broad as materialized (
+      select count(*) > ${MATCH_CAP} as yes
+      from (select 1 from probe limit ${MATCH_CAP + 1}) m
+    ),
+    ${cheap}
+    select * from (
+      select * from candidates
+      where (select yes from enough)
+      order by ${sortOrder}
+      limit ${plan.limit} offset ${offset}
+    ) cheap
+    union all
+    select * from (
+      select * from (
+        select ${keys}, ${rank} as rank
+        from gigs
+        where ${matches} and not (select yes from enough)
+        offset 0
+      ) everything
+      order by ${sortOrder}
+      limit ${plan.limit} offset ${offset}
+    ) everything`;
 }
 
 /**
