@@ -89,6 +89,9 @@ export const gatewayConfigShape = {
     )
     .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // GET /metrics, on a listener of its own: the gateway's port is public, this one is not.
+  GATEWAY_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  GATEWAY_METRICS_PORT: env.port(9100),
 };
 
 type RawConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;

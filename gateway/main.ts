@@ -1,12 +1,16 @@
 /**
- * Gateway process: configuration, signing key, Redis, the app, shutdown. It has
- * no database and no broker, so it uses the kit's parts (configOrExit, Redis,
- * onShutdown) rather than startService.
+ * Gateway process: configuration, signing key, Redis, the app, its metrics
+ * listener, shutdown. It has no database and no broker, so it uses the kit's
+ * parts (configOrExit, Redis, onShutdown) rather than startService.
  *
  *   deno serve --host 127.0.0.1 --port $GATEWAY_PORT <flags in README.md> gateway/main.ts
+ *
+ * `GET /metrics` is not on the public port but on GATEWAY_METRICS_HOST:GATEWAY_METRICS_PORT
+ * (its `--allow-net` names that address too).
  */
 import { onShutdown } from "@mp/shared/lifecycle";
 import { createLogger } from "@mp/shared/log";
+import { serveMetrics, startRuntimeMetrics } from "@mp/shared/metrics";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import { configOrExit } from "@mp/shared/service";
 import { createApp } from "./app.ts";
@@ -26,6 +30,12 @@ const { config, signer } = await configOrExit("gateway", async () => {
 const log = createLogger("gateway", config.LOG_LEVEL);
 const redis = connectRedis(config.REDIS_URL, log);
 const { app, drain, stop } = createApp({ config, log, redis, signer });
+startRuntimeMetrics();
+const metrics = serveMetrics({
+  hostname: config.GATEWAY_METRICS_HOST,
+  port: config.GATEWAY_METRICS_PORT,
+  log,
+});
 
 onShutdown({
   log,
@@ -33,6 +43,7 @@ onShutdown({
   steps: [
     { name: "stop rate limit sync", run: stop },
     { name: "close redis", run: () => closeRedis(redis) },
+    { name: "close metrics listener", run: () => metrics.shutdown() },
   ],
 });
 log.info("gateway started", { kid: signer.kid });

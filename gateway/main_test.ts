@@ -13,9 +13,18 @@ import {
 const main = new URL("./main.ts", import.meta.url).pathname;
 const redisHostPort = new URL(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379").host;
 
-/** `deno serve` for the gateway with exactly the flags README.md documents. */
-function serveGateway(port: number, upstreams: string[], env: Record<string, string>) {
-  const allowNet = [`127.0.0.1:${port}`, redisHostPort, ...upstreams].join(",");
+/**
+ * `deno serve` for the gateway with exactly the flags README.md documents: its
+ * address, its metrics listener's, Redis and the upstreams.
+ */
+function serveGateway(
+  port: number,
+  upstreams: string[],
+  env: Record<string, string>,
+  metricsPort = closedPort(),
+) {
+  const allowNet = [`127.0.0.1:${port}`, `127.0.0.1:${metricsPort}`, redisHostPort, ...upstreams]
+    .join(",");
   return new Deno.Command(Deno.execPath(), {
     args: [
       "serve",
@@ -31,6 +40,7 @@ function serveGateway(port: number, upstreams: string[], env: Record<string, str
     env: {
       ...passThrough(["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"]),
       NO_COLOR: "1",
+      GATEWAY_METRICS_PORT: String(metricsPort),
       ...env,
     },
     clearEnv: true,
@@ -43,6 +53,7 @@ Deno.test("the gateway process starts under its least-privilege flags, serves, a
   const keys = await createTestKeys();
   const upstream = startEchoUpstream();
   const port = closedPort();
+  const metricsPort = closedPort();
   const upstreamHost = new URL(upstream.url).host;
   const prefix = `test:gw:${crypto.randomUUID()}:`;
   const child = serveGateway(port, [upstreamHost], {
@@ -51,7 +62,7 @@ Deno.test("the gateway process starts under its least-privilege flags, serves, a
     AUTH_URL: upstream.url,
     NOTIFICATIONS_URL: upstream.url,
     RATE_LIMIT_PREFIX: prefix,
-  });
+  }, metricsPort);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
@@ -81,6 +92,16 @@ Deno.test("the gateway process starts under its least-privilege flags, serves, a
     assert.equal(proxied.status, 200);
     assert.equal(proxied.headers.get("x-request-id"), "proc-1");
     assert.equal((await proxied.json()).headers["x-request-id"], "proc-1");
+
+    // Its metrics are on the metrics listener, by route template, and not on the public port.
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(
+      await metrics.text(),
+      /^http_requests_total\{method="GET",route="\/api\/\*",status="200"\} 1$/m,
+    );
+    const publicPort = await fetch(`${base}/metrics`);
+    assert.doesNotMatch(await publicPort.text(), /http_requests_total/);
   } finally {
     child.kill("SIGTERM");
     const { code, stdout } = await child.output();

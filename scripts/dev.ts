@@ -281,6 +281,8 @@ async function main() {
     ...fleet.names.filter((n) => n !== "gateway").map((n) =>
       `  ${n.padEnd(13)} ${fleet!.urlOf(n)}  (internal)`
     ),
+    `  metrics       ${fleet.metricsUrlOf("gateway")} (gateway, not on its public port)`,
+    `                and <each service above>/metrics (Prometheus text; README "Operating it")`,
     ...payments.map((line, i) => `  ${i === 0 ? "payments" : ""}`.padEnd(16) + line),
     "Press Ctrl-C to stop everything.",
     "",

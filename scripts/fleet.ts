@@ -19,6 +19,7 @@ import { freePorts } from "./ports.ts";
 import {
   listenEnv,
   matchesEnv,
+  metricsEnv,
   paymentsMode,
   PROCESSES,
   type ProcessName,
@@ -42,6 +43,7 @@ export {
   hostPort,
   listenEnv,
   LOCAL_TEST_PAYMENTS,
+  metricsEnv,
   paymentsMode,
   PROCESS_NAMES,
   PROCESSES,
@@ -154,6 +156,8 @@ export interface Fleet {
   readonly objectStore?: FleetObjectStore;
   /** Base URL of a process (`http://host:port`). */
   urlOf(name: ProcessName): string;
+  /** Where a process answers `GET /metrics` (the gateway: its metrics listener, not its port). */
+  metricsUrlOf(name: ProcessName): string;
   /** Process id while it runs, else undefined. */
   pid(name: ProcessName): number | undefined;
   /** How many times the restart policy has started a process again. */
@@ -212,8 +216,10 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     !options.only || options.only.includes(name)
   );
   const host = options.host ?? "127.0.0.1";
-  const ports = choosePorts(specs, options);
+  const { ports, metricsPorts } = choosePorts(specs, options);
   const urlOf = (name: ProcessName) => `http://${host}:${ports[name]}`;
+  const metricsUrlOf = (name: ProcessName) =>
+    `http://${host}:${metricsPorts.get(name) ?? ports[name]}/metrics`;
   const publicUrl = options.publicUrl ?? `http://localhost:${ports.gateway}`;
   const amqpUrl = options.amqpUrl ?? "amqp://guest:guest@127.0.0.1:5672";
   const redisUrl = options.redisUrl ?? "redis://127.0.0.1:6379";
@@ -276,7 +282,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       own.DATABASE_URL = url;
     }
     // A `deno run` process (the realtime edge) listens where its variables say.
-    const env = { ...own, ...extra, ...listenEnv(spec, host, ports[spec.name]) };
+    const env = {
+      ...own,
+      ...extra,
+      ...listenEnv(spec, host, ports[spec.name]),
+      ...metricsEnv(spec, host, metricsPorts.get(spec.name)),
+    };
     // Without Stripe secrets, orders runs in the local test payment mode.
     if (spec.uses.stripe && !env.PAYMENTS_MODE) env.PAYMENTS_MODE = paymentsMode(env);
     // The gateway forwards only to the processes of this fleet.
@@ -285,6 +296,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       root: ROOT,
       host,
       port: ports[spec.name],
+      metricsPort: metricsPorts.get(spec.name),
       databaseUrl: own.DATABASE_URL,
       amqpUrl,
       redisUrl,
@@ -361,6 +373,10 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     names,
     objectStore,
     urlOf,
+    metricsUrlOf: (name) => {
+      get(name); // throws for a process outside this fleet
+      return metricsUrlOf(name);
+    },
     pid: (name) => get(name).pid,
     restarts: (name) => get(name).restarts,
     logs: (name) => get(name).logs(),
@@ -384,17 +400,23 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   };
 }
 
+// Each process's port, and the port of each `metrics` listener (the gateway's).
 function choosePorts(
   specs: readonly ProcessSpec[],
   options: FleetOptions,
-): Record<ProcessName, number> {
+): { ports: Record<ProcessName, number>; metricsPorts: Map<ProcessName, number> } {
   const ports = {} as Record<ProcessName, number>;
+  const metricsPorts = new Map<ProcessName, number>();
+  const listeners = specs.filter((spec) => spec.metrics);
   if (options.ports === "free") {
-    const free = freePorts(specs.length, options.host ?? "127.0.0.1");
+    // All at once, so no two of them are the same port.
+    const free = freePorts(specs.length + listeners.length, options.host ?? "127.0.0.1");
     specs.forEach((spec, i) => ports[spec.name] = free[i]);
+    listeners.forEach((spec, i) => metricsPorts.set(spec.name, free[specs.length + i]));
   } else {
     for (const spec of specs) ports[spec.name] = options.ports?.[spec.name] ?? spec.port;
+    for (const spec of listeners) metricsPorts.set(spec.name, spec.metrics!.port);
   }
   if (options.gatewayPort !== undefined) ports.gateway = options.gatewayPort;
-  return ports;
+  return { ports, metricsPorts };
 }

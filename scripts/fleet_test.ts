@@ -22,7 +22,7 @@ import {
   serveArgs,
   startFleet,
 } from "./fleet.ts";
-import { matchesEnv } from "./processes.ts";
+import { matchesEnv, metricsEnv } from "./processes.ts";
 import { choosePayments } from "./dev.ts";
 
 const FORBIDDEN =
@@ -75,7 +75,7 @@ Deno.test("serveArgs() gives notifications its SMTP server and the gateway Redis
   const gateway = serveArgs(processSpec("gateway"), { ...local, port: 8000 });
   assert.ok(
     gateway.includes(
-      "--allow-net=127.0.0.1:8000,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007,127.0.0.1:4004,127.0.0.1:4008,127.0.0.1:4009",
+      "--allow-net=127.0.0.1:8000,127.0.0.1:9100,127.0.0.1:6379,127.0.0.1:4001,127.0.0.1:4002,127.0.0.1:4003,127.0.0.1:4005,127.0.0.1:4006,127.0.0.1:4007,127.0.0.1:4004,127.0.0.1:4008,127.0.0.1:4009",
     ),
   );
   assert.ok(gateway.includes("--allow-env"), "ioredis's debug dependency needs a bare --allow-env");
@@ -373,7 +373,7 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
     const unread = Object.keys(env).filter((name) => !matchesEnv(name, spec.env));
     assert.deepEqual(unread, [], `${spec.name} is given variables it does not read`);
     // A `deno run` process listens where its variables say: the address its --allow-net names.
-    const listen = listenEnv(spec, "0.0.0.0", spec.port);
+    const listen = { ...listenEnv(spec, "0.0.0.0", spec.port), ...metricsEnv(spec, "0.0.0.0") };
     assert.deepEqual(
       Object.fromEntries(Object.keys(listen).map((name) => [name, env[name]])),
       listen,
@@ -528,7 +528,8 @@ Deno.test("startFleet() runs each process under its real flags; it reaches its s
       const host = (name: ProcessName) => new URL(fleet.urlOf(name)).host;
       assert.equal(
         gateway.args.find((arg) => arg.startsWith("--allow-net=")),
-        `--allow-net=${host("gateway")},127.0.0.1:6379,${host("auth")},${host("notifications")}`,
+        `--allow-net=${host("gateway")},${new URL(fleet.metricsUrlOf("gateway")).host},` +
+          `127.0.0.1:6379,${host("auth")},${host("notifications")}`,
       );
       assert.deepEqual(Object.keys(gateway.env).filter((name) => name.endsWith("_URL")).sort(), [
         "AUTH_URL",

@@ -41,6 +41,17 @@ export interface RunListener {
   reason: string;
 }
 
+/**
+ * A second listener a process opens itself for `GET /metrics`: the gateway's,
+ * whose main port is public. Its host and port come from two of its variables.
+ */
+export interface MetricsListener {
+  hostVariable: string;
+  portVariable: string;
+  /** Port in development and in docker-compose (tests choose a free one). */
+  port: number;
+}
+
 /** How one process is run and what it talks to. */
 export interface ProcessSpec {
   name: ProcessName;
@@ -56,6 +67,11 @@ export interface ProcessSpec {
   runs?: RunListener;
   /** Listen port in development and in docker-compose (tests choose free ports). */
   port: number;
+  /**
+   * Set when `GET /metrics` is not on `port` but on a listener of its own (the
+   * gateway); unset, the process answers it on `port`.
+   */
+  metrics?: MetricsListener;
   /**
    * Paths it reads at run time, relative to the root: its migrations folder (read
    * by the migration runner at start-up) and any module it loads into a Worker
@@ -276,6 +292,11 @@ export const PROCESSES: readonly ProcessSpec[] = [
     name: "gateway",
     entry: "gateway/main.ts",
     port: 8000,
+    metrics: {
+      hostVariable: "GATEWAY_METRICS_HOST",
+      portVariable: "GATEWAY_METRICS_PORT",
+      port: 9100,
+    },
     // The built web front end it serves at `/` (WEB_DIST_DIR; gateway/web.ts).
     reads: ["web/dist"],
     uses: {
@@ -334,6 +355,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "WEB_DIST_DIR",
       "STRIPE_PUBLISHABLE_KEY",
       "LOG_LEVEL",
+      "GATEWAY_METRICS_HOST",
+      "GATEWAY_METRICS_PORT",
     ],
     bareEnvReason:
       "ioredis depends on `debug`, which enumerates the whole environment at import time",
@@ -362,6 +385,20 @@ export const DATABASE_SERVICES: readonly ProcessName[] = PROCESSES
 export function listenEnv(spec: ProcessSpec, host: string, port: number): Record<string, string> {
   return spec.runs
     ? { [spec.runs.hostVariable]: host, [spec.runs.portVariable]: String(port) }
+    : {};
+}
+
+/**
+ * The variables that tell a process with a `metrics` listener where to open it
+ * (empty for the others, which answer `GET /metrics` on their own port).
+ */
+export function metricsEnv(
+  spec: ProcessSpec,
+  host: string,
+  port = spec.metrics?.port,
+): Record<string, string> {
+  return spec.metrics
+    ? { [spec.metrics.hostVariable]: host, [spec.metrics.portVariable]: String(port) }
     : {};
 }
 
@@ -439,6 +476,8 @@ export interface ServeTarget {
   host: string;
   /** Listen port. */
   port: number;
+  /** Port of its `metrics` listener, if it has one. Default: the spec's. */
+  metricsPort?: number;
   /** The process's own DATABASE_URL, for processes that use a database. */
   databaseUrl?: string;
   amqpUrl?: string;
@@ -472,6 +511,7 @@ export function serveArgs(spec: ProcessSpec, target: ServeTarget): string[] {
     return hostPort(url);
   };
   const net = [`${target.host}:${target.port}`];
+  if (spec.metrics) net.push(`${target.host}:${target.metricsPort ?? spec.metrics.port}`);
   if (spec.uses.database) net.push(need(target.databaseUrl, "a database URL"));
   if (spec.uses.broker) net.push(need(target.amqpUrl, "an AMQP URL"));
   if (spec.uses.redis) net.push(need(target.redisUrl, "a Redis URL"));
