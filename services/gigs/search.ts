@@ -480,8 +480,13 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
  * the walk is the cheaper one.
  */
 const WALK_PER_RESULT = 50;
-/** Longest walk: deeper pages (offset + limit over 80) sort every match. */
+/** Longest walk: deeper pages (offset + limit over 40) sort every match. */
 const MAX_WALK = 2_000;
+/**
+ * Most matches a keyword search counts (reading their heap rows) to tell a
+ * broad query from a rare one (`keywordPage`): 4% of 100,000 gigs.
+ */
+const BROAD_AT_MOST = 4_000;
 
 /**
  * The page of a keyword search: always the true page of every match in the
@@ -489,9 +494,11 @@ const MAX_WALK = 2_000;
  * Each choice is a CTE read as a one-time filter (an InitPlan), so a branch
  * not chosen never runs.
  *
- * - `broad`: whether more than `MATCH_CAP` gigs match (at most `MATCH_CAP + 1`
- *   matches read from the GIN index, as the counts do). A rare query goes
- *   straight to `everything`.
+ * - `broad`: whether more gigs match than 4% of all gigs (the planner's
+ *   `reltuples`; for relevance `MATCH_CAP`), but at least `MATCH_CAP` and at
+ *   most `BROAD_AT_MOST`
+ *   (that many matches read from the GIN index). A rare query goes straight to
+ *   `everything`.
  * - `everything`: every match from the GIN index, all sorted (a top-N sort).
  *   `offset 0` fences the subquery so the planner never walks a sort index
  *   testing gigs one by one unbounded: for a rare word that walk reads most of
@@ -585,12 +592,33 @@ function keywordPage(db: Db, plan: SearchPlan, order: Sort, offset: number) {
   // subquery is passed down and makes the planner walk a sort index for a
   // broad word, fetching each gig's out-of-line search_vector: 18 ms at 100k
   // gigs), and read only as far as `broad` pulls it.
+  // It keeps what a rare query sorts (the keys, and for relevance the small
+  // rank_vector), so a rare query's matches are read from gigs once.
+  const probeVector = order === "relevance" ? db`, rank_vector` : db``;
   return db`with probe as materialized (
-      select 1 from gigs where ${matches}
+      select ${keys} ${probeVector} from gigs where ${matches}
+    ),
+    -- Broad: more matches than 2 / WALK_PER_RESULT of the gigs (twice what
+    -- the walk needs on average), between MATCH_CAP and BROAD_AT_MOST. Below,
+    -- sorting every match (a few ms) beats a walk that may find too few; the
+    -- probe reads at most that many matches' heap rows. The gigs are the
+    -- planner's own estimate (pg_class by its key: a sequential scan, as of
+    -- category_counts, carries the disabled-seqscan cost into this whole
+    -- plan and turned its joins into a hash of every gig).
+    -- Relevance needs no share: ranking the title and tag matches instead of
+    -- every match pays whatever the share, so it is broad past MATCH_CAP.
+    threshold as materialized (
+      select ${
+    order === "relevance"
+      ? db`${MATCH_CAP}::int`
+      : db`greatest(${MATCH_CAP}, least(${BROAD_AT_MOST},
+        greatest(reltuples, 0) * 2 / ${WALK_PER_RESULT}))::int`
+  } as n
+      from pg_class where oid = 'gigs'::regclass
     ),
     broad as materialized (
-      select count(*) > ${MATCH_CAP} as yes
-      from (select 1 from probe limit ${MATCH_CAP + 1}) m
+      select count(*) > (select n from threshold) as yes
+      from (select 1 from probe limit (select n + 1 from threshold)) m
     ),
     ${cheap}
     select * from (
@@ -601,10 +629,18 @@ function keywordPage(db: Db, plan: SearchPlan, order: Sort, offset: number) {
     ) cheap
     union all
     select * from (
+      select ${keys}, ${rank} as rank
+      from probe
+      where not (select yes from broad)
+      order by ${sortOrder}
+      limit ${plan.limit} offset ${offset}
+    ) rare
+    union all
+    select * from (
       select * from (
         select ${keys}, ${rank} as rank
         from gigs
-        where ${matches} and not (select yes from enough)
+        where ${matches} and (select yes from broad) and not (select yes from enough)
         offset 0
       ) everything
       order by ${sortOrder}
