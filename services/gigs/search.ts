@@ -8,9 +8,9 @@
  *   one edit), so "logo desgin" also asks for "design" (`planWords`).
  *   The tsquery is matched against `search_vector` (title, tags, description)
  *   through the GIN index `gigs_search`, which also holds category and
- *   subcategory, so a keyword search within a place is one index scan. Every
- *   match is ordered by PostgreSQL (a top-N sort over all of them, never a
- *   capped sample), so each page is the true one for any sort; by relevance,
+ *   subcategory, so a keyword search within a place is one index scan. Each
+ *   page is the true one over every match for any sort, never that of a
+ *   capped sample (`keywordPage` picks an exact plan per query); by relevance,
  *   `ts_rank` over `rank_vector` (title A, tags B): a description can make a
  *   gig match but only its title and tags rank it.
  * - Filters: category, subcategory, price range (in each gig's own currency),
@@ -474,10 +474,11 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
 /**
  * Gigs a broad keyword search by price, rating or date walks in the sort's
  * index per result it needs (offset + limit) before it gives up and sorts every
- * match instead (`keywordPage`): enough when at least 1 gig in 25 matches
- * (4%). Testing a walked gig fetches its out-of-line search_vector (about five
- * buffers), sorting a match reads its small heap row, so past about that share
- * the walk is the cheaper one.
+ * match instead (`keywordPage`): enough when at least 1 gig in 50 matches
+ * where the walk goes. Testing a walked gig fetches its out-of-line
+ * search_vector (about five buffers), sorting a match reads its small heap
+ * row, so a failed walk of 1,000 gigs costs about what sorting 4,000 matches
+ * does; queries are only walked when over 4% of the gigs match (`broad`).
  */
 const WALK_PER_RESULT = 50;
 /** Longest walk: deeper pages (offset + limit over 40) sort every match. */
