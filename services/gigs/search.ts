@@ -481,8 +481,13 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
  * does; queries are only walked when over 4% of the gigs match (`broad`).
  */
 const WALK_PER_RESULT = 50;
-/** Longest walk: deeper pages (offset + limit over 40) sort every match. */
-const MAX_WALK = 2_000;
+/**
+ * Longest walk (a failed one costs about 15,000 buffers). Pages are walked
+ * while a word in 4% of the walked gigs (the least a broad one has on
+ * average) would fill them within it: to 120 results; deeper pages sort every
+ * match (a walk failed on most broad words at page 50, costing 2-4x).
+ */
+const MAX_WALK = 3_000;
 /**
  * Most matches a keyword search counts (reading their heap rows) to tell a
  * broad query from a rare one (`keywordPage`): 4% of 100,000 gigs.
@@ -562,7 +567,7 @@ function keywordPage(db: Db, plan: SearchPlan, order: Sort, offset: number) {
         select ${keys}, null::real as rank from (
           select ${keys}, search_vector
           from gigs
-          where ${others} and (select yes from broad) and ${walk <= MAX_WALK}
+          where ${others} and (select yes from broad) and ${walk / 2 <= MAX_WALK}
           order by ${sortOrder}
           limit ${Math.min(walk, MAX_WALK)}
         ) walked
