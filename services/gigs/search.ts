@@ -665,6 +665,19 @@ export function countsQuery(db: Db, plan: SearchPlan) {
     return db<Count[]>`select category, subcategory, active as n from category_counts
       where active > 0`;
   }
+  // With keywords the matches are a CTE, planned for all its rows (so from
+  // the GIN index) and read only as far as the LIMIT pulls: with the LIMIT
+  // passed down, the planner walked a sort index for a broad word, fetching
+  // each gig's out-of-line search_vector ("professional" at 100k gigs: 9,500
+  // buffers, 28 ms, against 130 buffers, 16 ms).
+  if (plan.tsquery) {
+    return db<Count[]>`with matches as materialized (
+        select category, subcategory from gigs where ${where(db, plan, false)}
+      )
+      select category, subcategory, count(*)::int as n
+      from (select * from matches limit ${MATCH_CAP + 1}) m
+      group by category, subcategory`;
+  }
   return db<Count[]>`select category, subcategory, count(*)::int as n
     from (
       select category, subcategory from gigs
@@ -680,6 +693,13 @@ export function countsQuery(db: Db, plan: SearchPlan) {
  * subcategory is selected and the facet counts were capped.
  */
 export function totalQuery(db: Db, plan: SearchPlan) {
+  // A CTE with keywords, as in countsQuery.
+  if (plan.tsquery) {
+    return db<{ n: number }[]>`with matches as materialized (
+        select 1 from gigs where ${where(db, plan, true)}
+      )
+      select count(*)::int as n from (select 1 from matches limit ${MATCH_CAP + 1}) m`;
+  }
   return db<{ n: number }[]>`select count(*)::int as n
     from (select 1 from gigs where ${where(db, plan, true)} limit ${MATCH_CAP + 1}) m`;
 }
