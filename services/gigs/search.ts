@@ -8,11 +8,10 @@
  *   one edit), so "logo desgin" also asks for "design" (`planWords`).
  *   The tsquery is matched against `search_vector` (title, tags, description)
  *   through the GIN index `gigs_search`, which also holds category and
- *   subcategory, so a keyword search within a place is one index scan. Each
- *   page is the true one over every match for any sort, never that of a
- *   capped sample (`keywordPage` picks an exact plan per query); by relevance,
- *   `ts_rank` over `rank_vector` (title A, tags B): a description can make a
- *   gig match but only its title and tags rank it.
+ *   subcategory, so a keyword search within a place is one index scan. The
+ *   first `MATCH_CAP` matches are ordered; by relevance, `ts_rank` over
+ *   `rank_vector` (title A, tags B): a description can make a gig match but
+ *   only its title and tags rank it.
  * - Filters: category, subcategory, price range (in each gig's own currency),
  *   fastest delivery, minimum rating, seller; all combinable. Without keywords
  *   every filter and sort is answered by covering B-tree indexes (migration
@@ -53,10 +52,11 @@ const COMPLETIONS = 5;
 /** Shortest word that is completed (a 1–2 letter prefix would begin too many words). */
 const MIN_PREFIX = 3;
 /**
- * Most matching gigs that are counted. Beyond it `total` is this cap with
- * `totalExact: false` and facets are counted over the first `MATCH_CAP + 1`
- * matches (`facets.approximate: true`), as Elasticsearch caps its hit count.
- * The items are never capped: every sort orders every match.
+ * Most matching gigs that are counted, and that a keyword search orders. Beyond
+ * it `total` is this cap with `totalExact: false`, facets are counted over the
+ * first `MATCH_CAP + 1` matches (`facets.approximate: true`), and a keyword
+ * search shows the best of its first `MATCH_CAP` matches (in index order) by
+ * the sort asked for. Bounds the work of every search whatever it matches.
  */
 export const MATCH_CAP = 1_000;
 
@@ -452,12 +452,37 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
   const order = orderOf(plan);
   const offset = (plan.page - 1) * plan.limit;
   const sortOrder = db.unsafe(ORDER[order](""));
-  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   // Without keywords the page is chosen from the sort and filter columns alone,
   // which every search index carries (migration 003): an index-only scan, and
   // only the cards shown read their gig rows below.
+  // With keywords, the first MATCH_CAP matches come from the GIN index (the
+  // LIMIT in a materialized CTE fences the planner off walking a sort index and
+  // testing every gig's out-of-line tsvector), then only they are sorted.
+  const relevance = order === "relevance";
+  // With corrections, each corrected word the title or tags have as typed or
+  // completed counts 1 and ts_rank, normalized into [0, 1), orders within.
+  const tiers = plan.tiers ?? [];
+  const rank = !relevance
+    ? db`, null::real as rank`
+    : tiers.length === 0
+    ? db`, ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""})) as rank`
+    : db`, (${
+      tiers.reduce(
+        (sum, tier) => db`${sum} + (rank_vector @@ to_tsquery('english', ${tier}))::int`,
+        db`0`,
+      )
+    } + ts_rank(rank_vector, to_tsquery('english', ${plan.tsquery ?? ""}), 32))::real as rank`;
+  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
   const page = plan.tsquery
-    ? keywordPage(db, plan, order, offset)
+    ? db`with matches as materialized (
+        select ${keys} ${rank}
+        from gigs
+        where ${where(db, plan, true)}
+        limit ${MATCH_CAP}
+      )
+      select * from matches
+      order by ${sortOrder}
+      limit ${plan.limit} offset ${offset}`
     : db`select ${keys}, null::real as rank
       from gigs
       where ${where(db, plan, true)}
@@ -472,189 +497,6 @@ export function itemsQuery(db: Db, plan: SearchPlan) {
 }
 
 /**
- * Gigs a broad keyword search by price, rating or date walks in the sort's
- * index per result it needs (offset + limit) before it gives up and sorts every
- * match instead (`keywordPage`): enough when at least 1 gig in 50 matches
- * where the walk goes. Testing a walked gig fetches its out-of-line
- * search_vector (about five buffers), sorting a match reads its small heap
- * row, so a failed walk of 1,000 gigs costs about what sorting 4,000 matches
- * does; queries are only walked when over 4% of the gigs match (`broad`).
- */
-const WALK_PER_RESULT = 50;
-/**
- * Longest walk (a failed one costs about 15,000 buffers). Pages are walked
- * while a word in 4% of the walked gigs (the least a broad one has on
- * average) would fill them within it: to 120 results; deeper pages sort every
- * match (a walk failed on most broad words at page 50, costing 2-4x).
- */
-const MAX_WALK = 3_000;
-/**
- * Most matches a keyword search counts (reading their heap rows) to tell a
- * broad query from a rare one (`keywordPage`): 4% of 100,000 gigs.
- */
-const BROAD_AT_MOST = 4_000;
-
-/**
- * The page of a keyword search: always the true page of every match in the
- * sort asked for, by one of a few exact plans chosen per query (issue 13).
- * Each choice is a CTE read as a one-time filter (an InitPlan), so a branch
- * not chosen never runs.
- *
- * - `broad`: whether more gigs match than 4% of all gigs (the planner's
- *   `reltuples`; for relevance `MATCH_CAP`), but at least `MATCH_CAP` and at
- *   most `BROAD_AT_MOST`
- *   (that many matches read from the GIN index). A rare query goes straight to
- *   `everything`.
- * - `everything`: every match from the GIN index, all sorted (a top-N sort).
- *   `offset 0` fences the subquery so the planner never walks a sort index
- *   testing gigs one by one unbounded: for a rare word that walk reads most of
- *   the table (q=devops&sort=price_asc read 100k buffers).
- * - `walked` (broad, by price, rating or date): the first
- *   `WALK_PER_RESULT` × (offset + limit) gigs (at most `MAX_WALK`) in the
- *   sort's own B-tree order that pass the other filters, tested for the
- *   keywords (the subquery's LIMIT keeps the test outside, so it is bounded).
- *   If at least offset + limit of them match, they are the first offset +
- *   limit matches of the whole order, and the page is cut from them; a broad
- *   word finds them after about (offset + limit) / selectivity gigs. Else
- *   (a word frequent overall but rare among the cheapest, say) `everything`.
- * - `ranked` (broad, by relevance): only a gig whose title or tags
- *   (`rank_vector`) hold a word of the query can rank above the floor (0, or
- *   1e-20 for words joined by AND), since ts_rank and the correction tiers
- *   read `rank_vector` alone; every other match ranks exactly the floor. So
- *   only those are ranked, found by the GIN index `gigs_rank` (migration 007).
- *   If at least offset + limit of them rank above the floor, every other match
- *   comes after them and the page is cut from them. Else `everything` (words
- *   that titles and tags seldom have).
- */
-function keywordPage(db: Db, plan: SearchPlan, order: Sort, offset: number) {
-  const sortOrder = db.unsafe(ORDER[order](""));
-  const keys = db`id, starting_price, rating_average, rating_count, created_at`;
-  const tsquery = db`to_tsquery('english', ${plan.tsquery ?? ""})`;
-  const matches = where(db, plan, true);
-  const head = offset + plan.limit;
-  const others = where(db, { ...plan, tsquery: undefined }, true);
-  // A query of one word (with its completions and corrections) is an OR of
-  // lexemes: a gig whose rank_vector holds one of them matches it, since
-  // search_vector holds every lexeme of rank_vector. Not testing search_vector
-  // then spares fetching each ranked gig's out-of-line search_vector (46k
-  // buffers for "design" at 100k gigs). Words joined by AND are tested.
-  const rankedMatches = plan.tsquery?.includes("&") ? matches : others;
-  // With corrections, each corrected word the title or tags have as typed or
-  // completed counts 1 and ts_rank, normalized into [0, 1), orders within.
-  const tiers = plan.tiers ?? [];
-  // The rank of a gig whose title and tags are `vector`.
-  const rankOf = (vector: ReturnType<typeof db.unsafe>) =>
-    order !== "relevance"
-      ? db`null::real`
-      : tiers.length === 0
-      ? db`ts_rank(${vector}, ${tsquery})`
-      : db`(${
-        tiers.reduce(
-          (sum, tier) => db`${sum} + (${vector} @@ to_tsquery('english', ${tier}))::int`,
-          db`0`,
-        )
-      } + ts_rank(${vector}, ${tsquery}, 32))::real`;
-  const rank = rankOf(db.unsafe("rank_vector"));
-  // What every gig without a word of the query in its title or tags ranks: 0,
-  // or for words joined by AND 1e-20 (ts_rank's floor for a partial match).
-  // Ranked on a vector of one lexeme no query has: ts_rank of an empty
-  // tsvector is 0 even for AND.
-  const floor = rankOf(db.unsafe("'-'::tsvector"));
-  // The cheap path's rows: `candidates`, and whether they hold the page (`enough`).
-  const walk = head * WALK_PER_RESULT;
-  const cheap = order !== "relevance"
-    ? db`candidates as materialized (
-        select ${keys}, null::real as rank from (
-          select ${keys}, search_vector
-          from gigs
-          where ${others} and (select yes from broad) and ${walk / 2 <= MAX_WALK}
-          order by ${sortOrder}
-          limit ${Math.min(walk, MAX_WALK)}
-        ) walked
-        where search_vector @@ ${tsquery}
-        order by ${sortOrder}
-        limit ${head}
-      ),
-      enough as materialized (
-        select count(*) >= ${head} as yes from candidates
-      )`
-    : db`candidates as materialized (
-        select * from (
-          select ${keys}, ${rank} as rank
-          from gigs
-          -- Any lexeme of the query: its own tree (stemmed, stop words gone)
-          -- with every operator made an OR.
-          where ${rankedMatches} and (select yes from broad) and rank_vector @@
-            regexp_replace(querytree(${tsquery})::text, '&|<[0-9]*-?>', '|', 'g')::tsquery
-          offset 0
-        ) ranked
-        order by ${sortOrder}
-        limit ${head}
-      ),
-      enough as materialized (
-        select count(*) filter (where rank > ${floor}) >= ${head} as yes from candidates
-      )`;
-  // `probe` is planned for all its rows, as every CTE is (a LIMIT in a
-  // subquery is passed down and makes the planner walk a sort index for a
-  // broad word, fetching each gig's out-of-line search_vector: 18 ms at 100k
-  // gigs), and read only as far as `broad` pulls it.
-  // It keeps what a rare query sorts (the keys, and for relevance the small
-  // rank_vector), so a rare query's matches are read from gigs once.
-  const probeVector = order === "relevance" ? db`, rank_vector` : db``;
-  return db`with probe as materialized (
-      select ${keys} ${probeVector} from gigs where ${matches}
-    ),
-    -- Broad: more matches than 2 / WALK_PER_RESULT of the gigs (twice what
-    -- the walk needs on average), between MATCH_CAP and BROAD_AT_MOST. Below,
-    -- sorting every match (a few ms) beats a walk that may find too few; the
-    -- probe reads at most that many matches' heap rows. The gigs are the
-    -- planner's own estimate (pg_class by its key: a sequential scan, as of
-    -- category_counts, carries the disabled-seqscan cost into this whole
-    -- plan and turned its joins into a hash of every gig).
-    -- Relevance needs no share: ranking the title and tag matches instead of
-    -- every match pays whatever the share, so it is broad past MATCH_CAP.
-    threshold as materialized (
-      select ${
-    order === "relevance"
-      ? db`${MATCH_CAP}::int`
-      : db`greatest(${MATCH_CAP}, least(${BROAD_AT_MOST},
-        greatest(reltuples, 0) * 2 / ${WALK_PER_RESULT}))::int`
-  } as n
-      from pg_class where oid = 'gigs'::regclass
-    ),
-    broad as materialized (
-      select count(*) > (select n from threshold) as yes
-      from (select 1 from probe limit (select n + 1 from threshold)) m
-    ),
-    ${cheap}
-    select * from (
-      select * from candidates
-      where (select yes from enough)
-      order by ${sortOrder}
-      limit ${plan.limit} offset ${offset}
-    ) cheap
-    union all
-    select * from (
-      select ${keys}, ${rank} as rank
-      from probe
-      where not (select yes from broad)
-      order by ${sortOrder}
-      limit ${plan.limit} offset ${offset}
-    ) rare
-    union all
-    select * from (
-      select * from (
-        select ${keys}, ${rank} as rank
-        from gigs
-        where ${matches} and (select yes from broad) and not (select yes from enough)
-        offset 0
-      ) everything
-      order by ${sortOrder}
-      limit ${plan.limit} offset ${offset}
-    ) everything`;
-}
-
-/**
  * The query counting matches per subcategory without the category filters,
  * over at most `MATCH_CAP + 1` matches (exported so a test can EXPLAIN it). An
  * unfiltered browse reads the exact kept counts instead.
@@ -664,19 +506,6 @@ export function countsQuery(db: Db, plan: SearchPlan) {
   if (isBrowse(plan)) {
     return db<Count[]>`select category, subcategory, active as n from category_counts
       where active > 0`;
-  }
-  // With keywords the matches are a CTE, planned for all its rows (so from
-  // the GIN index) and read only as far as the LIMIT pulls: with the LIMIT
-  // passed down, the planner walked a sort index for a broad word, fetching
-  // each gig's out-of-line search_vector ("professional" at 100k gigs: 9,500
-  // buffers, 28 ms, against 130 buffers, 16 ms).
-  if (plan.tsquery) {
-    return db<Count[]>`with matches as materialized (
-        select category, subcategory from gigs where ${where(db, plan, false)}
-      )
-      select category, subcategory, count(*)::int as n
-      from (select * from matches limit ${MATCH_CAP + 1}) m
-      group by category, subcategory`;
   }
   return db<Count[]>`select category, subcategory, count(*)::int as n
     from (
@@ -693,13 +522,6 @@ export function countsQuery(db: Db, plan: SearchPlan) {
  * subcategory is selected and the facet counts were capped.
  */
 export function totalQuery(db: Db, plan: SearchPlan) {
-  // A CTE with keywords, as in countsQuery.
-  if (plan.tsquery) {
-    return db<{ n: number }[]>`with matches as materialized (
-        select 1 from gigs where ${where(db, plan, true)}
-      )
-      select count(*)::int as n from (select 1 from matches limit ${MATCH_CAP + 1}) m`;
-  }
   return db<{ n: number }[]>`select count(*)::int as n
     from (select 1 from gigs where ${where(db, plan, true)} limit ${MATCH_CAP + 1}) m`;
 }

@@ -112,12 +112,8 @@ function fullScansOfGigs(plan: PlanNode, parent?: PlanNode): PlanNode[] {
 
 /** Nodes that test keywords on gigs row by row (a Filter with `@@`) instead of through an index. */
 function keywordFilters(plan: PlanNode): PlanNode[] {
-  // Only search_vector is out of line; testing the inline rank_vector of the
-  // gigs a GIN index found (a broad relevance search) is cheap. The bounded
-  // walk of a broad search by price, rating or date tests its gigs on a
-  // subquery scan over at most MAX_WALK rows, not on a scan of gigs.
   return nodes(plan).filter((n) =>
-    n["Relation Name"] === "gigs" && String(n.Filter ?? "").includes("search_vector @@")
+    n["Relation Name"] === "gigs" && String(n.Filter ?? "").includes("@@")
   );
 }
 
