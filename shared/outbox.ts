@@ -39,14 +39,25 @@ export const outboxMigration = {
 const CHANNEL = "outbox";
 
 /**
- * Records an event in the caller's transaction; it is published after commit.
- * The current request id and traceparent travel with it.
+ * The headers an event enqueued now carries: the current request's id and
+ * W3C `traceparent` (from the request context), so the consumer's logs and
+ * trace continue the request's. For SQL that writes outbox rows itself (chat's
+ * one-statement send); `enqueueEvent` uses it too.
  */
-export async function enqueueEvent<T>(tx: Tx, type: string, data: T): Promise<EventEnvelope<T>> {
+export function outboxHeaders(): EventHeaders {
   const context = currentContext();
   const headers: EventHeaders = {};
   if (context?.requestId) headers["x-request-id"] = context.requestId;
   if (context?.traceparent) headers.traceparent = context.traceparent;
+  return headers;
+}
+
+/**
+ * Records an event in the caller's transaction; it is published after commit.
+ * The current request id and traceparent travel with it.
+ */
+export async function enqueueEvent<T>(tx: Tx, type: string, data: T): Promise<EventEnvelope<T>> {
+  const headers = outboxHeaders();
   const envelope: EventEnvelope<T> = {
     id: crypto.randomUUID(),
     type,

@@ -45,7 +45,8 @@ import {
   replayedHeader,
   UnreadCount,
 } from "./api_schemas.ts";
-import { eventHeaders, publish } from "./events.ts";
+import { outboxHeaders } from "@mp/shared/outbox";
+import { publish } from "./events.ts";
 import * as store from "./store.ts";
 
 /** The limits a deployment sets (README: variables and defaults). */
@@ -503,7 +504,7 @@ export function createApp(deps: ChatDeps) {
       rateLimit: limits.messagesPerMinute,
       rateWindowMs: MINUTE,
       reminderDelayMs: limits.mailDelayMs,
-      eventHeaders: eventHeaders(),
+      eventHeaders: outboxHeaders(),
     });
     switch (sent.outcome) {
       case "not_member":

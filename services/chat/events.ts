@@ -14,10 +14,10 @@
  * a poison message) and writes inside `handleOnce`, so a redelivered event
  * changes nothing.
  */
-import type { EventHandler, EventHeaders } from "@mp/shared/bus";
+import type { EventHandler } from "@mp/shared/bus";
 import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
-import { currentContext, type Logger } from "@mp/shared/log";
+import type { Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
 import { z } from "zod";
 import type { MessageView, OfferView } from "./store.ts";
@@ -102,19 +102,6 @@ export const publish = {
   offerAccepted: (tx: Tx, data: OfferAccepted) => enqueueEvent(tx, "offer.accepted", data),
   unreadReminder: (tx: Tx, data: UnreadReminder) => enqueueEvent(tx, "chat.unread_reminder", data),
 };
-
-/**
- * The headers `enqueueEvent` (shared/outbox.ts) gives an event: the current
- * request id and traceparent. For the event migration 005 writes in SQL;
- * send_event_test.ts fails if the two rules drift apart.
- */
-export function eventHeaders(): EventHeaders {
-  const context = currentContext();
-  const headers: EventHeaders = {};
-  if (context?.requestId) headers["x-request-id"] = context.requestId;
-  if (context?.traceparent) headers.traceparent = context.traceparent;
-  return headers;
-}
 
 // --- consumed --------------------------------------------------------------------
 

@@ -501,7 +501,7 @@ export interface SendRequest {
   rateWindowMs: number;
   /** `insertMessage`'s `delayMs`. */
   reminderDelayMs: number;
-  /** The headers of the `message.sent` it enqueues (events.ts `eventHeaders()`). */
+  /** The headers of the `message.sent` it enqueues (shared/outbox.ts `outboxHeaders()`). */
   eventHeaders: EventHeaders;
 }
 
