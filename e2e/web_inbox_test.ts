@@ -88,13 +88,24 @@ Deno.test({
           await buyer.page.getByText("Hello! Can you draw a croissant in the logo?").count(),
           1,
         );
-        // The seller types: the buyer sees it.
-        await seller.page.getByLabel("Message", { exact: true }).pressSequentially("Sure", {
-          delay: 30,
-        });
-        await buyer.page.getByRole("status").filter({
+        // The seller types: the buyer sees it. Typing events are volatile (a
+        // socket busy reconnecting drops them, by design), so the seller goes on
+        // typing, as a person would, until the buyer sees it.
+        const sellerBox = seller.page.getByLabel("Message", { exact: true });
+        await sellerBox.pressSequentially("Sure", { delay: 30 });
+        const typing = buyer.page.getByRole("status").filter({
           hasText: `${ada!.user.username} is typing…`,
-        }).waitFor();
+        });
+        for (let attempt = 1;; attempt++) {
+          try {
+            await typing.waitFor({ timeout: 3_000 });
+            break;
+          } catch (error) {
+            if (attempt >= 8) throw error;
+            await sellerBox.press("Space");
+            await sellerBox.press("Backspace");
+          }
+        }
         await seller.page.getByLabel("Message", { exact: true }).press("Enter");
         await buyer.page.getByRole("region", { name: "Messages" }).getByText(
           `${ada!.user.username}: Sure`,
