@@ -2,6 +2,8 @@
  * `deno task dev`: the whole fleet on this machine, against the local
  * PostgreSQL, RabbitMQ and Redis.
  *
+ * 0. PostgreSQL, RabbitMQ and Redis, each started when it is installed here but not
+ *    running (scripts/infrastructure.ts); what is missing is said in one line,
  * 1. the gateway's key pair (kept in .dev/keys.json so sessions survive restarts),
  * 2. one database and login role per service (as the PG* superuser),
  * 3. unless SMTP_URL is set, a mail catcher (SMTP 1025, mails readable on 8025);
@@ -40,6 +42,7 @@ import {
   startFleet,
 } from "./fleet.ts";
 import { POSTGRES_DRIVER_ENV } from "../shared/db.ts";
+import { ensureServers, fleetServers } from "./infrastructure.ts";
 import { ansi, consolePaint } from "./log_format.ts";
 import { type MailCatcher, startMailCatcher } from "./mail_catcher.ts";
 import { type LocalObjectStore, startLocalObjectStore } from "./object_store.ts";
@@ -192,6 +195,16 @@ async function main() {
     }
   }
 
+  const amqpUrl = setting("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
+  const redisUrl = setting("REDIS_URL") ?? "redis://127.0.0.1:6379";
+  const servers = await ensureServers(fleetServers({
+    pgHost: setting("PGHOST"),
+    pgPort: setting("PGPORT"),
+    amqpUrl,
+    redisUrl,
+  }));
+  if (servers.problem) fail(servers.problem);
+
   await ensureWebBuilt();
   const keys = await loadKeys();
   let catcher: MailCatcher | undefined;
@@ -234,8 +247,6 @@ async function main() {
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 
-  const amqpUrl = setting("AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672";
-  const redisUrl = setting("REDIS_URL") ?? "redis://127.0.0.1:6379";
   const publicUrl = setting("PUBLIC_URL") ?? `http://localhost:${gatewayPort}`;
   const env = passThrough();
   const payments = choosePayments(env, publicUrl);
