@@ -8,8 +8,9 @@
  * Reading (`GET /api/v1/media/{id}`): a ready public file (avatar, gig image)
  * is anyone's to see, without looking at the token; anything else — a private
  * file, a pending upload — only its owner's, and anyone else gets the same
- * 404 as for an unknown id. Order parties and conversation participants will be
- * let in once orders and chat take media ids (issue 14, not done yet).
+ * 404 as for an unknown id — except the users granted a ready private file by
+ * an event: an order's buyer for its delivery files, a conversation's other
+ * participant for its attachments (access.ts).
  */
 import { z } from "zod";
 import type { Sql } from "@mp/shared/db";
@@ -121,8 +122,9 @@ const routes = {
     responses: {
       200: jsonResponse(
         MediaSchema,
-        "The file. Public ready files for anyone; private files and pending uploads for " +
-          "their owner only (`Cache-Control: private, no-store`).",
+        "The file. Public ready files for anyone; private files for their owner and the " +
+          "users granted them (an order's buyer, a conversation's other participant); " +
+          "pending uploads for their owner only (`Cache-Control: private, no-store`).",
       ),
       401: problemResponse(401, "`unauthorized`: a token was sent and is invalid or expired."),
       404: problemResponse(404, "`media_not_found` (also for someone else's private file)."),
@@ -254,9 +256,12 @@ export function createApp(deps: MediaDeps) {
     const media = await store.findMedia(sql, c.req.valid("param").id);
     if (!media) throw notFound();
     if (!(media.status === "ready" && isPublic(media.purpose))) {
-      // Only the owner (for now): a token is read only for these.
+      // The owner, or someone an event let in (an order's buyer, a conversation's
+      // other participant: access.ts); a token is read only for these.
       const caller = await callerOf(c.req.header("authorization"));
-      if (caller?.userId !== media.ownerId) throw notFound();
+      const allowed = caller !== undefined && (caller.userId === media.ownerId ||
+        (media.status === "ready" && await store.isGranted(sql, media.id, caller.userId)));
+      if (!allowed) throw notFound();
       c.header("cache-control", "private, no-store");
     }
     return c.json(await shown(media), 200);

@@ -2,13 +2,15 @@
  * Media service process: its own part of the kit's start-up (shared/service.ts):
  * the object store (bucket made sure of at start, checked by /readyz) and the
  * janitor of uploads never completed. Publishes `media.uploaded` through its
- * outbox; consumes nothing yet.
+ * outbox; consumes `order.delivered`, `message.sent` (who may read private
+ * files) and `gig.deleted` (its images go): access.ts.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
  * main_test.ts runs it under exactly those. deploy.ts serves the same handler
  * with `Deno.serve`.
  */
 import { startService } from "@mp/shared/service";
+import { createAccessHandlers } from "./access.ts";
 import { createApp } from "./app.ts";
 import { mediaEnv, rulesFrom } from "./config.ts";
 import { UploadJanitor } from "./janitor.ts";
@@ -35,6 +37,7 @@ export default await startService({
     onClose("close object store clients", () => objects.close());
     return { objects };
   },
+  consumes: ({ sql, log, objects }) => createAccessHandlers({ sql, log, objects }),
   start: ({ sql, log, objects, config, onStop }) => {
     const janitor = new UploadJanitor({
       sql,

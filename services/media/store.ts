@@ -91,3 +91,49 @@ export async function stalePending(tx: Tx, olderThanMs: number, limit: number): 
     for update skip locked`;
   return rows.map(fromRow);
 }
+
+/**
+ * Lets each of `userIds` read those of `mediaIds` that are ready files of
+ * `purpose` owned by `ownerId` (an id that is not, or is unknown, grants
+ * nothing: the publisher checked ownership, this is the second lock). Answers
+ * the ids granted.
+ */
+export async function grantAccess(db: Db, grant: {
+  mediaIds: string[];
+  ownerId: string;
+  purpose: Purpose;
+  userIds: string[];
+  reason: string;
+}): Promise<string[]> {
+  if (grant.mediaIds.length === 0 || grant.userIds.length === 0) return [];
+  const rows = await db<{ media_id: string }[]>`insert into media_grants (media_id, user_id, reason)
+    select m.id, u.user_id, ${grant.reason}
+    from media m cross join unnest(${grant.userIds}::uuid[]) as u(user_id)
+    where m.id = any(${grant.mediaIds}::uuid[]) and m.owner_id = ${grant.ownerId}
+      and m.purpose = ${grant.purpose} and m.status = 'ready'
+    on conflict (media_id, user_id) do nothing
+    returning media_id`;
+  return [...new Set(rows.map((row) => row.media_id))];
+}
+
+/** Whether `userId` was granted reading `mediaId`. */
+export async function isGranted(db: Db, mediaId: string, userId: string): Promise<boolean> {
+  const rows = await db`select 1 from media_grants
+    where media_id = ${mediaId} and user_id = ${userId}`;
+  return rows.length > 0;
+}
+
+/** Files of `purpose` among `ids` owned by `ownerId`, locked (inside a transaction). */
+export async function ownedFiles(tx: Tx, ids: string[], ownerId: string, purpose: Purpose) {
+  if (ids.length === 0) return [];
+  const rows = await tx<Row[]>`select * from media
+    where id = any(${ids}::uuid[]) and owner_id = ${ownerId} and purpose = ${purpose}
+    for update`;
+  return rows.map(fromRow);
+}
+
+/** Removes files' rows (and with them their grants); their objects are deleted by the caller. */
+export async function deleteFiles(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db`delete from media where id = any(${ids}::uuid[])`;
+}

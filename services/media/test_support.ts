@@ -6,6 +6,7 @@
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createTokenVerifier } from "@mp/shared/jwt";
+import { inboxMigration } from "@mp/shared/inbox";
 import { outboxMigration } from "@mp/shared/outbox";
 import {
   callApp,
@@ -27,7 +28,7 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  return freshMigrated(prefix, MIGRATIONS, [outboxMigration]);
+  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration]);
 }
 
 /** The first bytes of real files of each kind (enough for `sniff`), padded to `size`. */
@@ -132,6 +133,28 @@ export async function mediaFixture(prefix: string, options: FixtureOptions = {})
       new PutObjectCommand({ Bucket: "media", Key: key, Body: bytes, ContentType: contentType }),
     );
 
+  /** A ready file of `purpose` owned by `who` (announced, PUT, completed); answers its id. */
+  const uploadReady = async (
+    who: { token: string },
+    purpose: "avatar" | "gig_image" | "delivery" | "chat_attachment",
+    bytes: Uint8Array<ArrayBuffer> = fileOf(SAMPLES.png, 2_000),
+    name = "file.png",
+  ): Promise<string> => {
+    const announced = await announce(who, {
+      purpose,
+      contentType: "image/png",
+      size: bytes.length,
+      name,
+    });
+    if (announced.status !== 201) throw new Error(JSON.stringify(announced.body));
+    const { media, upload } = announced.body;
+    const stored = await put(upload.url, bytes, upload.headers);
+    if (stored.status !== 200) throw new Error(stored.text);
+    const done = await call("POST", `/api/v1/uploads/${media.id}/complete`, { token: who.token });
+    if (done.status !== 200) throw new Error(JSON.stringify(done.body));
+    return media.id;
+  };
+
   /** Events in the outbox, oldest first. */
   const outbox = async () =>
     await db.sql<{ type: string; data: Record<string, unknown> }[]>`
@@ -148,6 +171,7 @@ export async function mediaFixture(prefix: string, options: FixtureOptions = {})
     announce,
     put,
     putRaw,
+    uploadReady,
     outbox,
     log,
     async close() {
