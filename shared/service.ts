@@ -16,12 +16,14 @@
  * });
  * ```
  *
- * Every service answers `GET /metrics` on its own port (shared/metrics.ts).
+ * Every service answers `GET /metrics` on its own port (shared/metrics.ts); a
+ * consuming service's metrics include its queue's lag and dead-letter depth
+ * (shared/queue_metrics.ts).
  *
  * Start-up order: config → pool → migrate → `setup` (own resources) → bus →
  * consumers → outbox relay → retention → `start` (own workers) → app.
  * Shutdown order: drain → stop consuming → own workers → retention → outbox
- * relay → broker → own connections → database.
+ * relay → broker → queue-metrics probe → own connections → database.
  */
 import type { z } from "zod";
 import { EventBus, type EventHandler } from "./bus.ts";
@@ -35,6 +37,7 @@ import { onShutdown, type ShutdownStep } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startRuntimeMetrics } from "./metrics.ts";
 import { outboxMigration, OutboxRelay } from "./outbox.ts";
+import { watchQueues } from "./queue_metrics.ts";
 import { RetentionJob } from "./retention.ts";
 
 /** The variables the kit itself reads (see `serviceEnvShape`). */
@@ -164,6 +167,11 @@ export async function startService<
 
   await bus?.start();
   if (bus && options.consumes) await bus.consume(options.consumes(kit));
+  // Consumer lag and dead-letter depth for GET /metrics, read from the broker at each
+  // scrape on a connection of the probe's own (after consume() declared the queues).
+  const stopQueueMetrics = bus && options.consumes
+    ? watchQueues({ url: config.AMQP_URL, queue: bus.queue, deadLetterQueue: bus.deadLetterQueue })
+    : undefined;
   // The relay has a connection of its own, so its batches never wait behind requests.
   const relayDb = options.publishes ? connectDb(config.DATABASE_URL, { max: 1 }) : undefined;
   const relay = bus && relayDb && new OutboxRelay({ sql: relayDb, bus, log });
@@ -193,6 +201,7 @@ export async function startService<
         }]
         : []),
       ...(bus ? [{ name: "close broker", run: () => bus.close() }] : []),
+      ...(stopQueueMetrics ? [{ name: "stop queue metrics", run: stopQueueMetrics }] : []),
       ...connections,
       ...(sql ? [{ name: "close database", run: () => sql.end({ timeout: 5 }) }] : []),
     ],
