@@ -84,10 +84,21 @@ const TimelineEntry = z.object({
   }),
 }).openapi("OrderTimelineEntry");
 
+const DeliveredFile = z.object({
+  id: z.uuid().meta({ description: "Media id: GET /api/v1/media/{id} gives the download URL." }),
+  name: z.string(),
+  size: z.number().int().meta({ description: "Bytes." }),
+  contentType: z.string(),
+}).openapi("OrderDeliveredFile");
+
 const Delivery = z.object({
   id: z.uuid(),
   message: z.string(),
   files: z.array(z.string()).meta({ description: "Public https links to the delivered files." }),
+  mediaFiles: z.array(DeliveredFile).meta({
+    description: "Files uploaded to the media service (purpose `delivery`); the seller and the " +
+      "buyer get a short-lived download URL from GET /api/v1/media/{id}.",
+  }),
   deliveredAt: datetime("When the seller delivered (ISO 8601, UTC)."),
 }).openapi("OrderDelivery");
 

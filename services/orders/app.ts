@@ -23,6 +23,8 @@ import { AppError } from "@mp/shared/problem";
 import { publicHttpsUrl } from "@mp/shared/public_link";
 import { idempotencyKeyHeader } from "@mp/shared/api_schemas";
 import { paragraph } from "@mp/shared/text";
+// Not exported from shared/deno.json yet (shared is not this service's to change).
+import { requireOwnedMedia } from "../../shared/media_refs.ts";
 import {
   apiRoute,
   jsonRequest,
@@ -105,6 +107,15 @@ const requestParam = z.object({
 const deliverBody = z.strictObject({
   message: paragraph(5_000),
   files: z.array(publicHttpsUrl).max(20).default([]),
+  fileMediaIds: z.array(z.uuid({ message: "Must be a media id (UUID)." })).max(20)
+    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, {
+      message: "Each file once.",
+    })
+    .default([])
+    .meta({
+      description: "Files the seller uploaded with purpose `delivery` (POST /api/v1/uploads, " +
+        "then complete); the buyer may download them once the order is delivered.",
+    }),
 });
 const revisionBody = z.strictObject({ message: paragraph(5_000) });
 const reasonBody = z.strictObject({ reason: paragraph(1_000) });
@@ -565,9 +576,19 @@ export function createApp(deps: OrdersDeps): OrdersApp {
 
   app.openapi(
     routes.deliver,
-    (c) => {
+    async (c) => {
       const body = c.req.valid("json");
-      return act(
+      // Before the transaction (it may wait briefly for a just-completed upload's
+      // media.uploaded). Only the caller's own files pass; a caller who is not the
+      // order's seller is refused by the transition, so nothing of theirs is stored.
+      const refs = await requireOwnedMedia(
+        sql,
+        body.fileMediaIds,
+        c.get("caller").userId,
+        "delivery",
+        "fileMediaIds",
+      );
+      return await act(
         c,
         c.req.valid("param").id,
         body,
@@ -575,6 +596,12 @@ export function createApp(deps: OrdersDeps): OrdersApp {
           command: { type: "deliver" },
           message: body.message,
           files: body.files,
+          mediaFiles: refs.map((ref) => ({
+            id: ref.id,
+            name: ref.name,
+            size: ref.size,
+            contentType: ref.contentType,
+          })),
         },
         201,
         (applied) => ({ deliveryId: applied.createdId }),

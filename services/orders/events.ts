@@ -49,6 +49,8 @@ export interface OrderEvents {
   "order.delivered": OrderRef & {
     gigTitle: string;
     deliveryId: string;
+    /** Media ids of the delivered files (the seller's; media grants the buyer reading them). */
+    fileMediaIds: string[];
     deliveredAt: string;
     autoCompleteAt: string;
   };

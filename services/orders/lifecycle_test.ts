@@ -84,6 +84,7 @@ Deno.test("an order's life: paid, delivered, revised, delivered, accepted, with 
       ...ref,
       gigTitle,
       deliveryId: delivered.body.deliveryId,
+      fileMediaIds: [],
       deliveredAt: delivered.body.order.deliveredAt,
       autoCompleteAt: delivered.body.order.autoCompleteAt,
     });

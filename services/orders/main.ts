@@ -2,7 +2,8 @@
  * Orders service process: its own part of the kit's start-up (shared/service.ts):
  * payments (Stripe, or the local test mode), the scheduler (auto-completion,
  * clearing, refund and payout retries) and the fee settings. Consumes gig events
- * into the replica and accepted custom offers into orders (offers.ts), serves
+ * into the replica, accepted custom offers into orders (offers.ts) and
+ * `media.uploaded` into the media replica (delivery files), serves
  * the order, payment and balance routes.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
@@ -10,6 +11,8 @@
  * with `Deno.serve`.
  */
 import { startService } from "@mp/shared/service";
+// Not exported from shared/deno.json yet (shared is not this service's to change).
+import { mediaUploadedHandler, migrateMediaRefs } from "../../shared/media_refs.ts";
 import { createApp } from "./app.ts";
 import { readConfig } from "./config.ts";
 import { createEventHandlers } from "./events.ts";
@@ -23,7 +26,9 @@ export default await startService({
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
   idempotency: true,
-  setup: ({ config, log }) => {
+  setup: async ({ config, log, sql }) => {
+    // The replica of media files (delivery files are checked against it).
+    await migrateMediaRefs(sql, new URL("./migrations/", import.meta.url));
     const payments = config.PAYMENTS_MODE === "stripe"
       ? stripePayments({
         secretKey: config.STRIPE_SECRET_KEY!,
@@ -48,6 +53,7 @@ export default await startService({
   consumes: ({ sql, log, payments, fees, now }) => ({
     ...createEventHandlers({ sql, log }),
     ...createOfferHandlers({ sql, log, payments, fees, now }),
+    "media.uploaded": mediaUploadedHandler({ sql, log }),
   }),
   start: ({ sql, log, config, payments, now, settings, onStop }) => {
     const scheduler = new Scheduler({

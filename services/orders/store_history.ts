@@ -10,6 +10,12 @@ import type { Actor, OrderStatus, Party } from "./order.ts";
 /** Either a pool or a transaction. */
 type Db = Sql | Tx;
 
+/**
+ * A delivered file of the media service, as the media replica knew it when the
+ * seller delivered (a type alias, not an interface: it is written as JSON).
+ */
+export type DeliveredFile = { id: string; name: string; size: number; contentType: string };
+
 /** The open cancellation and extension requests of an order. */
 export async function openRequests(tx: Db, orderId: string): Promise<{
   cancellation: { id: string; requestedBy: Party; reason: string } | null;
@@ -77,10 +83,12 @@ export async function insertDelivery(tx: Tx, input: {
   orderId: string;
   message: string;
   files: string[];
+  mediaFiles: DeliveredFile[];
   at: Date;
 }): Promise<void> {
-  await tx`insert into deliveries (id, order_id, message, files, delivered_at)
-    values (${input.id}, ${input.orderId}, ${input.message}, ${tx.json(input.files)}, ${input.at})`;
+  await tx`insert into deliveries (id, order_id, message, files, media_files, delivered_at)
+    values (${input.id}, ${input.orderId}, ${input.message}, ${tx.json(input.files)},
+      ${tx.json(input.mediaFiles)}, ${input.at})`;
 }
 
 /** Records a revision request. */
@@ -119,7 +127,13 @@ export interface OrderHistory {
     to: OrderStatus;
     details: Record<string, unknown>;
   }[];
-  deliveries: { id: string; message: string; files: string[]; deliveredAt: Date }[];
+  deliveries: {
+    id: string;
+    message: string;
+    files: string[];
+    mediaFiles: DeliveredFile[];
+    deliveredAt: Date;
+  }[];
   revisionRequests: { id: string; message: string; requestedAt: Date }[];
   extensionRequests: {
     id: string;
@@ -156,7 +170,7 @@ export async function loadHistory(db: Db, orderId: string): Promise<OrderHistory
 async function readHistory(tx: Tx, orderId: string): Promise<OrderHistory> {
   const timeline = await tx`select at, kind, actor, from_status, to_status, details
     from order_timeline where order_id = ${orderId} order by id`;
-  const deliveries = await tx`select id, message, files, delivered_at from deliveries
+  const deliveries = await tx`select id, message, files, media_files, delivered_at from deliveries
     where order_id = ${orderId} order by delivered_at, id`;
   const revisions = await tx`select id, message, requested_at from revision_requests
     where order_id = ${orderId} order by requested_at, id`;
@@ -179,6 +193,7 @@ async function readHistory(tx: Tx, orderId: string): Promise<OrderHistory> {
       id: r.id,
       message: r.message,
       files: r.files,
+      mediaFiles: r.media_files,
       deliveredAt: r.delivered_at,
     })),
     revisionRequests: revisions.map((r) => ({

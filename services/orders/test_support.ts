@@ -10,6 +10,7 @@ import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
+import { mediaRefsMigration, mediaUploadedHandler } from "../../shared/media_refs.ts";
 import {
   callApp,
   createTestKeys,
@@ -35,7 +36,12 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix: string): Promise<TestDatabase> {
-  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration, idempotencyMigration]);
+  return freshMigrated(prefix, MIGRATIONS, [
+    outboxMigration,
+    inboxMigration,
+    idempotencyMigration,
+    mediaRefsMigration,
+  ]);
 }
 
 /** Default fees of the tests: 5.5 % + 1.00 to the buyer, 20 % commission. */
@@ -177,6 +183,30 @@ export async function ordersFixture(options: FixtureOptions) {
       const event = envelope(type, data);
       await handlers[type](event, {});
       return event;
+    },
+    /**
+     * A ready file of `owner` as media announces it (`media.uploaded` through the
+     * kit's real handler, into the media replica); answers its id.
+     */
+    async mediaUploaded(
+      owner: TestUser,
+      purpose: "avatar" | "gig_image" | "delivery" | "chat_attachment",
+      name = "work.zip",
+    ) {
+      const mediaId = crypto.randomUUID();
+      await mediaUploadedHandler({ sql: db.sql, log })(
+        envelope("media.uploaded", {
+          mediaId,
+          ownerId: owner.userId,
+          purpose,
+          contentType: "application/zip",
+          size: 12_345,
+          name,
+          uploadedAt: new Date().toISOString(),
+        }),
+        {},
+      );
+      return mediaId;
     },
     /** Publishes an active gig of `seller` into the replica. */
     async seedGig(seller: TestUser, overrides: Record<string, unknown> = {}): Promise<TestGig> {

@@ -26,6 +26,7 @@ import { insertClearance } from "./store_clearances.ts";
 import {
   addTimeline,
   closeRequest,
+  type DeliveredFile,
   insertCancellationRequest,
   insertDelivery,
   insertExtensionRequest,
@@ -62,6 +63,8 @@ export interface CommandInput {
   message?: string;
   /** Delivery file URLs. */
   files?: string[];
+  /** Delivery files of the media service (checked as the seller's by the route). */
+  mediaFiles?: DeliveredFile[];
   /** The request an answer is meant for; a different open request is a 409. */
   requestId?: string;
 }
@@ -166,6 +169,7 @@ export async function applyCommand(
       orderId: order.id,
       message: input.message ?? "",
       files: input.files ?? [],
+      mediaFiles: input.mediaFiles ?? [],
       at: now,
     });
   } else if (command.type === "request_revision") {
@@ -360,6 +364,8 @@ async function publishFor(tx: Tx, kind: TimelineKind, facts: Facts): Promise<voi
         ...ref,
         gigTitle,
         deliveryId: createdId!,
+        // Media lets the buyer download these once it sees this event (its access.ts).
+        fileMediaIds: (input.mediaFiles ?? []).map((file) => file.id),
         deliveredAt: iso(order.deliveredAt),
         autoCompleteAt: iso(order.autoCompleteAt),
       });

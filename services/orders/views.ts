@@ -69,6 +69,7 @@ export function orderDetail(order: Order, history: OrderHistory, role: Party, no
       id: d.id,
       message: d.message,
       files: d.files,
+      mediaFiles: d.mediaFiles,
       deliveredAt: d.deliveredAt.toISOString(),
     })),
     revisionRequests: history.revisionRequests.map((r) => ({
