@@ -118,6 +118,11 @@ export interface RequireMediaOptions {
   waitMs?: number;
   /** Between lookups; default 50 ms. */
   intervalMs?: number;
+  /**
+   * Refuse a file the replica has no public URL for (avatars and gig images are shown by it;
+   * an event without `url` leaves it null).
+   */
+  publicUrl?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -194,6 +199,8 @@ export async function requireOwnedMedia(
         pointer: pointer(index),
         detail: `${id} was uploaded as ${ref.purpose}, not as ${purpose}.`,
       });
+    } else if (options.publicUrl && !ref.url) {
+      problems.push({ pointer: pointer(index), detail: `${id} has no public URL.` });
     }
   });
   if (problems.length > 0) {

@@ -140,6 +140,13 @@ Deno.test("requireOwnedMedia accepts the caller's files of the purpose, in the o
     const [same] = await requireOwnedMedia(sql, a.mediaId.toUpperCase(), owner, "gig_image", "x");
     assert.equal(same.id, a.mediaId);
     assert.deepEqual(await requireOwnedMedia(sql, [], owner, "gig_image", "ids"), []);
+    // Where the file is shown by its URL, one without is refused.
+    const noUrl = await refused(() =>
+      requireOwnedMedia(sql, [a.mediaId, b.mediaId], owner, "gig_image", "ids", {
+        publicUrl: true,
+      })
+    );
+    assert.deepEqual(noUrl, [{ pointer: "/ids/1", detail: `${b.mediaId} has no public URL.` }]);
   });
 });
 

@@ -16,6 +16,12 @@ export interface MediaUploaded {
   contentType: string;
   size: number;
   name: string;
+  /**
+   * The plain public URL of an avatar or gig image (`<S3_PUBLIC_URL>/<bucket>/public/…`), which
+   * the services that show it keep in their replica (shared/media_refs.ts); null or absent for
+   * private files.
+   */
+  url?: string | null;
   uploadedAt: string;
 }
 

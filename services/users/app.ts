@@ -11,6 +11,7 @@ import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/ht
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
+import { requireOwnedMedia } from "../../shared/media_refs.ts";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { usernamePathParam } from "@mp/shared/api_schemas";
 import { PrivateProfile, PublicProfile } from "./api_schemas.ts";
@@ -78,7 +79,7 @@ const routes = {
     tags,
     summary: "Change the caller's profile (null clears an optional field)",
     bearer: true,
-    problems: [404, 413],
+    problems: [404, 413, 422],
     request: { body: jsonRequest(profilePatchSchema) },
     responses: { 200: own("The profile after the change.") },
   }),
@@ -156,8 +157,15 @@ export function createApp(deps: UsersDeps) {
   app.openapi(routes.me, (c) => me(c, c.var.caller.userId));
 
   app.openapi(routes.patchMe, async (c) => {
-    const patch = c.req.valid("json");
+    const { avatarMediaId, ...fields } = c.req.valid("json");
     const { userId } = c.var.caller;
+    // Checked before the transaction: an id just uploaded may wait briefly for its event.
+    const patch = avatarMediaId === undefined ? fields : {
+      ...fields,
+      avatarUrl: (await requireOwnedMedia(sql, avatarMediaId, userId, "avatar", "avatarMediaId", {
+        publicUrl: true,
+      }))[0].url,
+    };
     await sql.begin(async (tx) => {
       await store.lockUser(tx, userId);
       const current = await store.findProfileById(tx, userId);

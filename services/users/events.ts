@@ -16,6 +16,7 @@ import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
 import type { Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
+import { mediaUploadedHandler } from "../../shared/media_refs.ts";
 import { z } from "zod";
 import { type SellerLevel, sellerLevel } from "./level.ts";
 import type { ProfileRow } from "./profile.ts";
@@ -164,6 +165,7 @@ export const CONSUMED_EVENTS = [
   "user.email_verified",
   "review.created",
   "order.completed",
+  "media.uploaded",
 ] as const;
 
 /** Dependencies of the handlers. */
@@ -193,6 +195,9 @@ export function createEventHandlers(
   };
 
   return {
+    // Avatars: the replica requireOwnedMedia checks `avatarMediaId` against.
+    "media.uploaded": mediaUploadedHandler({ sql, log }),
+
     "user.registered": async (envelope) => {
       const data = parseEventData(userRegistered, envelope);
       try {

@@ -33,11 +33,23 @@ export const profilePatchSchema = z.strictObject({
   languages: z.array(languageTag).max(PROFILE_LIMITS.languages)
     .superRefine(uniqueBy((tag: string) => tag)).optional(),
   avatarUrl: publicHttpsUrl.nullable().optional(),
+  // A file the caller uploaded as `avatar` (media service); its public URL becomes `avatarUrl`.
+  avatarMediaId: z.uuid().optional().meta({
+    description: "An avatar the caller uploaded (media service); its public URL becomes avatarUrl.",
+  }),
   timeZone: timeZoneSchema.nullable().optional(),
-}).refine(notEmpty, "Give at least one field to change.");
+}).refine(notEmpty, "Give at least one field to change.").superRefine((patch, ctx) => {
+  if (patch.avatarUrl !== undefined && patch.avatarMediaId !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["avatarMediaId"],
+      message: "Give avatarUrl or avatarMediaId, not both.",
+    });
+  }
+});
 
-/** A validated profile change. */
-export type ProfilePatch = z.infer<typeof profilePatchSchema>;
+/** A validated profile change, with an avatar's media id already turned into its URL. */
+export type ProfilePatch = Omit<z.infer<typeof profilePatchSchema>, "avatarMediaId">;
 
 /** A profile as stored. */
 export interface ProfileRow {

@@ -8,6 +8,7 @@ import type { EventEnvelope } from "@mp/shared/bus";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
+import { mediaRefsMigration } from "../../shared/media_refs.ts";
 import {
   callApp,
   consumerHarness,
@@ -29,7 +30,7 @@ export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix = "users"): Promise<TestDatabase> {
-  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration]);
+  return freshMigrated(prefix, MIGRATIONS, [outboxMigration, inboxMigration, mediaRefsMigration]);
 }
 
 /** A user the fixture registered through `user.registered`. */
@@ -99,6 +100,26 @@ export async function usersFixture(prefix = "users") {
     return { userId, username, email, token: await keys.sign({ sub: userId, username }) };
   };
 
+  /**
+   * A file the media service announced as ready (`media.uploaded`), waiting for its handling;
+   * avatars and gig images carry their public URL as media publishes it.
+   */
+  const uploaded = async (ownerId: string, purpose = "avatar", publish = true) => {
+    const mediaId = crypto.randomUUID();
+    const data = {
+      mediaId,
+      ownerId,
+      purpose,
+      contentType: "image/png",
+      size: 2048,
+      name: "face.png",
+      url: `http://127.0.0.1:4569/media/public/${purpose}/${mediaId}`,
+      uploadedAt: new Date().toISOString(),
+    };
+    if (publish) await deliver("media.uploaded", data);
+    return data;
+  };
+
   /** Events waiting in the outbox, oldest first. */
   const outbox = async (type?: string) => {
     // deno-lint-ignore no-explicit-any
@@ -118,6 +139,7 @@ export async function usersFixture(prefix = "users") {
       "counted_orders",
       "seller_stats",
       "seller_earnings",
+      "media_refs",
       "outbox",
     ];
     const out: Record<string, unknown> = {};
@@ -138,6 +160,7 @@ export async function usersFixture(prefix = "users") {
     publish,
     deliver,
     register,
+    uploaded,
     outbox,
     snapshot,
     /** Releases everything, each step even if an earlier one failed (e.g. the broker went away). */
