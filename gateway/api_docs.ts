@@ -98,7 +98,7 @@ export function apiDocs(options: ApiDocsOptions) {
     const documents = new Map<string, Document>();
     await Promise.all([...upstreams.values()].map(async (upstream) => {
       try {
-        const res = await fetch(`${upstream.origin}/openapi.json`, {
+        const res = await fetch(`${upstream.replicas.pick()}/openapi.json`, {
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (res.ok) documents.set(upstream.name, await res.json());

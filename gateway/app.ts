@@ -51,7 +51,14 @@ export interface GatewayDeps {
 /** Builds the gateway app. */
 export function createApp(deps: GatewayDeps) {
   const { config, log, redis, signer } = deps;
-  const upstreams = upstreamsFrom(config);
+  // Each service's replicas (upstream_pool.ts); the logs say when one leaves or rejoins.
+  const replicaPool = {
+    onChange: (origin: string, healthy: boolean, reason: string) =>
+      healthy
+        ? log.info("replica back in rotation", { replica: origin })
+        : log.warn("replica ejected", { replica: origin, reason }),
+  };
+  const upstreams = upstreamsFrom(config, replicaPool);
   // /readyz: can this gateway serve? Its config and key are loaded (main.ts exits
   // otherwise) and it is not draining. It waits on nothing: a slow service must not
   // take the gateway out of rotation; upstream health decides routing (proxy.ts: an
@@ -253,7 +260,7 @@ export function createApp(deps: GatewayDeps) {
   // Socket.io, over WebSocket only (ws_bridge.ts). Every request here counts in the
   // handshake limit, on top of the general one.
   // Without REALTIME_URL, /socket.io/ is a 404 like any unconfigured service.
-  const edge = realtimeUpstream(config);
+  const edge = realtimeUpstream(config, replicaPool);
   const sockets = edge && socketBridge({
     upstream: edge,
     connectTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -277,10 +284,13 @@ export function createApp(deps: GatewayDeps) {
 
   /**
    * Stops background work: open sockets are closed (clients reconnect to another
-   * replica), the last counts of the general limit go to Redis.
+   * replica), replica probes end, the last counts of the general limit go to Redis.
    */
   const stop = () => {
     sockets?.closeAll();
+    for (const upstream of [...upstreams.values(), ...(edge ? [edge] : [])]) {
+      upstream.replicas.close();
+    }
     return general.stop();
   };
   return { app, drain, stop };

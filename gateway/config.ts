@@ -5,8 +5,20 @@
  */
 import { z } from "zod";
 import { env, loadConfig } from "@mp/shared/config";
+import { parseOrigins } from "./upstream_pool.ts";
 
 const httpUrl = () => env.url(["http", "https"]);
+
+// An upstream service: one http(s) URL, or its replicas' URLs separated by commas
+// (upstream_pool.ts balances them). Kept as text; routes.ts parses it.
+const upstreamUrls = () =>
+  z.string().refine((value) => {
+    try {
+      return parseOrigins(value).length > 0;
+    } catch {
+      return false;
+    }
+  }, { message: "must be an http(s) URL, or several separated by commas" });
 
 // A comma-separated list of origins (scheme://host[:port], nothing after).
 const originList = z.string().transform((value, ctx) => {
@@ -35,18 +47,18 @@ export const gatewayConfigShape = {
   JWT_ISSUER: z.string().min(1).default("marketplace-gateway"),
   JWT_AUDIENCE: z.string().min(1).default("marketplace"),
   REDIS_URL: env.url(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
-  // Upstream services: only the origin is used; requests keep their own path.
-  AUTH_URL: httpUrl().default("http://127.0.0.1:4001"),
-  NOTIFICATIONS_URL: httpUrl().default("http://127.0.0.1:4007"),
+  // Upstream services: only the origins are used; requests keep their own path.
+  AUTH_URL: upstreamUrls().default("http://127.0.0.1:4001"),
+  NOTIFICATIONS_URL: upstreamUrls().default("http://127.0.0.1:4007"),
   // The other services are optional: a route whose service has no URL answers 404.
-  USERS_URL: httpUrl().optional(),
-  GIGS_URL: httpUrl().optional(),
-  ORDERS_URL: httpUrl().optional(),
-  REVIEWS_URL: httpUrl().optional(),
-  CHAT_URL: httpUrl().optional(),
-  MEDIA_URL: httpUrl().optional(),
+  USERS_URL: upstreamUrls().optional(),
+  GIGS_URL: upstreamUrls().optional(),
+  ORDERS_URL: upstreamUrls().optional(),
+  REVIEWS_URL: upstreamUrls().optional(),
+  CHAT_URL: upstreamUrls().optional(),
+  MEDIA_URL: upstreamUrls().optional(),
   // The Socket.io edge behind /socket.io/ (http: is bridged as ws:, https: as wss:).
-  REALTIME_URL: httpUrl().optional(),
+  REALTIME_URL: upstreamUrls().optional(),
   PUBLIC_URL: httpUrl().default("http://localhost:8000"),
   CORS_ORIGINS: originList.optional(),
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),

@@ -78,56 +78,106 @@ export function upstreamHeaders(c: Context, options: ForwardOptions): Headers {
 }
 
 /**
- * Sends the request to `options.upstream` and returns its answer, or a 503/504
- * problem. Never throws for upstream trouble.
+ * Whether a request may be sent to a second replica after the first one failed
+ * mid-way: safe methods, and writes the caller made repeatable with an
+ * Idempotency-Key (each service answers a repeat from its idempotency record).
+ */
+export function isRetryable(method: string, headers: Headers): boolean {
+  return method === "GET" || method === "HEAD" || headers.has("idempotency-key");
+}
+
+// The request never reached the replica (nothing listens, or no route to it), so
+// any request, even a write without an Idempotency-Key, may go to another one.
+function neverSent(reason: string): boolean {
+  return /tcp connect error|connection refused|os error 111|dns error|no route to host/i.test(
+    reason,
+  );
+}
+
+// A replica that is draining (shared/http.ts) refuses new requests with this 503
+// before doing anything: the request may go to another replica.
+async function refusedWhileDraining(response: Response): Promise<boolean> {
+  if (response.status !== 503) return false;
+  if (!response.headers.get("content-type")?.includes("problem+json")) return false;
+  try {
+    const body = await response.clone().json();
+    return body?.code === "shutting_down";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends the request to a replica of `options.upstream` and returns its answer, or
+ * a 503/504 problem. A replica that cannot be reached, or that is shutting down, is
+ * ejected from the rotation (upstream_pool.ts) and the request goes once to
+ * another replica when that is safe: always when it never reached the first one,
+ * otherwise only when `isRetryable`. Never throws for upstream trouble.
  */
 export async function forward(c: Context, options: ForwardOptions): Promise<Response> {
   const { upstream, log } = options;
   // The path as sent, which the gateway has checked is canonical (canonical_path.ts):
   // the path limited and routed is the path forwarded. Concatenated, not resolved
   // against the origin: the path stays a path.
-  const target = `${upstream.origin}${rawPath(c.req.url)}${new URL(c.req.url).search}`;
+  const pathAndQuery = `${rawPath(c.req.url)}${new URL(c.req.url).search}`;
   const method = c.req.method;
   const hasBody = method !== "GET" && method !== "HEAD";
   let body: Uint8Array<ArrayBuffer> | undefined;
   if (hasBody) body = options.jsonBody ?? bodyOf(c);
+  const headers = upstreamHeaders(c, options);
+  const retryable = isRetryable(method, headers);
 
+  // One deadline for every attempt: a retry never doubles the caller's wait.
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  let response: Response;
-  try {
-    response = await proxy(target, {
-      method,
-      headers: upstreamHeaders(c, options),
-      body: body?.byteLength ? body : undefined,
-      // Only the deadline: Deno's request.signal also fires after a successful
-      // response (legacy behaviour), and a client that leaves mid-answer
-      // cancels the streamed upstream body anyway.
-      signal: timeout,
-      // Redirects are the client's to follow, not the gateway's.
-      redirect: "manual",
-    });
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error
-      ? `: ${error.cause.message}`
-      : "";
-    const reason = `${error instanceof Error ? error.message : String(error)}${cause}`;
-    if (timeout.aborted) {
-      log.warn("upstream timed out", { upstream: upstream.name, timeoutMs: options.timeoutMs });
-      return problem(504, "upstream_timeout", "The service did not answer in time.");
+  const tried = new Set<string>();
+  let lastReason = "";
+  for (;;) {
+    const origin = upstream.replicas.pick(tried);
+    if (!origin) break;
+    tried.add(origin);
+    const mayRetry = () => tried.size < 2 && tried.size < upstream.replicas.size;
+    let response: Response;
+    try {
+      response = await proxy(`${origin}${pathAndQuery}`, {
+        method,
+        headers,
+        body: body?.byteLength ? body : undefined,
+        // Only the deadline: Deno's request.signal also fires after a successful
+        // response (legacy behaviour), and a client that leaves mid-answer
+        // cancels the streamed upstream body anyway.
+        signal: timeout,
+        // Redirects are the client's to follow, not the gateway's.
+        redirect: "manual",
+      });
+    } catch (error) {
+      if (timeout.aborted) {
+        log.warn("upstream timed out", { upstream: upstream.name, timeoutMs: options.timeoutMs });
+        return problem(504, "upstream_timeout", "The service did not answer in time.");
+      }
+      const cause = error instanceof Error && error.cause instanceof Error
+        ? `: ${error.cause.message}`
+        : "";
+      lastReason = `${error instanceof Error ? error.message : String(error)}${cause}`;
+      upstream.replicas.eject(origin, lastReason);
+      if ((neverSent(lastReason) || retryable) && mayRetry()) continue;
+      break;
     }
-    // The reason may name the internal address: logs only, never the response.
-    log.warn("upstream unreachable", { upstream: upstream.name, error: reason });
-    return problem(
-      503,
-      "service_unavailable",
-      "The service is temporarily unavailable; try again shortly.",
-      {},
-      {
-        "retry-after": "5",
-      },
-    );
+    if (await refusedWhileDraining(response) && mayRetry()) {
+      upstream.replicas.eject(origin, "shutting down");
+      await response.body?.cancel();
+      continue;
+    }
+    for (const name of NOT_RETURNED) response.headers.delete(name);
+    if (!upstream.cookies) response.headers.delete("set-cookie");
+    return response;
   }
-  for (const name of NOT_RETURNED) response.headers.delete(name);
-  if (!upstream.cookies) response.headers.delete("set-cookie");
-  return response;
+  // The reason may name the internal address: logs only, never the response.
+  log.warn("upstream unreachable", { upstream: upstream.name, error: lastReason });
+  return problem(
+    503,
+    "service_unavailable",
+    "The service is temporarily unavailable; try again shortly.",
+    {},
+    { "retry-after": "5" },
+  );
 }

@@ -4,13 +4,17 @@
  * `<NAME>_URL` in config.ts) and one line per prefix in `ROUTES`.
  */
 import type { GatewayConfig } from "./config.ts";
+import { parseOrigins, UpstreamPool, type UpstreamPoolOptions } from "./upstream_pool.ts";
 
 /** An upstream service the gateway forwards to. */
 export interface Upstream {
   /** Short name, used in logs and in /readyz (never its address). */
   name: string;
-  /** scheme://host:port; requests keep their own path and query. */
-  origin: string;
+  /**
+   * Its replicas (scheme://host:port each; requests keep their own path and query),
+   * balanced and health-checked by the pool.
+   */
+  replicas: UpstreamPool;
   /** Whether the client's Cookie header goes to it and its Set-Cookie comes back. */
   cookies: boolean;
 }
@@ -54,22 +58,30 @@ export const ROUTES: readonly Route[] = [
 const upstream = (
   name: string,
   url: string | undefined,
+  pool: UpstreamPoolOptions,
   cookies = false,
-): [string, Upstream] | [] => url ? [name, { name, origin: new URL(url).origin, cookies }] : [];
+): [string, Upstream] | [] =>
+  url ? [name, { name, replicas: new UpstreamPool(parseOrigins(url), pool), cookies }] : [];
 
-/** The configured upstreams by service name; a service without a URL is absent. */
-export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstream> {
+/**
+ * The configured upstreams by service name; a service without a URL is absent.
+ * `pool` configures every service's replica pool (probes, logs of ejections).
+ */
+export function upstreamsFrom(
+  config: GatewayConfig,
+  pool: UpstreamPoolOptions = {},
+): ReadonlyMap<string, Upstream> {
   return new Map(
     [
       // Only auth sees cookies: the refresh-token cookie is scoped to /api/v1/auth.
-      upstream("auth", config.AUTH_URL, true),
-      upstream("notifications", config.NOTIFICATIONS_URL),
-      upstream("users", config.USERS_URL),
-      upstream("gigs", config.GIGS_URL),
-      upstream("orders", config.ORDERS_URL),
-      upstream("reviews", config.REVIEWS_URL),
-      upstream("chat", config.CHAT_URL),
-      upstream("media", config.MEDIA_URL),
+      upstream("auth", config.AUTH_URL, pool, true),
+      upstream("notifications", config.NOTIFICATIONS_URL, pool),
+      upstream("users", config.USERS_URL, pool),
+      upstream("gigs", config.GIGS_URL, pool),
+      upstream("orders", config.ORDERS_URL, pool),
+      upstream("reviews", config.REVIEWS_URL, pool),
+      upstream("chat", config.CHAT_URL, pool),
+      upstream("media", config.MEDIA_URL, pool),
     ].filter((entry): entry is [string, Upstream] => entry.length === 2),
   );
 }
@@ -78,9 +90,13 @@ export function upstreamsFrom(config: GatewayConfig): ReadonlyMap<string, Upstre
  * The realtime edge, behind `/socket.io/` (ws_bridge.ts). Not among `upstreamsFrom`:
  * it serves WebSocket frames, not HTTP routes or an OpenAPI document.
  */
-export function realtimeUpstream(config: GatewayConfig): Upstream | undefined {
+export function realtimeUpstream(
+  config: GatewayConfig,
+  pool: UpstreamPoolOptions = {},
+): Upstream | undefined {
   if (!config.REALTIME_URL) return undefined; // like any unconfigured service: 404
-  return { name: "realtime", origin: new URL(config.REALTIME_URL).origin, cookies: false };
+  const [, edge] = upstream("realtime", config.REALTIME_URL, pool);
+  return edge;
 }
 
 /**

@@ -258,8 +258,9 @@ function isUpgrade(c: Context): boolean {
 /** The `/socket.io/` handler and a way to close every bridge (shutdown). */
 export function socketBridge(options: BridgeOptions) {
   const open = new Set<Bridge>();
-  const edge = new URL(options.upstream.origin);
-  edge.protocol = edge.protocol === "https:" ? "wss:" : "ws:";
+  const { replicas } = options.upstream;
+  // http: is bridged as ws:, https: as wss:.
+  const socketOrigin = (origin: string) => origin.replace(/^http/, "ws");
 
   async function handle(c: Context): Promise<Response> {
     const search = new URL(c.req.url).search;
@@ -290,12 +291,23 @@ export function socketBridge(options: BridgeOptions) {
 
     // What the edge sends before the client's socket is wired (its Engine.IO open packet).
     const held: (string | ArrayBuffer)[] = [];
-    const connected = await connectUpstream(
-      `${edge.origin}${SOCKET_PATH}${search}`,
-      headers,
-      options,
-      (data) => held.push(data),
-    );
+    // A replica that cannot be reached is ejected, and the handshake (a GET) goes
+    // once to another one.
+    const tried = new Set<string>();
+    let connected: Connected | undefined;
+    for (let origin = replicas.pick(); origin; origin = replicas.pick(tried)) {
+      tried.add(origin);
+      connected = await connectUpstream(
+        `${socketOrigin(origin)}${SOCKET_PATH}${search}`,
+        headers,
+        options,
+        (data) => held.push(data),
+      );
+      if (!("refused" in connected) || connected.refused.status !== 503) break;
+      replicas.eject(origin, "WebSocket connection failed");
+      if (tried.size >= 2) break;
+    }
+    if (!connected) return websocketRequired(); // unreachable: a pool has an origin
     if ("refused" in connected) return connected.refused;
     // From here to `attach` nothing awaits: no frame can slip between the two.
     const bridge = new Bridge(connected.socket, requestId, options, (ended) => open.delete(ended));

@@ -8,6 +8,7 @@ import { io as connectClient, type Socket as ClientSocket } from "socket.io-clie
 import { Hono } from "hono";
 import { quietLogger, waitFor } from "@mp/shared/testing";
 import { socketBridge } from "./ws_bridge.ts";
+import { UpstreamPool } from "./upstream_pool.ts";
 import {
   closedPort,
   EDGE_TOKEN as TOKEN,
@@ -389,7 +390,7 @@ Deno.test("socket.io over the gateway: a client that stops reading is dropped on
 Deno.test("socketBridge().closeAll() (the gateway's stop) closes every client as going away, and its edge socket", async () => {
   const edge = await startEdge();
   const sockets = socketBridge({
-    upstream: { name: "realtime", origin: edge.url, cookies: false },
+    upstream: { name: "realtime", replicas: new UpstreamPool([edge.url]), cookies: false },
     connectTimeoutMs: 5000,
     maxFrameBytes: 1024,
     trustProxy: false,
