@@ -230,3 +230,110 @@ export async function deleteBrokerObjects(exchange: string, services: string[]):
     await conn.close().catch(() => {});
   }
 }
+
+/** One span as an OTLP receiver got it (OTLP/JSON, ids as lowercase hex). */
+export interface ReceivedSpan {
+  /** `service.name` of the exporting process (the fleet sets each process's name). */
+  service: string;
+  traceId: string;
+  spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
+  name: string;
+  /** OTLP span kind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind: number;
+}
+
+/** A local OTLP/HTTP receiver taking `http/json` exports, for a fleet started with `tracing`. */
+export interface OtlpReceiver {
+  /** Base URL to give as the OTLP endpoint (Deno posts to `<url>/v1/traces`). */
+  readonly url: string;
+  /** Every span received so far. */
+  spans(): ReceivedSpan[];
+  /** Resolves with the spans once `done(spans)` holds; rejects after `timeoutMs` naming `what`. */
+  waitFor(
+    what: string,
+    done: (spans: ReceivedSpan[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedSpan[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an OTLP/HTTP receiver on a port the OS picks. It keeps the spans of
+ * `/v1/traces` and answers every export (logs and metrics too) with success.
+ */
+export function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const received: ReceivedSpan[] = [];
+  const waiters = new Set<() => void>();
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: resolve,
+  }, async (request) => {
+    const body = await request.text();
+    if (new URL(request.url).pathname === "/v1/traces") {
+      received.push(...otlpSpans(JSON.parse(body)));
+      for (const wake of waiters) wake();
+    }
+    return Response.json({});
+  });
+  return listening.then((address) => ({
+    url: `http://127.0.0.1:${address.port}`,
+    spans: () => [...received],
+    async waitFor(what, done, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!done(received)) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          const seen = received.map((s) => `${s.service}: ${s.name} (${s.traceId})`);
+          throw new Error(`no ${what} within ${timeoutMs} ms; spans:\n${seen.join("\n")}`);
+        }
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(finish, Math.min(left, 1000));
+          function finish() {
+            clearTimeout(timer);
+            waiters.delete(finish);
+            wake();
+          }
+          waiters.add(finish);
+        });
+      }
+      return [...received];
+    },
+    close: () => server.shutdown(),
+  }));
+}
+
+// deno-lint-ignore no-explicit-any
+function otlpSpans(payload: any): ReceivedSpan[] {
+  const spans: ReceivedSpan[] = [];
+  for (const resourceSpans of payload?.resourceSpans ?? []) {
+    const service = resourceSpans.resource?.attributes?.find(
+      (a: { key: string }) => a.key === "service.name",
+    )?.value?.stringValue ?? "";
+    for (const scope of resourceSpans.scopeSpans ?? []) {
+      for (const span of scope.spans ?? []) {
+        spans.push({
+          service,
+          traceId: span.traceId,
+          spanId: span.spanId,
+          parentSpanId: span.parentSpanId ?? "",
+          name: span.name,
+          kind: spanKind(span.kind),
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+const KINDS = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
+
+// OTLP/JSON gives the kind as its number; tolerate the enum's name too.
+function spanKind(kind: unknown): number {
+  if (typeof kind === "number") return kind;
+  const named = KINDS.indexOf(String(kind).replace(/^SPAN_KIND_/, ""));
+  return named >= 0 ? named : Number(kind);
+}

@@ -25,6 +25,8 @@ import {
   type ProcessName,
   type ProcessSpec,
   serveArgs,
+  tracingEnv,
+  type TracingTarget,
   upstreamVariable,
 } from "./processes.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
@@ -51,6 +53,9 @@ export {
   type ProcessSpec,
   processSpec,
   serveArgs,
+  TRACING_ENV,
+  tracingEnv,
+  type TracingTarget,
 } from "./processes.ts";
 
 /** Log level given to every process. */
@@ -125,6 +130,12 @@ export interface FleetOptions {
    * (a crash, a kill -9), with this backoff. Default: none (tests restart by hand).
    */
   restart?: RestartPolicy;
+  /**
+   * Turns on Deno's OpenTelemetry in every process (`OTEL_DENO=true`, each
+   * process's name as `OTEL_SERVICE_NAME`), exporting over OTLP/HTTP to this
+   * collector. Default: off.
+   */
+  tracing?: TracingTarget;
   /** Replaces process specs (same names), e.g. to run a stand-in entry. For the fleet's own tests. */
   specs?: readonly ProcessSpec[];
 }
@@ -318,8 +329,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         {
           name: spec.name,
           args,
-          // NO_COLOR keeps Deno's own messages free of escape codes in logs.
-          env: { ...runtime, NO_COLOR: "1", ...env },
+          // NO_COLOR keeps Deno's own messages free of escape codes in logs. The
+          // tracing variables are read by the runtime, not the code: no --allow-env.
+          env: { ...runtime, NO_COLOR: "1", ...env, ...tracingEnv(spec.name, options.tracing) },
           cwd: ROOT,
           readyUrl: `${urlOf(spec.name)}/readyz`,
         },

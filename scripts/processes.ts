@@ -363,6 +363,41 @@ export const PROCESSES: readonly ProcessSpec[] = [
   },
 ];
 
+/**
+ * Variables Deno's built-in OpenTelemetry reads. The runtime reads them itself
+ * at start-up, before any permission applies, and exports over its own client:
+ * a traced process needs neither `--allow-env` for them nor `--allow-net` for
+ * the collector, so they are not part of any spec's `env` list.
+ */
+export const TRACING_ENV: readonly string[] = [
+  "OTEL_DENO",
+  "OTEL_SERVICE_NAME",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_PROTOCOL",
+];
+
+/** How a traced process exports: an OTLP/HTTP collector and the encoding it takes. */
+export interface TracingTarget {
+  /** Base URL of the collector's OTLP/HTTP receiver (Deno posts to `<url>/v1/traces`). */
+  endpoint: string;
+  /** Default `http/protobuf` (Deno's default; an OpenTelemetry collector takes both). */
+  protocol?: "http/protobuf" | "http/json";
+}
+
+/**
+ * The variables that turn Deno's OpenTelemetry on for one process, naming its
+ * spans after the process (`service.name`). Empty without a target.
+ */
+export function tracingEnv(name: ProcessName, target?: TracingTarget): Record<string, string> {
+  if (!target) return {};
+  return {
+    OTEL_DENO: "true",
+    OTEL_SERVICE_NAME: name,
+    OTEL_EXPORTER_OTLP_ENDPOINT: target.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: target.protocol ?? "http/protobuf",
+  };
+}
+
 /** The spec of one process; throws for an unknown name. */
 export function processSpec(name: string): ProcessSpec {
   const spec = PROCESSES.find((p) => p.name === name);

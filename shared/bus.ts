@@ -22,6 +22,7 @@ import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 import { type Logger, runWithContext } from "./log.ts";
 import { eventMetrics } from "./metrics.ts";
+import { failSpan, SpanKind, traceparentOf, withSpan } from "./tracing.ts";
 
 /** Every event on the wire: `{ id, type, occurredAt, data }`. */
 export interface EventEnvelope<T = unknown> {
@@ -223,47 +224,64 @@ export class EventBus {
       safely(() => channel.ack(message)); // bound by an older version of this service
       return;
     }
-    await runWithContext({
-      requestId: headers["x-request-id"] ?? envelope.id,
-      traceparent: headers.traceparent,
-    }, async () => {
-      try {
-        await handler(envelope, headers);
-        safely(() => channel.ack(message));
-        eventMetrics.consumed.inc({ type: envelope.type });
-      } catch (error) {
-        if (error instanceof PoisonMessageError) {
-          log.error("poison event, dead-lettering", {
+    // The handler runs in a CONSUMER span continuing the event's traceparent (the
+    // relay's publish), so its logs, its own events and its HTTP calls stay in the
+    // trace of the request that caused it. Without tracing the span is a no-op
+    // carrying the header unchanged.
+    await withSpan(`process ${envelope.type}`, {
+      kind: SpanKind.CONSUMER,
+      remoteParent: headers.traceparent,
+      attributes: {
+        "messaging.system": "rabbitmq",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": this.exchange,
+        "messaging.rabbitmq.destination.routing_key": envelope.type,
+        "messaging.message.id": envelope.id,
+        "messaging.consumer.group.name": this.queue,
+      },
+    }, (span) =>
+      runWithContext({
+        requestId: headers["x-request-id"] ?? envelope.id,
+        traceparent: traceparentOf(span) ?? headers.traceparent,
+      }, async () => {
+        try {
+          await handler(envelope, headers);
+          safely(() => channel.ack(message));
+          eventMetrics.consumed.inc({ type: envelope.type });
+        } catch (error) {
+          failSpan(span, error);
+          if (error instanceof PoisonMessageError) {
+            log.error("poison event, dead-lettering", {
+              eventId: envelope.id,
+              type: envelope.type,
+              error: error.message,
+            });
+            safely(() => channel.nack(message, false, false));
+            eventMetrics.deadLettered.inc({ type: envelope.type, reason: "poison" });
+            return;
+          }
+          const deliveries = Number(message.properties.headers?.["x-delivery-count"] ?? 0) + 1;
+          const delay = backoffDelay(
+            { initialMs: this.options.retryDelayMs ?? 200, maxMs: 5000, jitter: 0 },
+            deliveries - 1,
+          );
+          log.warn("event handler failed, will retry", {
             eventId: envelope.id,
             type: envelope.type,
-            error: error.message,
+            delivery: deliveries,
+            retryInMs: delay,
+            error,
           });
-          safely(() => channel.nack(message, false, false));
-          eventMetrics.deadLettered.inc({ type: envelope.type, reason: "poison" });
-          return;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          safely(() => channel.nack(message, false, true));
+          // Past the queue's x-delivery-limit the broker dead-letters this requeue.
+          if (deliveries > this.#maxDeliveries) {
+            eventMetrics.deadLettered.inc({ type: envelope.type, reason: "delivery_limit" });
+          } else {
+            eventMetrics.retried.inc({ type: envelope.type });
+          }
         }
-        const deliveries = Number(message.properties.headers?.["x-delivery-count"] ?? 0) + 1;
-        const delay = backoffDelay(
-          { initialMs: this.options.retryDelayMs ?? 200, maxMs: 5000, jitter: 0 },
-          deliveries - 1,
-        );
-        log.warn("event handler failed, will retry", {
-          eventId: envelope.id,
-          type: envelope.type,
-          delivery: deliveries,
-          retryInMs: delay,
-          error,
-        });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        safely(() => channel.nack(message, false, true));
-        // Past the queue's x-delivery-limit the broker dead-letters this requeue.
-        if (deliveries > this.#maxDeliveries) {
-          eventMetrics.deadLettered.inc({ type: envelope.type, reason: "delivery_limit" });
-        } else {
-          eventMetrics.retried.inc({ type: envelope.type });
-        }
-      }
-    });
+      }));
   }
 }
 

@@ -13,6 +13,7 @@ import { runWithContext } from "./log.ts";
 import { httpMetrics, metricsResponse } from "./metrics.ts";
 import { validationHook } from "./openapi.ts";
 import { problem, problemErrorHandler, problemNotFound } from "./problem.ts";
+import { activeTraceparent, validTraceparent } from "./tracing.ts";
 
 /** A named readiness check: resolves `true` when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean> | boolean;
@@ -117,7 +118,9 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
       await runWithContext(
         {
           requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(),
-          traceparent: c.req.header("traceparent"),
+          // The request's own server span when Deno traces (OTEL_DENO), so events
+          // enqueued here continue this trace; else the caller's header, if valid.
+          traceparent: activeTraceparent() ?? validTraceparent(c.req.header("traceparent")),
         },
         () => next(),
       );

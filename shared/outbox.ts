@@ -12,6 +12,14 @@ import type { Sql, Tx } from "./db.ts";
 import { currentContext, type Logger } from "./log.ts";
 import { PollingLoop } from "./loop.ts";
 import { watchOutbox } from "./metrics.ts";
+import {
+  activeTraceparent,
+  endSpan,
+  type Span,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+} from "./tracing.ts";
 
 /**
  * DDL of the outbox table, applied by `migrate()` through its `include` option.
@@ -40,15 +48,18 @@ const CHANNEL = "outbox";
 
 /**
  * The headers an event enqueued now carries: the current request's id and
- * W3C `traceparent` (from the request context), so the consumer's logs and
- * trace continue the request's. For SQL that writes outbox rows itself (chat's
- * one-statement send); `enqueueEvent` uses it too.
+ * W3C `traceparent`, so the consumer's logs and trace continue the request's.
+ * The traceparent is the active span's when Deno traces (`OTEL_DENO`; the
+ * request's server span, or a consumer span), else the one of the work context
+ * (the caller's header, or the event being handled). For SQL that writes outbox
+ * rows itself (chat's one-statement send); `enqueueEvent` uses it too.
  */
 export function outboxHeaders(): EventHeaders {
   const context = currentContext();
   const headers: EventHeaders = {};
   if (context?.requestId) headers["x-request-id"] = context.requestId;
-  if (context?.traceparent) headers.traceparent = context.traceparent;
+  const traceparent = activeTraceparent() ?? context?.traceparent;
+  if (traceparent) headers.traceparent = traceparent;
   return headers;
 }
 
@@ -149,15 +160,31 @@ export class OutboxRelay {
       if (claimed.length === 0) return 0;
       // RETURNING has no order; events leave in the order they were recorded.
       const rows = claimed.toSorted((a, b) => compareSeq(a.seq, b.seq));
-      await bus.publish(rows.map((row) => ({
-        envelope: {
-          id: row.id,
-          type: row.type,
-          occurredAt: row.occurred_at.toISOString(),
-          data: row.data,
-        },
-        headers: row.headers,
-      })));
+      // One PRODUCER span per event, a child of the request that enqueued it; the
+      // event leaves with the span's traceparent, so its consumer hangs below the
+      // publish. Without tracing the span is a no-op carrying the row's own header.
+      const spans: Span[] = [];
+      const events = rows.map((row) => {
+        const span = publishSpan(row.type, row.id, bus.exchange, row.headers.traceparent);
+        spans.push(span);
+        const traceparent = traceparentOf(span) ?? row.headers.traceparent;
+        return {
+          envelope: {
+            id: row.id,
+            type: row.type,
+            occurredAt: row.occurred_at.toISOString(),
+            data: row.data,
+          },
+          headers: traceparent ? { ...row.headers, traceparent } : row.headers,
+        };
+      });
+      try {
+        await bus.publish(events);
+      } catch (error) {
+        for (const span of spans) endSpan(span, error);
+        throw error;
+      }
+      for (const span of spans) endSpan(span);
       return rows.length;
     });
   }
@@ -169,6 +196,21 @@ export class OutboxRelay {
     this.#unwatch?.();
     this.#unwatch = undefined;
   }
+}
+
+/** The span of one event's publish (OpenTelemetry messaging conventions). */
+function publishSpan(type: string, id: string, exchange: string, parent?: string): Span {
+  return startSpan(`publish ${type}`, {
+    kind: SpanKind.PRODUCER,
+    remoteParent: parent,
+    attributes: {
+      "messaging.system": "rabbitmq",
+      "messaging.operation.type": "send",
+      "messaging.destination.name": exchange,
+      "messaging.rabbitmq.destination.routing_key": type,
+      "messaging.message.id": id,
+    },
+  });
 }
 
 /** Orders two bigserial values given as decimal strings. */
