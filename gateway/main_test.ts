@@ -87,7 +87,10 @@ Deno.test("the gateway process starts under its least-privilege flags, serves, a
       },
     );
     const proxied = await fetch(`${base}/api/v1/notifications/ping?x=1`, {
-      headers: { "x-request-id": "proc-1" },
+      headers: {
+        "x-request-id": "proc-1",
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      },
     });
     assert.equal(proxied.status, 200);
     assert.equal(proxied.headers.get("x-request-id"), "proc-1");
@@ -115,11 +118,18 @@ Deno.test("the gateway process starts under its least-privilege flags, serves, a
     const lines = new TextDecoder().decode(stdout).trim().split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line));
-    assert.ok(lines.some((line) => line.msg === "stopped"));
-    assert.ok(
-      lines.some((line) => line.msg === "request" && line.requestId === "proc-1"),
-      "access log has the id",
+    assert.ok(lines.some((line) => line.message === "stopped"));
+    // The access log line, in ECS names, with the request id and the caller's trace.
+    const access = lines.find((line) =>
+      line.message === "request" && line["http.request.id"] === "proc-1"
     );
+    assert.ok(access, "access log has the id");
+    assert.equal(access["service.name"], "gateway");
+    assert.equal(access["http.request.method"], "GET");
+    assert.equal(access["url.path"], "/api/v1/notifications/ping");
+    assert.equal(access["http.response.status_code"], 200);
+    assert.ok(Number.isInteger(access["event.duration"]) && access["event.duration"] > 0);
+    assert.equal(access["trace.id"], "4bf92f3577b34da6a3ce929d0e0e4736");
   }
 });
 
@@ -191,10 +201,10 @@ Deno.test("the gateway process logs only what happened to proxied requests: no l
   const lines = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) =>
     JSON.parse(line)
   );
-  assert.ok(!lines.some((line) => line.level === "error"), stdout);
-  const incomplete = lines.find((line) => line.msg.startsWith("request body incomplete"));
+  assert.ok(!lines.some((line) => line["log.level"] === "error"), stdout);
+  const incomplete = lines.find((line) => line.message.startsWith("request body incomplete"));
   assert.ok(incomplete, stdout);
-  assert.equal(incomplete.level, "info");
+  assert.equal(incomplete["log.level"], "info");
   assert.equal(incomplete.received, 5);
   assert.equal(upstream.received.filter((echo) => echo.path === "/api/v1/auth/login").length, 0);
 });

@@ -39,10 +39,10 @@ const local = {
   upstreams: Object.fromEntries(PROCESSES.map((p) => [p.name, `http://127.0.0.1:${p.port}`])),
 };
 
-/** The JSON log entries of `text` whose `msg` is `msg`. */
-function logged(text: string, msg: string): Record<string, unknown>[] {
+/** The JSON (ECS) log entries of `text` whose `message` is `message`. */
+function logged(text: string, message: string): Record<string, unknown>[] {
   return text.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
-    .filter((entry) => entry.msg === msg);
+    .filter((entry) => entry.message === message);
 }
 
 function uniquePrefix(): string {

@@ -1,7 +1,7 @@
 /**
  * Console rendering of the fleet's output for `deno task dev`: each line gets
  * the process name as a coloured prefix, and the services' JSON log lines are
- * shown as `time level msg key=value ...` so a developer can read them.
+ * shown as `time level message key=value ...` so a developer can read them.
  */
 
 /** ANSI colouring, or none (when the output is not a terminal, or NO_COLOR is set). */
@@ -31,8 +31,9 @@ export function prefix(name: string, paint: Paint): string {
 
 /**
  * One console line for one line of a process's output. JSON log lines of the
- * shared logger (`{time, level, service, msg, requestId, ...}`) are shown as
- * `HH:MM:SS.mmm level msg k=v`; anything else is printed as it came.
+ * shared logger (ECS: `{"@timestamp", "log.level", message, ...}`, shared/log.ts)
+ * are shown as `HH:MM:SS.mmm level message k=v`, an access log line as
+ * `GET /path → 200 12.3 ms`; anything else is printed as it came.
  */
 export function formatLogLine(
   name: string,
@@ -44,6 +45,15 @@ export function formatLogLine(
   return `${prefix(name, paint)} ${prettyJson(line, paint) ?? line}`;
 }
 
+// Said by the prefix or the same on every line: not worth the width.
+const HIDDEN = new Set(["service.name", "ecs.version"]);
+const ACCESS = [
+  "http.request.method",
+  "url.path",
+  "http.response.status_code",
+  "event.duration",
+] as const;
+
 function prettyJson(line: string, paint: Paint): string | undefined {
   if (!line.startsWith("{")) return undefined;
   let entry: Record<string, unknown>;
@@ -52,19 +62,28 @@ function prettyJson(line: string, paint: Paint): string | undefined {
   } catch {
     return undefined;
   }
-  if (typeof entry !== "object" || entry === null || typeof entry.msg !== "string") {
+  if (typeof entry !== "object" || entry === null || typeof entry.message !== "string") {
     return undefined;
   }
-  const { time, level, service: _service, msg, ...fields } = entry;
+  const { "@timestamp": time, "log.level": level, message, ...fields } = entry;
   const clock = typeof time === "string" ? time.slice(11, 23) : "";
   const lvl = typeof level === "string" ? level : "info";
+  let text = message;
+  if (message === "request" && typeof fields["http.request.method"] === "string") {
+    const status = Number(fields["http.response.status_code"]);
+    const ms = Number(fields["event.duration"]) / 1e6;
+    text = `${fields["http.request.method"]} ${fields["url.path"]} → ${
+      paint(status >= 500 ? 31 : status >= 400 ? 33 : 32, String(status))
+    } ${Number.isFinite(ms) ? `${Math.round(ms * 10) / 10} ms` : ""}`.trimEnd();
+    for (const key of ACCESS) delete fields[key];
+  }
   const rest = Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
+    .filter(([key, value]) => value !== undefined && !HIDDEN.has(key))
     .map(([key, value]) =>
       `${paint(90, `${key}=`)}${typeof value === "string" ? value : JSON.stringify(value)}`
     )
     .join(" ");
-  return `${paint(90, clock)} ${paint(LEVEL_COLOURS[lvl] ?? 37, lvl.padEnd(5))} ${msg}${
+  return `${paint(90, clock)} ${paint(LEVEL_COLOURS[lvl] ?? 37, lvl.padEnd(5))} ${text}${
     rest ? ` ${rest}` : ""
   }`;
 }

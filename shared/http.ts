@@ -114,26 +114,26 @@ export function createServiceApp<E extends object = object>(options: ServiceAppO
     const done = drain.enter();
     const id = c.get("requestId");
     const started = performance.now();
+    // The access log line below is written in this same context: it carries the same ids.
+    const context = {
+      requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(),
+      // The request's own server span when Deno traces (OTEL_DENO), so events
+      // enqueued here continue this trace; else the caller's header, if valid.
+      traceparent: activeTraceparent() ?? validTraceparent(c.req.header("traceparent")),
+    };
     try {
-      await runWithContext(
-        {
-          requestId: REQUEST_ID.test(id) ? id : crypto.randomUUID(),
-          // The request's own server span when Deno traces (OTEL_DENO), so events
-          // enqueued here continue this trace; else the caller's header, if valid.
-          traceparent: activeTraceparent() ?? validTraceparent(c.req.header("traceparent")),
-        },
-        () => next(),
-      );
+      await runWithContext(context, () => next());
     } finally {
       done();
       // Probes and scrapes are not worth a log line each.
       if (!c.req.path.endsWith("z") && c.req.path !== "/metrics") {
-        runWithContext({ requestId: id }, () =>
+        // ECS names (shared/log.ts); event.duration is in nanoseconds.
+        runWithContext(context, () =>
           log.info("request", {
-            method: c.req.method,
-            path: c.req.path,
-            status: c.res.status,
-            ms: Math.round((performance.now() - started) * 10) / 10,
+            "http.request.method": c.req.method,
+            "url.path": c.req.path,
+            "http.response.status_code": c.res.status,
+            "event.duration": Math.round((performance.now() - started) * 1e6),
           }));
       }
     }

@@ -1,6 +1,11 @@
 /**
- * JSON logs, one object per line, carrying the request id of whatever request or
- * event is being handled (kept in AsyncLocalStorage so callers never pass it).
+ * JSON logs, one object per line, named in the Elastic Common Schema (ECS) so
+ * Filebeat → Elasticsearch indexes them as they are (infra/filebeat/filebeat.yml).
+ * Each line carries the request id and the trace of whatever request or event is
+ * being handled (kept in AsyncLocalStorage so callers never pass them).
+ *
+ * A line: `{"@timestamp", "log.level", "message", "ecs.version", "service.name",
+ * "http.request.id"?, "trace.id"?, "span.id"?, "error.*"?, ...caller fields}`.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -22,6 +27,34 @@ export function currentContext(): WorkContext | undefined {
   return storage.getStore();
 }
 
+/** The ECS version whose field names the log lines use. */
+export const ECS_VERSION = "8.11.0";
+
+/** The trace and span ids of a W3C `traceparent`. */
+export interface TraceIds {
+  traceId: string;
+  spanId: string;
+}
+
+// version "-" trace-id "-" parent-id "-" flags, all lowercase hex (W3C Trace Context §3.2).
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/**
+ * The trace and span ids of a W3C `traceparent` header, or `undefined` when it is
+ * malformed: not lowercase hex of the right lengths, version `ff`, an all-zero
+ * trace or span id, or anything after the flags in version `00` (later versions
+ * may append fields after a `-`, which are ignored).
+ */
+export function parseTraceparent(header: string | undefined): TraceIds | undefined {
+  if (typeof header !== "string") return undefined;
+  const match = TRACEPARENT.exec(header);
+  if (!match) return undefined;
+  const [, version, traceId, spanId, , rest] = match;
+  if (version === "ff" || (version === "00" && rest !== undefined)) return undefined;
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId };
+}
+
 type Level = "debug" | "info" | "warn" | "error";
 /** Minimum level a logger prints; "silent" prints nothing (tests). */
 export type LogThreshold = Level | "silent";
@@ -33,7 +66,14 @@ const order: Record<LogThreshold, number> = {
   silent: 99,
 };
 
-/** A structured logger bound to one service. */
+/**
+ * A structured logger bound to one service. `fields` are added to the line: keys
+ * with a dot are ECS field names (`"url.path"`, `"event.duration"`) and kept as
+ * they are; an `error` field becomes ECS `error.type/message/stack_trace`; other
+ * keys are custom fields, except a bare ECS field-set name (`host`, `service`,
+ * `event`, …) whose value would clash with the ECS object of that name: it is
+ * written under `labels` instead. No field replaces one the logger sets.
+ */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -42,22 +82,13 @@ export interface Logger {
 }
 
 /**
- * Creates a logger writing JSON lines to stdout (stderr for warn and error).
+ * Creates a logger writing ECS JSON lines to stdout (stderr for warn and error).
  * `minLevel` defaults to "info"; tests pass "error" to keep their output readable.
  */
 export function createLogger(service: string, minLevel: LogThreshold = "info"): Logger {
   const write = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;
-    const context = storage.getStore();
-    // Caller fields first, so none of them can overwrite the fixed keys.
-    const line = JSON.stringify({
-      ...serializeFields(fields),
-      time: new Date().toISOString(),
-      level,
-      service,
-      msg,
-      requestId: context?.requestId,
-    });
+    const line = formatEntry(service, level, msg, fields, storage.getStore());
     if (order[level] >= order.warn) console.error(line);
     else console.log(line);
   };
@@ -69,13 +100,173 @@ export function createLogger(service: string, minLevel: LogThreshold = "info"): 
   };
 }
 
-function serializeFields(fields?: Record<string, unknown>) {
+/**
+ * One log line (no newline) as `createLogger` writes it: the fixed ECS keys first,
+ * in the order the ECS logging spec asks for, then the caller's fields.
+ */
+export function formatEntry(
+  service: string,
+  level: string,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+  context: WorkContext | undefined,
+): string {
+  const fixed: Record<string, unknown> = {
+    "@timestamp": new Date().toISOString(),
+    "log.level": level,
+    message,
+    "ecs.version": ECS_VERSION,
+    "service.name": service,
+  };
+  if (context?.requestId) fixed["http.request.id"] = context.requestId;
+  const trace = parseTraceparent(context?.traceparent);
+  if (trace) {
+    fixed["trace.id"] = trace.traceId;
+    fixed["span.id"] = trace.spanId;
+  }
+  try {
+    return JSON.stringify({ ...fixed, ...ecsFields(fields) }, jsonSafe);
+  } catch (error) {
+    // A circular value must not turn a log call into a throw (often inside a catch).
+    return JSON.stringify({
+      ...fixed,
+      "error.type": "LogFieldsUnserializable",
+      "error.message": error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+// ECS field sets and base fields: a bare custom key of one of these names holding a
+// scalar would be refused by Elasticsearch, whose template maps it as an object.
+// `fields`, `input`, `stream` and `type` are Filebeat's own.
+const ECS_ROOTS = new Set([
+  "@timestamp",
+  "agent",
+  "as",
+  "client",
+  "cloud",
+  "code_signature",
+  "container",
+  "data_stream",
+  "destination",
+  "device",
+  "dll",
+  "dns",
+  "ecs",
+  "elf",
+  "email",
+  "error",
+  "event",
+  "faas",
+  "fields",
+  "file",
+  "geo",
+  "group",
+  "hash",
+  "host",
+  "http",
+  "input",
+  "interface",
+  "labels",
+  "log",
+  "macho",
+  "message",
+  "network",
+  "observer",
+  "orchestrator",
+  "organization",
+  "os",
+  "package",
+  "pe",
+  "process",
+  "registry",
+  "related",
+  "risk",
+  "rule",
+  "server",
+  "service",
+  "source",
+  "span",
+  "stream",
+  "tags",
+  "threat",
+  "tls",
+  "trace",
+  "transaction",
+  "type",
+  "url",
+  "user",
+  "user_agent",
+  "vlan",
+  "vulnerability",
+  "x509",
+]);
+
+// Dotted names the logger owns: a caller's value for one (or below one) is moved
+// into `labels` (its key in word characters only), never written over the logger's.
+const FIXED = [
+  "@timestamp",
+  "message",
+  "log.level",
+  "ecs.version",
+  "service.name",
+  "http.request.id",
+  "trace.id",
+  "span.id",
+];
+
+function ownedByLogger(key: string): boolean {
+  return FIXED.some((name) => key === name || key.startsWith(`${name}.`));
+}
+
+function ecsFields(fields?: Record<string, unknown>): Record<string, unknown> {
   if (!fields) return {};
   const out: Record<string, unknown> = {};
+  const labels: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error
-      ? { name: value.name, message: value.message, stack: value.stack }
-      : value;
+    if (value === undefined) continue;
+    if (key === "error") Object.assign(out, errorFields(value));
+    else if (key === "labels" && isPlainObject(value)) Object.assign(labels, value);
+    else if (key.includes(".") ? ownedByLogger(key) : ECS_ROOTS.has(key)) {
+      labels[key.replace(/\W/g, "_")] = value instanceof Error ? describeError(value) : value;
+    } else out[key] = value instanceof Error ? describeError(value) : value;
   }
+  if (Object.keys(labels).length) out.labels = labels;
   return out;
+}
+
+/** ECS `error.*` for the `error` field: an Error in full, anything else as the message. */
+function errorFields(value: unknown): Record<string, unknown> {
+  if (value instanceof Error) {
+    const { type, message, stack_trace } = describeError(value);
+    return { "error.type": type, "error.message": message, "error.stack_trace": stack_trace };
+  }
+  return { "error.message": typeof value === "string" ? value : safeString(value) };
+}
+
+function describeError(error: Error): { type: string; message: string; stack_trace?: string } {
+  let stack = error.stack;
+  // A wrapped error's cause is often the useful part (a driver's or the broker's reason).
+  for (let cause = error.cause, depth = 0; cause instanceof Error && depth < 3; depth++) {
+    stack = `${stack ?? ""}\nCaused by: ${cause.stack ?? `${cause.name}: ${cause.message}`}`;
+    cause = cause.cause;
+  }
+  return { type: error.name, message: error.message, stack_trace: stack };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value, jsonSafe) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// JSON.stringify throws on a bigint; a log line should not.
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
 }

@@ -48,7 +48,7 @@ for (const name of ["auth", "users", "gigs", "orders", "reviews", "notifications
     const lines = output.trim().split("\n");
     assert.equal(lines.length, 1, output);
     const line = JSON.parse(lines[0]);
-    assert.equal(line.msg, "invalid configuration");
+    assert.equal(line.message, "invalid configuration");
     const problems: string[] = line.problems;
     assert.ok(problems.some((p) => p.startsWith("DATABASE_URL:")), output);
     assert.ok(problems.some((p) => p.startsWith("JWT_JWKS:")), output);
@@ -76,7 +76,7 @@ for (const name of ["users", "auth"]) {
         });
         // Exit code 0 and no permission error: every shutdown step ran under the flags.
         const { stdout, stderr } = await proc.stop();
-        const line = (stdout + stderr).split("\n").find((l) => l.includes('"migrated"'));
+        const line = (stdout + stderr).split("\n").find((l) => l.includes('"message":"migrated"'));
         assert.ok(line, stdout + stderr);
         return JSON.parse(line);
       } finally {

@@ -160,7 +160,7 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 20));
         const status = await fleet.kill("auth", "SIGTERM");
         assert.equal(status?.code, 0);
-        assert.match(fleet.logs("auth"), /"msg":"stopped"/);
+        assert.match(fleet.logs("auth"), /"message":"stopped"/);
         // The request either finished (200) or was refused cleanly as the service drained (503): never dropped.
         assert.ok([200, 503].includes((await inFlight).status));
         await fleet.start("auth");

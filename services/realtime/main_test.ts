@@ -37,8 +37,8 @@ Deno.test("main.ts runs under its flags: ready, pushes, shuts down on SIGTERM wi
       code: "shutting_down",
       message: "This server is restarting: reconnect.",
     }]);
-    assert.doesNotMatch(stderr, /shutdown step failed|unhandled rejection|"level":"error"/);
-    assert.match(stdout, /"msg":"stopped"/);
+    assert.doesNotMatch(stderr, /shutdown step failed|unhandled rejection|"log\.level":"error"/);
+    assert.match(stdout, /"message":"stopped"/);
   } finally {
     await proc.kill();
     await cluster.cleanup();

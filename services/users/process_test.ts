@@ -129,7 +129,7 @@ Deno.test("the users process runs under its least-privilege flags: serves, consu
 
     const { stdout, stderr } = await proc.stop();
     // The shutdown steps ran to the end (lifecycle.ts logs "stopped" before exiting 0).
-    assert.match(stdout, /"msg":"stopped"/);
+    assert.match(stdout, /"message":"stopped"/);
     if (Deno.env.get("TEST_LOG")) console.log(stdout, stderr);
   } finally {
     await proc.kill();
