@@ -39,11 +39,21 @@ export const replayedHeader = {
   },
 };
 
-const Attachment = z.object({
+const LinkAttachment = z.object({
   url: z.string().meta({ description: "A public https link (never fetched by the server)." }),
   name: z.string().meta({ description: "File name to show." }),
   size: z.number().int().meta({ description: "Size in bytes, as the sender said." }),
 }).openapi("ChatAttachment");
+
+const MediaAttachment = z.object({
+  mediaId: z.uuid().meta({
+    description: "A file of the media service: GET /api/v1/media/{mediaId} gives the sender " +
+      "and the recipient a short-lived download URL.",
+  }),
+  name: z.string().meta({ description: "File name, as uploaded." }),
+  size: z.number().int().meta({ description: "Size in bytes, as stored." }),
+  contentType: z.string(),
+}).openapi("ChatMediaAttachment");
 
 /** A message (also `message.sent`'s `message`). */
 export const Message = z.object({
@@ -59,7 +69,9 @@ export const Message = z.object({
       "description.",
   }),
   body: z.string().meta({ description: "1–5,000 characters." }),
-  attachments: z.array(Attachment),
+  attachments: z.array(z.union([LinkAttachment, MediaAttachment])).meta({
+    description: "Links (`url`) and media files (`mediaId`), links first.",
+  }),
   gigId: z.uuid().nullable().meta({ description: "A gig attached as context." }),
   orderId: z.uuid().nullable().meta({
     description: "An order of the two participants attached as context.",

@@ -46,6 +46,8 @@ import {
   UnreadCount,
 } from "./api_schemas.ts";
 import { outboxHeaders } from "@mp/shared/outbox";
+// Not exported from shared/deno.json yet (shared is not this service's to change).
+import { requireOwnedMedia } from "../../shared/media_refs.ts";
 import { publish } from "./events.ts";
 import * as store from "./store.ts";
 
@@ -138,8 +140,22 @@ function schemas(limits: ChatLimits) {
       limits.attachmentsMax,
       `At most ${limits.attachmentsMax} attachments.`,
     ).optional(),
+    attachmentMediaIds: z.array(z.uuid({ message: "Must be a media id (UUID)." }))
+      .max(limits.attachmentsMax, `At most ${limits.attachmentsMax} attachments.`)
+      .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, {
+        message: "Each file once.",
+      })
+      .optional()
+      .meta({
+        description: "Files the sender uploaded with purpose `chat_attachment`; the recipient " +
+          "may download them once the message is sent.",
+      }),
     ...contextIds,
-  });
+  }).refine(
+    (v) =>
+      (v.attachments?.length ?? 0) + (v.attachmentMediaIds?.length ?? 0) <= limits.attachmentsMax,
+    { path: ["attachmentMediaIds"], message: `At most ${limits.attachmentsMax} attachments.` },
+  );
   const startBody = z.strictObject({
     recipient: z.string().trim().min(1).max(64).meta({ description: "A username (any case)." }),
     ...contextIds,
@@ -613,12 +629,31 @@ export function createApp(deps: ChatDeps) {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
     const caller = c.var.caller;
+    // Only the caller's own chat attachments pass (checked against the media
+    // replica before the send, which it may wait briefly for); a non-member is
+    // refused by the send, so nothing of theirs is stored.
+    const files = await requireOwnedMedia(
+      sql,
+      input.attachmentMediaIds ?? [],
+      caller.userId,
+      "chat_attachment",
+      "attachmentMediaIds",
+    );
+    const attachments: store.Attachment[] = [
+      ...(input.attachments ?? []),
+      ...files.map((file) => ({
+        mediaId: file.id,
+        name: file.name,
+        size: file.size,
+        contentType: file.contentType,
+      })),
+    ];
     // One statement, no explicit transaction: the message and its event commit
     // together. Run again as `sql.begin` would (connection lost, rolled back):
     // safe even if it had committed, the `clientId` then answers that message.
     const sent = await retryTransaction(
       (once) => once(undefined as never),
-      () => send(sql, caller, id, input),
+      () => send(sql, caller, id, { ...input, attachments }),
     );
     return c.json({ message: sent.message }, sent.created ? 201 : 200);
   });

@@ -2,7 +2,7 @@
  * Chat service process: its own part of the kit's start-up (shared/service.ts):
  * the Redis connection (only to read the realtime edge's presence keys) and the
  * two loops of workers.ts (unread reminders, offer expiry). Consumes user, gig
- * and order events, serves the conversation and offer routes and publishes its
+ * and order events and `media.uploaded` (the media replica), serves the conversation and offer routes and publishes its
  * events through its outbox.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
@@ -13,6 +13,8 @@ import { z } from "zod";
 import { env } from "@mp/shared/config";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import { startService } from "@mp/shared/service";
+// Not exported from shared/deno.json yet (shared is not this service's to change).
+import { mediaUploadedHandler, migrateMediaRefs } from "../../shared/media_refs.ts";
 import { createApp, DEFAULT_LIMITS } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 import { redisPresence, startWorkers } from "./workers.ts";
@@ -35,7 +37,12 @@ export default await startService({
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
   idempotency: true,
-  consumes: ({ sql, log }) => createEventHandlers({ sql, log }),
+  // The replica of media files (chat attachments are checked against it).
+  setup: ({ sql }) => migrateMediaRefs(sql, new URL("./migrations/", import.meta.url)),
+  consumes: ({ sql, log }) => ({
+    ...createEventHandlers({ sql, log }),
+    "media.uploaded": mediaUploadedHandler({ sql, log }),
+  }),
   start: ({ sql, log, config, onStop, onClose }) => {
     const redis = connectRedis(config.REDIS_URL, log, {
       downMessage: "redis unavailable: unread reminders treat everyone as offline",

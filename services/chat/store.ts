@@ -11,12 +11,19 @@ type Db = Sql | Tx;
 
 // --- views -----------------------------------------------------------------------
 
-/** An attachment: a link the browser fetches, never the server. */
-export interface Attachment {
-  url: string;
-  name: string;
-  size: number;
-}
+/** A link attachment: a link the browser fetches, never the server. */
+export type LinkAttachment = { url: string; name: string; size: number };
+
+/**
+ * A file of the media service (purpose `chat_attachment`, the sender's), as the
+ * media replica knew it at the send; the recipient gets its download URL from
+ * `GET /api/v1/media/{mediaId}` once media saw `message.sent`. A type alias:
+ * it is stored as JSON.
+ */
+export type MediaAttachment = { mediaId: string; name: string; size: number; contentType: string };
+
+/** An attachment of a message: a link or a media file (told apart by `url` / `mediaId`). */
+export type Attachment = LinkAttachment | MediaAttachment;
 
 /** A message as REST answers it and `message.sent` carries it. */
 export interface MessageView {

@@ -10,6 +10,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { outboxMigration } from "@mp/shared/outbox";
+import { mediaRefsMigration, mediaUploadedHandler } from "../../shared/media_refs.ts";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import {
@@ -36,7 +37,12 @@ export { deleteQueues, envelope, freePort } from "@mp/shared/testing";
 export const MIGRATIONS = new URL("./migrations/", import.meta.url);
 
 /** The shared tables this service uses, applied before its own migrations. */
-export const SHARED_MIGRATIONS = [outboxMigration, inboxMigration, idempotencyMigration];
+export const SHARED_MIGRATIONS = [
+  outboxMigration,
+  inboxMigration,
+  idempotencyMigration,
+  mediaRefsMigration,
+];
 
 /** A fresh database with this service's schema. */
 export function migratedDatabase(prefix: string): Promise<TestDatabase> {
@@ -74,7 +80,10 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
     broker,
     service: "chat",
     publisherName: "others",
-    handlers: createEventHandlers({ sql: db.sql, log }),
+    handlers: {
+      ...createEventHandlers({ sql: db.sql, log }),
+      "media.uploaded": mediaUploadedHandler({ sql: db.sql, log }),
+    },
     log,
   });
   const redis = connectRedis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379", log);
@@ -171,6 +180,28 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
       body: { clientId: crypto.randomUUID(), body: "Hello there", ...body },
     });
 
+  /**
+   * A ready file of `owner` as the media service announces it (`media.uploaded`
+   * through the exchange into the replica); returns its id.
+   */
+  const mediaFile = async (
+    owner: TestUser,
+    purpose: "avatar" | "gig_image" | "delivery" | "chat_attachment" = "chat_attachment",
+    name = "brief.pdf",
+  ) => {
+    const mediaId = crypto.randomUUID();
+    await deliver("media.uploaded", {
+      mediaId,
+      ownerId: owner.id,
+      purpose,
+      contentType: "application/pdf",
+      size: 2_048,
+      name,
+      uploadedAt: new Date().toISOString(),
+    });
+    return mediaId;
+  };
+
   /** A valid offer body for `gigId`. */
   const offerBody = (gigId: string, extra: Record<string, unknown> = {}) => ({
     gigId,
@@ -236,6 +267,7 @@ export async function chatFixture(prefix: string, limits: Partial<ChatLimits> = 
     call,
     start,
     send,
+    mediaFile,
     offerBody,
     outbox,
     counts,
