@@ -276,6 +276,16 @@ Deno.test("the gateway process reaches chat over HTTP and bridges /socket.io/ to
     if (left.length) await redis.del(...left);
     await redis.quit();
     assert.equal(code, 0, new TextDecoder().decode(stdout));
+    // Each bridged socket's close is logged under its handshake's request id.
+    const closed = new TextDecoder().decode(stdout).split("\n")
+      .filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+      .filter((line) => line.message === "websocket closed");
+    assert.equal(closed.length, 2, new TextDecoder().decode(stdout));
+    for (const line of closed) {
+      assert.match(line["http.request.id"], /^[0-9a-f-]{36}$/, JSON.stringify(line));
+      assert.ok(!("requestId" in line), JSON.stringify(line));
+    }
+    assert.notEqual(closed[0]["http.request.id"], closed[1]["http.request.id"]);
   }
 });
 

@@ -23,7 +23,7 @@
  * it wraps is the one call `Deno.upgradeWebSocket` used here.
  */
 import type { Context } from "hono";
-import type { Logger } from "@mp/shared/log";
+import { currentContext, type Logger, runWithContext } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
 import { forwardedFor } from "./client_ip.ts";
 import type { Upstream } from "./routes.ts";
@@ -89,6 +89,8 @@ class Bridge {
   #pending: (string | ArrayBuffer)[] = [];
   #pendingBytes = 0;
   readonly #started = Date.now();
+  // The handshake request's ids (and trace), for the line logged when the socket closes.
+  readonly #logContext = currentContext();
 
   constructor(
     readonly upstream: WebSocket,
@@ -161,12 +163,15 @@ class Bridge {
     if (by !== "upstream") {
       close(this.upstream, sendableByClient(code) ? code : 1000, reason);
     }
-    this.options.log.info("websocket closed", {
-      requestId: this.requestId,
-      by,
-      code,
-      seconds: Math.round((Date.now() - this.#started) / 100) / 10,
-    });
+    runWithContext(
+      this.#logContext ?? { requestId: this.requestId },
+      () =>
+        this.options.log.info("websocket closed", {
+          by,
+          code,
+          seconds: Math.round((Date.now() - this.#started) / 100) / 10,
+        }),
+    );
     this.onEnd(this);
   }
 }
