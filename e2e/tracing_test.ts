@@ -22,6 +22,12 @@ Deno.test({
         tracing: { endpoint: receiver.url, protocol: "http/json" },
       });
       try {
+        // The runtime reads the OTEL_* variables itself: they are given, never allowed.
+        const auth = market.fleet.commandOf("auth");
+        assert.equal(auth.env.OTEL_DENO, "true");
+        assert.equal(auth.env.OTEL_SERVICE_NAME, "auth");
+        assert.ok(!auth.args.some((arg) => arg.startsWith("--allow-env") && arg.includes("OTEL")));
+
         const { user } = await market.signup("tracy");
         await market.mailTo(user.email, /confirm your email/i);
 
