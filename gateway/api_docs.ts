@@ -104,7 +104,7 @@ export function apiDocs(options: ApiDocsOptions) {
         if (res.ok) documents.set(upstream.name, await res.json());
         else await res.body?.cancel();
       } catch (error) {
-        log.warn("openapi document unavailable", { service: upstream.name, error });
+        log.warn("openapi document unavailable", { upstream: upstream.name, error });
       }
     }));
     return documents;
