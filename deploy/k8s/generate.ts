@@ -46,6 +46,8 @@ export interface Environment {
   /** Public base URL of stored objects (presigned URLs point there). */
   objectStorePublicUrl: string;
   paymentsMode: "stripe" | typeof LOCAL_TEST_PAYMENTS;
+  /** The site's public address (links in mail, Stripe's return URLs, CORS). */
+  publicUrl: string;
   /**
    * Where traffic to the SMTP relay and the object store may go: a server pod of the
    * namespace (dev) or outside the cluster (prod).
@@ -63,6 +65,7 @@ export const PROD: Environment = {
   objectStoreUrl: "https://s3.eu-west-1.amazonaws.com",
   objectStorePublicUrl: "https://s3.eu-west-1.amazonaws.com/marketplace-media",
   paymentsMode: "stripe",
+  publicUrl: "https://marketplace.example.com",
 };
 
 /** dev: plain StatefulSets under the same Service names, mailpit and MinIO in the namespace, no Stripe. */
@@ -72,6 +75,8 @@ export const DEV: Environment = {
   objectStoreUrl: "http://minio:9000",
   objectStorePublicUrl: "http://localhost:9000/marketplace-media",
   paymentsMode: LOCAL_TEST_PAYMENTS,
+  // Reached with `kubectl port-forward svc/gateway 8000`.
+  publicUrl: "http://localhost:8000",
   smtpServer: "mailpit",
   objectStoreServer: "minio",
 };
@@ -108,16 +113,20 @@ export function configOf(spec: ProcessSpec, env: Environment): Record<string, st
     for (const upstream of spec.uses.upstreams ?? []) {
       config[`${upstream.toUpperCase()}_URL`] = `http://${upstream}:${portOf(upstream)}`;
     }
-    config.PUBLIC_URL = "https://marketplace.example.com";
+    config.PUBLIC_URL = env.publicUrl;
     config.LOG_LEVEL = "info";
+    // Behind exactly one reverse proxy, the ingress controller, which appends the address
+    // it saw to X-Forwarded-For: without this every client would share the controller's
+    // address and its rate limits (gateway/README.md, "Client address and TRUST_PROXY").
+    config.TRUST_PROXY = "true";
   }
   if (spec.uses.stripe) {
     config.PAYMENTS_MODE = env.paymentsMode;
-    config.PUBLIC_URL = "https://marketplace.example.com";
+    config.PUBLIC_URL = env.publicUrl;
   }
   if (spec.uses.smtp) {
     config.MAIL_FROM = "Marketplace <no-reply@marketplace.example.com>";
-    config.PUBLIC_URL = "https://marketplace.example.com";
+    config.PUBLIC_URL = env.publicUrl;
   }
   if (spec.uses.objectStore) {
     config.S3_ENDPOINT = env.objectStoreUrl;
