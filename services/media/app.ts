@@ -245,6 +245,8 @@ export function createApp(deps: MediaDeps) {
         contentType: ready.contentType,
         size: ready.size,
         name: ready.name,
+        // Services that show avatars and gig images keep this URL (shared/media_refs.ts).
+        url: isPublic(ready.purpose) ? objects.publicUrl(ready.objectKey) : null,
         uploadedAt: ready.completedAt!,
       });
       return ready;

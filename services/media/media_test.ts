@@ -64,6 +64,7 @@ Deno.test("an avatar goes up with the presigned PUT, is checked at complete, pub
       contentType: "image/png",
       size: png.length,
       name: "me.png",
+      url: `${f.local.url}/media/public/avatar/${media.id}`,
       uploadedAt: completed.body.completedAt,
     });
 
@@ -193,6 +194,9 @@ Deno.test("a delivery is private: its owner gets a short-lived presigned GET, an
     assert.equal((await counts(f)).ready, 0);
     const done = await f.call("POST", `/api/v1/uploads/${id}/complete`, { token: ada.token });
     assert.equal(done.status, 200);
+    // A private file's event names no URL (its downloads are presigned per reader).
+    const [event] = await f.outbox();
+    assert.equal(event.data.url, null);
     assertProblem(
       await f.call("GET", `/api/v1/media/${id}`, { token: eve.token }),
       404,
