@@ -78,7 +78,12 @@ export const GigView = z.object({
   category: z.string().meta({ description: "Category slug (`GET /api/v1/gigs/categories`)." }),
   subcategory: z.string().meta({ description: "Subcategory slug, one of the category's." }),
   tags: z.array(z.string()).meta({ description: "Search keywords, lower-case." }),
-  images: z.array(image).meta({ description: "The first is the card's picture." }),
+  images: z.array(image).meta({
+    description: "The first is the card's picture: uploaded images' public URLs first, then links.",
+  }),
+  imageMediaIds: z.array(z.uuid()).meta({
+    description: "The uploaded images (media ids), in order; their URLs lead `images`.",
+  }),
   packages: z.array(GigPackageView).meta({ description: "1-3 packages, cheapest tier first." }),
   requirements: z.array(RequirementView).meta({
     description: "Questions a buyer answers when ordering.",

@@ -18,6 +18,8 @@ import type { Logger } from "@mp/shared/log";
 import { counter } from "@mp/shared/metrics";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { AppError, errors } from "@mp/shared/problem";
+import { requireOwnedMedia } from "../../shared/media_refs.ts";
+import { linksOf, tooManyImages, uploadUrlsOf } from "./images.ts";
 import {
   CategoryList,
   FavoritesPage,
@@ -274,8 +276,13 @@ export function createApp(deps: GigsDeps) {
    * Locks the caller's own gig for a change. Someone else's gig answers 403 if
    * it is public anyway, 404 if it is hidden (its existence is not theirs to learn).
    */
-  async function lockOwnGig(tx: Tx, id: string, caller: Caller): Promise<GigRow> {
-    const row = await store.findGig(tx, id, true);
+  async function lockOwnGig(
+    tx: Tx | Sql,
+    id: string,
+    caller: Caller,
+    lock = true,
+  ): Promise<GigRow> {
+    const row = await store.findGig(tx, id, lock);
     if (!row || row.status === "deleted") throw notFound();
     if (row.seller_id !== caller.userId) throw row.status === "active" ? notOwner() : notFound();
     return row;
@@ -342,14 +349,28 @@ export function createApp(deps: GigsDeps) {
     return c.json(answer, 200);
   });
 
+  /**
+   * The seller's uploaded images, checked before the transaction (an upload completed a moment
+   * ago may wait up to 2 s for its `media.uploaded`).
+   */
+  const ownImages = (ids: string[], caller: Caller) =>
+    requireOwnedMedia(sql, ids, caller.userId, "gig_image", "imageMediaIds", { publicUrl: true });
+
   app.openapi(routes.create, async (c) => {
     const input = c.req.valid("json");
     const caller = c.var.caller;
+    // Who may not publish at all hears so before any wait for their images.
+    if (input.imageMediaIds.length > 0 && !(await store.findSeller(sql, caller.userId))?.level) {
+      throw notASeller();
+    }
+    const uploads = await ownImages(input.imageMediaIds, caller);
     const row = await sql.begin(async (tx) => {
       const seller = await store.findSeller(tx, caller.userId);
       if (!seller?.level) throw notASeller();
       const row = await store.insertGig(tx, crypto.randomUUID(), caller.userId, {
         ...input,
+        images: [...uploads.map((upload) => upload.url!), ...input.images],
+        imageMediaIds: uploads.map((upload) => upload.id),
         requirements: newRequirementIds(input.requirements),
       });
       await publish.gigCreated(tx, row);
@@ -372,8 +393,20 @@ export function createApp(deps: GigsDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
+      // Someone else's or an unknown gig is answered before any wait for images.
+      if (patch.imageMediaIds) await lockOwnGig(sql, id, c.var.caller, false);
+      const uploads = patch.imageMediaIds && await ownImages(patch.imageMediaIds, c.var.caller);
       const row = await sql.begin(async (tx) => {
         const current = await lockOwnGig(tx, id, c.var.caller);
+        const imageMediaIds = uploads?.map((upload) => upload.id) ?? current.image_media_ids;
+        const links = patch.images ?? linksOf(current);
+        const tooMany = tooManyImages(imageMediaIds.length, links.length);
+        if (tooMany) {
+          throw errors.validation([{
+            pointer: patch.imageMediaIds ? "/imageMediaIds" : "/images",
+            detail: tooMany,
+          }]);
+        }
         const category = patch.category ?? current.category;
         const subcategory = patch.subcategory ?? current.subcategory;
         if (!belongsTo(category, subcategory)) {
@@ -388,7 +421,8 @@ export function createApp(deps: GigsDeps) {
           category,
           subcategory,
           tags: patch.tags ?? current.tags,
-          images: patch.images ?? current.images,
+          images: [...(uploads?.map((upload) => upload.url!) ?? uploadUrlsOf(current)), ...links],
+          imageMediaIds,
           packages: patch.packages ?? current.packages,
           requirements: patch.requirements
             ? editedRequirementIds(patch.requirements, current.requirements)

@@ -10,7 +10,8 @@
  * - `seller.created` / `seller.updated`: the seller replica (who may publish
  *   gigs; names, avatar and level shown on gigs and cards);
  * - `user.profile_updated`: name and avatar changes;
- * - `review.created` (buyer to seller, with a gig): the gig's rating.
+ * - `review.created` (buyer to seller, with a gig): the gig's rating;
+ * - `media.uploaded`: the replica `imageMediaIds` are checked against (shared/media_refs.ts).
  * After an effect commits, the caches of the gigs it touches are invalidated.
  */
 import type { EventEnvelope, EventHandler } from "@mp/shared/bus";
@@ -19,6 +20,7 @@ import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
 import type { Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
+import { mediaUploadedHandler } from "../../shared/media_refs.ts";
 import { z } from "zod";
 import type { GigCache } from "./cache.ts";
 import type { GigPackage, GigRow, Requirement } from "./gig.ts";
@@ -34,6 +36,8 @@ export interface GigChanged {
   subcategory: string;
   packages: GigPackage[];
   requirements: Requirement[];
+  /** The images uploaded to the media service (links are not media). */
+  imageMediaIds: string[];
   updatedAt: string;
 }
 
@@ -41,6 +45,8 @@ export interface GigChanged {
 export interface GigDeleted {
   gigId: string;
   sellerId: string;
+  /** Its uploaded images, which the media service may now remove. */
+  imageMediaIds: string[];
   deletedAt: string;
 }
 
@@ -54,6 +60,7 @@ function changed(row: GigRow): GigChanged {
     subcategory: row.subcategory,
     packages: row.packages,
     requirements: row.requirements,
+    imageMediaIds: row.image_media_ids,
     updatedAt: row.updated_at.toISOString(),
   };
 }
@@ -66,6 +73,7 @@ export const publish = {
     enqueueEvent<GigDeleted>(tx, "gig.deleted", {
       gigId: row.id,
       sellerId: row.seller_id,
+      imageMediaIds: row.image_media_ids,
       deletedAt: row.updated_at.toISOString(),
     }),
 };
@@ -98,6 +106,7 @@ export const CONSUMED_EVENTS = [
   "seller.updated",
   "user.profile_updated",
   "review.created",
+  "media.uploaded",
 ] as const;
 
 /** Dependencies of the handlers. */
@@ -134,6 +143,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Record<string, Even
   };
 
   return {
+    "media.uploaded": mediaUploadedHandler({ sql, log }),
     "seller.created": onSeller,
     "seller.updated": onSeller,
     "user.profile_updated": async (envelope) => {

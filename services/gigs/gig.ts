@@ -184,6 +184,9 @@ const fields = {
   tags: z.array(tagSchema).max(GIG_LIMITS.tags).superRefine(unique((t: string) => t, "tag")),
   images: z.array(imageUrlSchema).max(GIG_LIMITS.images)
     .superRefine(unique((u: string) => u, "image")),
+  imageMediaIds: z.array(z.uuid()).max(GIG_LIMITS.images)
+    .superRefine(unique((id: string) => id.toLowerCase(), "image"))
+    .meta({ description: "Images the seller uploaded (media service, purpose gig_image)." }),
   packages: packagesSchema,
   faq: z.array(faqItem).max(GIG_LIMITS.faq),
 };
@@ -196,9 +199,18 @@ export const gigCreateSchema = z.strictObject({
   ...fields,
   tags: fields.tags.default([]),
   images: fields.images.default([]),
+  imageMediaIds: fields.imageMediaIds.default([]),
   requirements: z.array(newRequirement).max(GIG_LIMITS.requirements).default([]),
   faq: fields.faq.default([]),
 }).superRefine((gig, ctx) => {
+  const total = gig.images.length + gig.imageMediaIds.length;
+  if (total > GIG_LIMITS.images) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["imageMediaIds"],
+      message: `At most ${GIG_LIMITS.images} images in all (links and uploads), not ${total}.`,
+    });
+  }
   if (!belongsTo(gig.category, gig.subcategory) && categoryOf(gig.subcategory)) {
     ctx.addIssue({
       code: "custom",
@@ -219,6 +231,7 @@ export const gigPatchSchema = z.strictObject({
   subcategory: fields.subcategory.optional(),
   tags: fields.tags.optional(),
   images: fields.images.optional(),
+  imageMediaIds: fields.imageMediaIds.optional(),
   packages: fields.packages.optional(),
   requirements: z.array(editedRequirement).max(GIG_LIMITS.requirements)
     .superRefine((items, ctx) => {
@@ -295,6 +308,7 @@ export interface GigRow {
   subcategory: string;
   tags: string[];
   images: string[];
+  image_media_ids: string[];
   packages: GigPackage[];
   requirements: Requirement[];
   faq: FaqItem[];
@@ -330,6 +344,7 @@ export interface Gig {
   subcategory: string;
   tags: string[];
   images: string[];
+  imageMediaIds: string[];
   packages: GigPackage[];
   requirements: Requirement[];
   faq: FaqItem[];
@@ -368,6 +383,7 @@ export function toGig(row: GigRow): Gig {
     subcategory: row.subcategory,
     tags: row.tags,
     images: row.images,
+    imageMediaIds: row.image_media_ids,
     packages: row.packages,
     requirements: row.requirements,
     faq: row.faq,

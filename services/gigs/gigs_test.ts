@@ -24,6 +24,7 @@ Deno.test("a seller publishes a gig: 201 with the full shape, derived prices, an
       "description",
       "faq",
       "id",
+      "imageMediaIds",
       "images",
       "packages",
       "rating",
@@ -166,7 +167,12 @@ Deno.test("delete is soft: the gig is 404 for everyone, its row stays, gig.delet
     assert.equal(row.status, "deleted");
     assert.ok(row.deleted_at instanceof Date);
     const [event] = await f.events("gig.deleted");
-    assert.deepEqual(Object.keys(event.data).sort(), ["deletedAt", "gigId", "sellerId"]);
+    assert.deepEqual(Object.keys(event.data).sort(), [
+      "deletedAt",
+      "gigId",
+      "imageMediaIds",
+      "sellerId",
+    ]);
     assert.equal(event.data.gigId, gig.id);
 
     for (

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { env } from "@mp/shared/config";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import { startService } from "@mp/shared/service";
+import { migrateMediaRefs } from "../../shared/media_refs.ts";
 import { createApp } from "./app.ts";
 import { createGigCache } from "./cache.ts";
 import { createEventHandlers } from "./events.ts";
@@ -22,7 +23,9 @@ export default await startService({
   },
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
-  setup: ({ config, log, onClose }) => {
+  setup: async ({ config, log, sql, onClose }) => {
+    // The replica of gig images the sellers uploaded (shared/media_refs.ts), from media.uploaded.
+    await migrateMediaRefs(sql, new URL("./migrations/", import.meta.url));
     const redis = connectRedis(config.REDIS_URL, log, {
       keyPrefix: config.GIGS_REDIS_PREFIX,
       downMessage: "redis unavailable, serving from the database",

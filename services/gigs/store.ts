@@ -104,7 +104,7 @@ export async function addGigRating(tx: Db, gigId: string, stars: number): Promis
 // --- gigs ----------------------------------------------------------------------
 
 const GIG_COLUMNS = `g.id, g.seller_id, g.title, g.description, g.category, g.subcategory, g.tags,
-  g.images, g.packages, g.requirements, g.faq, g.currency, g.starting_price, g.status,
+  g.images, g.image_media_ids, g.packages, g.requirements, g.faq, g.currency, g.starting_price, g.status,
   g.rating_average, g.rating_count, g.created_at, g.updated_at,
   s.username as seller_username, s.display_name as seller_display_name,
   s.avatar_url as seller_avatar_url, s.level as seller_level`;
@@ -116,7 +116,10 @@ export interface GigContent {
   category: string;
   subcategory: string;
   tags: string[];
+  /** What is shown: the uploaded images' public URLs first, then links. */
   images: string[];
+  /** The uploaded images (media ids), in order; their URLs lead `images`. */
+  imageMediaIds: string[];
   packages: GigPackage[];
   requirements: Requirement[];
   faq: FaqItem[];
@@ -132,9 +135,10 @@ export async function insertGig(
   const summary = packageSummary(gig.packages);
   const [row] = await tx<GigRow[]>`with g as (
       insert into gigs (id, seller_id, title, description, category, subcategory, tags, images,
-        packages, requirements, faq, currency, starting_price, min_delivery_days)
+        image_media_ids, packages, requirements, faq, currency, starting_price, min_delivery_days)
       values (${id}, ${sellerId}, ${gig.title}, ${gig.description}, ${gig.category},
-        ${gig.subcategory}, ${gig.tags}::text[], ${gig.images}::text[], ${tx.json(gig.packages)},
+        ${gig.subcategory}, ${gig.tags}::text[], ${gig.images}::text[],
+        ${gig.imageMediaIds}::uuid[], ${tx.json(gig.packages)},
         ${tx.json(gig.requirements as never)}, ${tx.json(gig.faq)}, ${summary.currency},
         ${summary.startingPrice}, ${summary.minDeliveryDays})
       returning *)
@@ -163,6 +167,7 @@ export async function updateGig(tx: Db, id: string, gig: GigContent): Promise<Gi
       update gigs set title = ${gig.title}, description = ${gig.description},
         category = ${gig.category}, subcategory = ${gig.subcategory},
         tags = ${gig.tags}::text[], images = ${gig.images}::text[],
+        image_media_ids = ${gig.imageMediaIds}::uuid[],
         packages = ${tx.json(gig.packages)}, requirements = ${tx.json(gig.requirements as never)},
         faq = ${tx.json(gig.faq)}, currency = ${summary.currency},
         starting_price = ${summary.startingPrice}, min_delivery_days = ${summary.minDeliveryDays},

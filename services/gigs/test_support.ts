@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
+import { mediaRefsMigration } from "../../shared/media_refs.ts";
 import {
   callApp,
   createTestKeys,
@@ -63,7 +64,11 @@ export function pkg(tier: string, amount: number, deliveryDays: number, currency
 
 /** The fixture; `redisUrl` points the cache elsewhere (e.g. at a closed port). */
 export async function gigsFixture(options: { redisUrl?: string } = {}) {
-  const db = await migratedDatabase("gigs", MIGRATIONS, [outboxMigration, inboxMigration]);
+  const db = await migratedDatabase("gigs", MIGRATIONS, [
+    outboxMigration,
+    inboxMigration,
+    mediaRefsMigration,
+  ]);
   const keys = await createTestKeys();
   const log = quietLogger("gigs");
   const prefix = `test:gigs:${crypto.randomUUID().slice(0, 8)}:`;
@@ -128,6 +133,26 @@ export async function gigsFixture(options: { redisUrl?: string } = {}) {
     return res.body.gig;
   };
 
+  /**
+   * A file the media service announced as ready (`media.uploaded`, delivered to the real
+   * handler unless `announce` is false); public files carry their URL as media publishes it.
+   */
+  const uploaded = async (ownerId: string, purpose = "gig_image", announce = true) => {
+    const mediaId = crypto.randomUUID();
+    const data = {
+      mediaId,
+      ownerId,
+      purpose,
+      contentType: "image/png",
+      size: 4096,
+      name: "work.png",
+      url: `http://127.0.0.1:4569/media/public/${purpose}/${mediaId}`,
+      uploadedAt: new Date().toISOString(),
+    };
+    if (announce) await deliver("media.uploaded", data);
+    return data;
+  };
+
   /** Events waiting in the outbox, oldest first. */
   const events = async (type?: string) => {
     // deno-lint-ignore no-explicit-any
@@ -160,6 +185,7 @@ export async function gigsFixture(options: { redisUrl?: string } = {}) {
     seller,
     buyer,
     createGig,
+    uploaded,
     events,
     snapshot,
     async close() {
