@@ -24,6 +24,7 @@ import { gigSearch, gigSearchMillion } from "./gig_search.ts";
 import { gigSuggestions } from "./gig_suggestions.ts";
 import { gigTypos } from "./gig_typos.ts";
 import { loginFlood } from "./login_flood.ts";
+import { observabilityOverhead } from "./observability_overhead.ts";
 import { ordersE2e } from "./orders_e2e.ts";
 import { soak } from "./soak.ts";
 import { webPages } from "./web_pages.ts";
@@ -33,6 +34,7 @@ import { type Benchmark, type BenchmarkRecord, renderRecord, renderResults } fro
 /** Every benchmark, in the order `deno task bench` runs them. */
 export const BENCHMARKS: readonly Benchmark[] = [
   gatewayOverhead,
+  observabilityOverhead,
   loginFlood,
   forgotTiming,
   eventPipeline,
