@@ -4,7 +4,7 @@ import { Link, useParams } from "react-router";
 import { ApiError } from "../../api/client.ts";
 import { sentenceOf } from "../../forms/errors.ts";
 import { Alert, Button, buttonClass, Card, EmptyState, PageTitle, RelativeTime, Skeleton } from "../../ui/index.ts";
-import { useSearch, useSeller, useSellerReviews } from "./api.ts";
+import { type PublicProfile, useSearch, useSeller, useSellerReviews } from "./api.ts";
 import { GigGrid, GigGridSkeleton, LevelBadge, Rating, Reviews } from "./parts.tsx";
 
 const LANGUAGE_LEVELS: Record<string, string> = {
@@ -21,6 +21,16 @@ function languageName(tag: string): string {
     return tag;
   }
 }
+
+/**
+ * The public seller profile also carries these lists (services/users/README.md), which
+ * `PublicProfile` in ./api.ts does not name yet.
+ */
+type SellerDetails = NonNullable<PublicProfile["seller"]> & {
+  education?: { institution: string; degree: string; field: string | null; graduationYear: number | null }[];
+  certifications?: { name: string; issuer: string; year: number }[];
+  portfolio?: { title: string; url: string; description: string | null }[];
+};
 
 export default function Seller() {
   const { username = "" } = useParams();
@@ -60,7 +70,7 @@ export default function Seller() {
   }
 
   const data = profile.data;
-  const seller = data.seller;
+  const seller = data.seller as SellerDetails | undefined;
   return (
     <div className="flex flex-col gap-10">
       <div className="flex flex-col gap-6 md:flex-row md:items-start">
@@ -94,6 +104,23 @@ export default function Seller() {
         <section aria-labelledby="about" className="flex flex-col gap-2">
           <h2 id="about" className="text-xl font-semibold">About</h2>
           <p className="whitespace-pre-line text-ink-900">{seller?.description || data.bio || "No description yet."}</p>
+          {seller?.portfolio && seller.portfolio.length > 0 && (
+            <section aria-labelledby="portfolio" className="mt-4 flex flex-col gap-2">
+              <h3 id="portfolio" className="text-lg font-semibold">Portfolio</h3>
+              <ul className="grid gap-3 sm:grid-cols-2">
+                {seller.portfolio.map((item) => (
+                  <li key={item.url} className="rounded-lg border border-ink-200 bg-white p-3">
+                    <a href={item.url} rel="noopener noreferrer nofollow" target="_blank"
+                      className="font-semibold text-brand-700 hover:underline">
+                      {item.title}
+                      <span className="sr-only"> (opens in a new tab)</span>
+                    </a>
+                    {item.description && <p className="mt-1 text-sm text-ink-600">{item.description}</p>}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
         </section>
         <Card className="flex flex-col gap-4">
           <section aria-labelledby="skills" className="flex flex-col gap-2">
@@ -124,6 +151,30 @@ export default function Seller() {
               ? <p className="text-sm">{data.languages.map(languageName).join(", ")}</p>
               : <p className="text-sm text-ink-600">None listed.</p>}
           </section>
+          {seller?.education && seller.education.length > 0 && (
+            <section aria-labelledby="education" className="flex flex-col gap-2">
+              <h2 id="education" className="text-base font-semibold">Education</h2>
+              <ul className="flex flex-col gap-1 text-sm">
+                {seller.education.map((e, i) => (
+                  <li key={i}>
+                    {e.degree}
+                    {e.field && <>, {e.field}</>}
+                    <span className="text-ink-600"> · {e.institution}{e.graduationYear && <>, {e.graduationYear}</>}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {seller?.certifications && seller.certifications.length > 0 && (
+            <section aria-labelledby="certifications" className="flex flex-col gap-2">
+              <h2 id="certifications" className="text-base font-semibold">Certifications</h2>
+              <ul className="flex flex-col gap-1 text-sm">
+                {seller.certifications.map((c, i) => (
+                  <li key={i}>{c.name} <span className="text-ink-600">· {c.issuer}, {c.year}</span></li>
+                ))}
+              </ul>
+            </section>
+          )}
         </Card>
       </div>
 

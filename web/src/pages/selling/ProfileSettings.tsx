@@ -1,11 +1,17 @@
-/** /settings/profile: the fields of the profile the users API lets its owner change. */
+/**
+ * /settings/profile: the fields of the profile the users API lets its owner change, and for a
+ * seller the seller profile (`PATCH /sellers/me`) that the public seller page shows.
+ */
 import { type FormEvent, useState } from "react";
+import { Link } from "react-router";
 import { RequireAuth } from "../../routes/RequireAuth.tsx";
 import { sentenceOf } from "../../forms/errors.ts";
 import { ApiError } from "../../api/client.ts";
 import { Alert, Button, Card, Input, PageTitle, Skeleton } from "../../ui/index.ts";
-import { errorsOf, type Profile, useMe, useUpdateProfile } from "./api.ts";
+import { errorsOf, type Profile, type SellerBody, useMe, useUpdateProfile, useUpdateSeller } from "./api.ts";
 import { FormAlert, TextArea } from "./parts.tsx";
+import { bodyOf, draftOf, type SellerDraft, SellerFields, sellerPointers } from "./SellerFields.tsx";
+import { SellingNav } from "./SellingNav.tsx";
 
 export default function ProfileSettings() {
   return (
@@ -29,7 +35,14 @@ function Loaded() {
       </Alert>
     );
   }
-  return <ProfileForm profile={me.data} />;
+  const seller = me.data.seller;
+  return (
+    <>
+      {seller && <SellingNav />}
+      <ProfileForm profile={me.data} />
+      {seller && <SellerProfileForm username={me.data.username} seller={seller} />}
+    </>
+  );
 }
 
 const SHOWN = ["/displayName", "/avatarUrl", "/country", "/timeZone", "/bio"];
@@ -83,5 +96,65 @@ function ProfileForm({ profile }: { profile: Profile }) {
         </div>
       </form>
     </Card>
+  );
+}
+
+/**
+ * The seller profile, sent as only the fields that changed (a PATCH repeating stored values
+ * would be accepted, but an untouched field should never be refused for rules added since).
+ */
+function SellerProfileForm({ username, seller }: { username: string; seller: SellerBody }) {
+  const update = useUpdateSeller();
+  const [saved, setSaved] = useState(() => bodyOf(draftOf(seller)));
+  const [draft, setDraft] = useState(() => draftOf(seller));
+  const [unchanged, setUnchanged] = useState(false);
+  const errors = errorsOf(update.error);
+
+  // Once the form changes again, "saved" is no longer true; field errors stay until the next try.
+  function edit(next: SellerDraft) {
+    setDraft(next);
+    setUnchanged(false);
+    if (update.isSuccess) update.reset();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const body = bodyOf(draft);
+    const patch = Object.fromEntries(
+      (Object.keys(body) as (keyof SellerBody)[])
+        .filter((key) => JSON.stringify(body[key]) !== JSON.stringify(saved[key]))
+        .map((key) => [key, body[key]]),
+    ) as Partial<SellerBody>;
+    setUnchanged(Object.keys(patch).length === 0);
+    if (Object.keys(patch).length === 0) return update.reset();
+    update.mutate(patch, {
+      onSuccess: (profile) => {
+        if (!profile.seller) return;
+        // The API trims and normalises: show what it stored.
+        setSaved(bodyOf(draftOf(profile.seller)));
+        setDraft(draftOf(profile.seller));
+      },
+    });
+  }
+
+  return (
+    <section aria-labelledby="seller-profile" className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id="seller-profile" className="text-xl font-semibold text-ink-900">Seller profile</h2>
+        <Link to={`/sellers/${username}`} className="text-sm font-semibold text-brand-700 hover:underline">
+          View your public profile
+        </Link>
+      </div>
+      <form noValidate onSubmit={submit} aria-labelledby="seller-profile" className="flex flex-col gap-6">
+        <FormAlert errors={errors} shown={sellerPointers(errors.fields)} />
+        <SellerFields draft={draft} setDraft={edit} fields={errors.fields} />
+        {/* The outcome beside the button the person just pressed, at the end of a long form. */}
+        <div className="flex flex-col gap-3 sm:flex-row sm:items-center">
+          <Button type="submit" busy={update.isPending} className="self-start">Save seller profile</Button>
+          {update.isSuccess && <Alert tone="success">Your seller profile is saved.</Alert>}
+          {unchanged && <Alert>Nothing has changed, so there is nothing to save.</Alert>}
+        </div>
+      </form>
+    </section>
   );
 }

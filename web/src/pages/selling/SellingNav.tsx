@@ -5,11 +5,12 @@ const LINKS = [
   { to: "/sell/gigs", label: "Gigs" },
   { to: "/sell/balance", label: "Balance" },
   { to: "/sell/payouts", label: "Payouts" },
+  { to: "/settings/profile", label: "Profile" },
 ];
 
 export function SellingNav() {
   return (
-    <nav aria-label="Selling" className="flex gap-1 border-b border-ink-200">
+    <nav aria-label="Selling" className="flex gap-1 overflow-x-auto border-b border-ink-200">
       {LINKS.map((link) => (
         <NavLink key={link.to} to={link.to} end
           className={({ isActive }) =>
