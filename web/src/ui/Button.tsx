@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from "react";
+import type { ComponentPropsWithRef } from "react";
 
 const VARIANTS = {
   primary: "bg-brand-700 text-white hover:bg-brand-800 disabled:bg-ink-300",
@@ -14,7 +14,8 @@ export function buttonClass(variant: keyof typeof VARIANTS = "primary", extra = 
   } ${extra}`;
 }
 
-export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+/** A button's attributes, `ref` included (React 19 passes it as a prop, e.g. to move focus back). */
+export interface ButtonProps extends ComponentPropsWithRef<"button"> {
   variant?: keyof typeof VARIANTS;
   /** Shows the work in progress and disables the button. */
   busy?: boolean;

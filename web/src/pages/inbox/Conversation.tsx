@@ -2,7 +2,8 @@
  * /inbox/:conversationId: the messages (older pages on demand, what came after the
  * newest one asked again whenever the socket reconnects), live messages, sending
  * with a clientId (a retry sends once), the typing indicator, read receipts (the
- * page marks what it shows read), the other party's presence and custom offers.
+ * page marks what it shows read), the other party's presence, custom offers, and
+ * blocking (./BlockControls.tsx: the composer stays in place, disabled and saying why).
  */
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
@@ -13,6 +14,7 @@ import { emitTyping, useLiveEvent, usePresence } from "../../realtime/live.tsx";
 import { RequireAuth } from "../../routes/RequireAuth.tsx";
 import { Alert, Button, PageTitle, RelativeTime, Skeleton } from "../../ui/index.ts";
 import { fetchMessages, markRead, type Message, sendMessage, useConversation } from "./api.ts";
+import { BlockButton, BlockedNotice, sendRefusal } from "./BlockControls.tsx";
 import { OfferCard } from "./OfferCard.tsx";
 import { OfferForm, useMyActiveGigs } from "./OfferForm.tsx";
 
@@ -150,7 +152,10 @@ function Thread({ id }: { id: string }) {
       setPending((list) => list.filter((p) => p.clientId !== item.clientId));
     } catch (error) {
       setPending((list) => list.map((p) => p.clientId === item.clientId ? { ...p, failed: true } : p));
-      setSendError(error instanceof ApiError ? sentenceOf(error) : "The message was not sent.");
+      const refusal = sendRefusal(error, other?.displayName ?? "");
+      // A block this page had not heard of: ask again, so the composer says so too.
+      if (refusal) void conversation.refetch();
+      setSendError(refusal ?? (error instanceof ApiError ? sentenceOf(error) : "The message was not sent."));
     }
   }
 
@@ -183,7 +188,7 @@ function Thread({ id }: { id: string }) {
     );
   }
   const name = other?.displayName ?? "";
-  const blocked = conversation.data?.blockedByMe || conversation.data?.blockedMe;
+  const blocked = Boolean(conversation.data?.blockedByMe || conversation.data?.blockedMe);
   const myLast = [...messages].reverse().find((m) => m.senderId === me);
   const seenIndex = seenUpTo ? messages.findIndex((m) => m.id === seenUpTo) : -1;
   const myLastSeen = myLast && seenIndex >= 0 && messages.indexOf(myLast) <= seenIndex;
@@ -196,7 +201,7 @@ function Thread({ id }: { id: string }) {
           ← Inbox
         </Link>
       </div>
-      <div className="flex items-center gap-3">
+      <div className="flex flex-wrap items-center gap-3">
         <PageTitle title={name ? `Conversation with ${name}` : "Conversation"}>
           {name || <Skeleton className="h-8 w-40" />}
         </PageTitle>
@@ -208,6 +213,11 @@ function Thread({ id }: { id: string }) {
             />
             {online ? "Online" : "Offline"}
           </span>
+        )}
+        {conversation.data && (
+          <div className="ml-auto">
+            <BlockButton conversation={conversation.data} />
+          </div>
         )}
       </div>
       <section
@@ -260,7 +270,12 @@ function Thread({ id }: { id: string }) {
           })}
           {pending.map((p) => (
             <li key={p.clientId} className="flex flex-col items-end">
-              <p className="max-w-[85%] whitespace-pre-wrap break-words rounded-2xl bg-brand-600 px-3 py-2 text-base text-white opacity-80">
+              {/* Full contrast in both states (axe): a refused message reads as one, not faded. */}
+              <p
+                className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl px-3 py-2 text-base ${
+                  p.failed ? "border border-danger-600 bg-white text-ink-900" : "bg-brand-700 text-white"
+                }`}
+              >
                 {p.body}
               </p>
               <span className="mt-0.5 text-xs text-ink-600">
@@ -288,37 +303,30 @@ function Thread({ id }: { id: string }) {
         <div ref={bottom} />
       </section>
       {sendError && <Alert tone="error">{sendError}</Alert>}
-      {blocked
-        ? (
-          <Alert>
-            {conversation.data?.blockedByMe
-              ? "You blocked this person: unblock them to send messages."
-              : "You cannot send messages in this conversation."}
-          </Alert>
-        )
-        : (
-          <form onSubmit={send} noValidate className="flex items-end gap-2">
-            <div className="flex-1">
-              <label htmlFor="message" className="sr-only">Message</label>
-              <textarea
-                id="message"
-                rows={2}
-                maxLength={5000}
-                value={draft}
-                onChange={(event) => typed(event.target.value)}
-                onKeyDown={(event) => {
-                  if (event.key === "Enter" && !event.shiftKey) {
-                    event.preventDefault();
-                    event.currentTarget.form?.requestSubmit();
-                  }
-                }}
-                placeholder={name ? `Message ${name}` : "Message"}
-                className="block w-full resize-y rounded-lg border border-ink-300 bg-white px-3 py-2 text-base"
-              />
-            </div>
-            <Button type="submit" disabled={!draft.trim()}>Send</Button>
-          </form>
-        )}
+      {blocked && conversation.data && <BlockedNotice id="blocked-notice" conversation={conversation.data} />}
+      <form onSubmit={send} noValidate className="flex items-end gap-2">
+        <div className="flex-1">
+          <label htmlFor="message" className="sr-only">Message</label>
+          <textarea
+            id="message"
+            rows={2}
+            maxLength={5000}
+            value={draft}
+            disabled={blocked}
+            aria-describedby={blocked ? "blocked-notice" : undefined}
+            onChange={(event) => typed(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === "Enter" && !event.shiftKey) {
+                event.preventDefault();
+                event.currentTarget.form?.requestSubmit();
+              }
+            }}
+            placeholder={blocked ? "Messaging is off in this conversation" : name ? `Message ${name}` : "Message"}
+            className="block w-full resize-y rounded-lg border border-ink-300 bg-white px-3 py-2 text-base disabled:cursor-not-allowed disabled:bg-ink-100 disabled:text-ink-600"
+          />
+        </div>
+        <Button type="submit" disabled={blocked || !draft.trim()}>Send</Button>
+      </form>
       {!blocked && (myGigs.data?.length ?? 0) > 0 && (
         offering
           ? <OfferForm conversationId={id} gigs={myGigs.data!} onDone={() => setOffering(false)} />

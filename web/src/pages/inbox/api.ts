@@ -62,9 +62,18 @@ export function useConversations() {
   });
 }
 
+/**
+ * How often an open conversation asks for itself again: chat publishes no event when
+ * someone blocks or unblocks, so nothing is pushed; this (with a refetch on focus and
+ * after a refused send) is how the other side learns of it.
+ */
+const CONVERSATION_REFRESH_MS = 15_000;
+
 export function useConversation(id: string) {
   return useQuery({
     queryKey: liveKeys.conversation(id),
+    staleTime: 0,
+    refetchInterval: CONVERSATION_REFRESH_MS,
     queryFn: ({ signal }) =>
       api<{ conversation: Conversation }>("GET", `/api/v1/conversations/${id}`, { signal }).then((a) =>
         a.conversation
@@ -93,6 +102,21 @@ export function startConversation(recipient: string) {
   return api<{ conversation: Conversation }>("POST", "/api/v1/conversations", {
     body: { recipient },
   }).then((a) => a.conversation);
+}
+
+/** Blocks or unblocks the other participant (only the blocker can unblock). */
+export function useBlock(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (action: "block" | "unblock") =>
+      api<{ conversation: Conversation }>("POST", `/api/v1/conversations/${id}/${action}`).then((a) =>
+        a.conversation
+      ),
+    onSuccess: (conversation) => {
+      client.setQueryData(liveKeys.conversation(id), conversation);
+      void client.invalidateQueries({ queryKey: liveKeys.conversations });
+    },
+  });
 }
 
 export function useOffer(id: string) {

@@ -1,0 +1,160 @@
+/**
+ * Blocking in a conversation, in Chromium against the real fleet: two people (made through
+ * the API) with a conversation, each in a browser context. The buyer blocks with the keyboard
+ * (cancelling once first); the composer stays in place, disabled, and says why. The other
+ * side, whose page was open before the block, sends: the API's 403 `blocked` is shown plainly
+ * and the page then says it was blocked; the message is not stored. Only the blocker can
+ * unblock; after unblocking, the other side's page lets it write again without a reload
+ * (chat pushes no block event: the page asks again on its own), and messages flow again.
+ * axe-core on each page, no CSP violation or page error, screenshots at 390 and 1280 px.
+ *
+ * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { waitFor } from "@mp/shared/testing";
+import { axeAudit, CHROMIUM, requireBuiltFrontEnd, shoot, signedIn } from "./web_support.ts";
+import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
+
+/** The accessible name of the focused element. */
+const focusedName = (page: Page) =>
+  page.evaluate(() => {
+    // deno-lint-ignore no-explicit-any
+    const active = (globalThis as any).document.activeElement;
+    return active?.getAttribute("aria-label") ?? active?.textContent ?? "";
+  });
+
+Deno.test({
+  name: "web: blocking in a conversation; both sides see it; a send is refused plainly; unblocking",
+  async fn(t) {
+    await requireBuiltFrontEnd();
+    const market: Marketplace = await startMarketplace("web_blocking");
+    const base = market.fleet.publicUrl;
+    let browser: Browser | undefined;
+    const { found, audit } = axeAudit();
+    try {
+      let ann: SignedUp; // the one who is blocked
+      let ben: SignedUp; // the one who blocks
+      let id = "";
+      await t.step("two people with a conversation, made through the API", async () => {
+        ann = await market.signup("wb_ann");
+        ben = await market.signup("wb_ben");
+        const started = await waitFor(async () => {
+          const res = await ben!.client.request("POST", "/api/v1/conversations", {
+            token: ben!.accessToken,
+            body: { recipient: ann!.user.username, message: "Hi Ann, a question about logos." },
+          });
+          return res.status === 201 ? res : undefined; // until chat has learnt of Ann
+        }, { what: "the conversation", timeoutMs: 20_000 });
+        id = started.body.conversation.id;
+      });
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      const blocker = await signedIn(await browser.newContext(), base, ben!);
+      const blocked = await signedIn(await browser.newContext(), base, ann!);
+      const annName = ann!.user.username;
+      const benName = ben!.user.username;
+      const box = (page: Page) => page.getByLabel("Message", { exact: true });
+      const send = (page: Page) => page.getByRole("button", { name: "Send", exact: true });
+
+      await t.step("both open the conversation; both may write", async () => {
+        for (const { page } of [blocker, blocked]) {
+          await page.goto(`${base}/inbox/${id}`);
+          await page.getByText("Hi Ann, a question about logos.").waitFor();
+          assert.equal(await box(page).isEnabled(), true);
+        }
+      });
+
+      await t.step("blocking asks first; cancelling changes nothing", async () => {
+        const page = blocker.page;
+        await page.getByRole("button", { name: `Block ${annName}`, exact: true }).focus();
+        await page.keyboard.press("Enter");
+        const confirm = page.getByRole("group", { name: `Block ${annName}?` });
+        await confirm.getByText(/Neither of you will be able to send messages/).waitFor();
+        assert.equal(await focusedName(page), "Yes, block");
+        await audit(page, "block confirmation");
+        await shoot(page, "conversation-block-confirm");
+        await confirm.getByRole("button", { name: "Cancel" }).click();
+        await confirm.waitFor({ state: "detached" });
+        assert.equal(await focusedName(page), `Block ${annName}`);
+        const res = await ben!.client.request("GET", `/api/v1/conversations/${id}`, {
+          token: ben!.accessToken,
+        });
+        assert.equal(res.body.conversation.blockedByMe, false);
+      });
+
+      await t.step("blocked with the keyboard: the composer is off and says why", async () => {
+        const page = blocker.page;
+        await page.getByRole("button", { name: `Block ${annName}`, exact: true }).focus();
+        await page.keyboard.press("Enter");
+        await page.keyboard.press("Enter"); // "Yes, block" has the focus
+        const unblock = page.getByRole("button", { name: `Unblock ${annName}` });
+        await unblock.waitFor();
+        await waitFor(async () => (await focusedName(page)) === `Unblock ${annName}`, {
+          what: "focus on the unblock button",
+        });
+        const notice = `You blocked ${annName}. Neither of you can send messages or offers here`;
+        await page.getByRole("status").filter({ hasText: notice }).waitFor();
+        assert.equal(await box(page).isDisabled(), true);
+        assert.equal(await send(page).isDisabled(), true);
+        // The disabled field is described by the reason, for a screen reader too.
+        const describedBy = await box(page).getAttribute("aria-describedby");
+        assert.match(await page.locator(`#${describedBy}`).innerText(), new RegExp(notice));
+        const res = await ben!.client.request("GET", `/api/v1/conversations/${id}`, {
+          token: ben!.accessToken,
+        });
+        assert.equal(res.body.conversation.blockedByMe, true);
+        await audit(page, "conversation (blocker)");
+        await shoot(page, "conversation-blocked-by-me");
+      });
+
+      await t.step("the other side's send is refused plainly; then its page says so", async () => {
+        const page = blocked.page;
+        // This page was loaded before the block: its composer is still on.
+        await box(page).fill("Are you there?");
+        await send(page).click();
+        await page.getByRole("alert").filter({ hasText: `Not sent: ${benName} has blocked you.` })
+          .waitFor();
+        await page.getByText("Not sent. Retry").waitFor();
+        await page.getByRole("status").filter({
+          hasText: `${benName} has blocked you. You can read this conversation`,
+        }).waitFor();
+        assert.equal(await box(page).isDisabled(), true);
+        // Only the blocker can unblock: Ann is offered no "Unblock" (she may still block Ben).
+        assert.equal(await page.getByRole("button", { name: `Unblock ${benName}` }).count(), 0);
+        await page.getByRole("button", { name: `Block ${benName}`, exact: true }).waitFor();
+        const messages = await ann!.client.request("GET", `/api/v1/conversations/${id}/messages`, {
+          token: ann!.accessToken,
+        });
+        assert.deepEqual(
+          messages.body.items.map((m: { body: string }) => m.body),
+          ["Hi Ann, a question about logos."],
+        );
+        await audit(page, "conversation (blocked)");
+        await shoot(page, "conversation-blocked");
+        // A reload shows the same: the block is the API's, not the page's.
+        await page.reload();
+        await page.getByRole("status").filter({ hasText: `${benName} has blocked you.` }).waitFor();
+        assert.equal(await box(page).isDisabled(), true);
+      });
+
+      await t.step("unblocked: the other side may write again without a reload", async () => {
+        await blocker.page.getByRole("button", { name: `Unblock ${annName}` }).click();
+        await blocker.page.getByRole("button", { name: `Block ${annName}`, exact: true }).waitFor();
+        assert.equal(await box(blocker.page).isEnabled(), true);
+        // Chat pushes no block change: Ann's open page learns of it by asking again.
+        await box(blocked.page).and(blocked.page.locator(":enabled")).waitFor({ timeout: 30_000 });
+        await box(blocked.page).fill("Thanks for unblocking me.");
+        await send(blocked.page).click();
+        await blocker.page.getByRole("region", { name: "Messages" })
+          .getByText("Thanks for unblocking me.").waitFor();
+      });
+
+      assert.deepEqual(found, [], `axe-core:\n${found.join("\n")}`);
+      assert.deepEqual([...blocker.problems, ...blocked.problems], []);
+    } finally {
+      await browser?.close();
+      await market.close();
+    }
+  },
+});
