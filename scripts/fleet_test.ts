@@ -22,7 +22,7 @@ import {
   serveArgs,
   startFleet,
 } from "./fleet.ts";
-import { matchesEnv, metricsEnv } from "./processes.ts";
+import { matchesEnv, metricsEnv, TRACING_ENV, tracingEnv } from "./processes.ts";
 import { choosePayments } from "./dev.ts";
 
 const FORBIDDEN =
@@ -369,8 +369,11 @@ Deno.test("docker-compose.yml runs each process with the flags processes.ts comp
       assert.deepEqual(expected.map((arg) => arg.replace(",api.stripe.com:443", "")), localTest);
       assert.notDeepEqual(expected, localTest);
     }
-    // Also for a bare --allow-env: every variable given is one the process reads.
-    const unread = Object.keys(env).filter((name) => !matchesEnv(name, spec.env));
+    // Also for a bare --allow-env: every variable given is one the process reads (or,
+    // for the tracing variables, one the Deno runtime reads before any permission).
+    const unread = Object.keys(env).filter((name) =>
+      !matchesEnv(name, spec.env) && !TRACING_ENV.includes(name)
+    );
     assert.deepEqual(unread, [], `${spec.name} is given variables it does not read`);
     // A `deno run` process listens where its variables say: the address its --allow-net names.
     const listen = { ...listenEnv(spec, "0.0.0.0", spec.port), ...metricsEnv(spec, "0.0.0.0") };
@@ -422,6 +425,21 @@ Deno.test("docker-compose.yml health-checks every process and server of the flee
     const test = compose.services[spec.name].healthcheck!.test;
     assert.deepEqual(test.slice(-2), ["/app/scripts/healthcheck.ts", String(spec.port)], spec.name);
   }
+});
+
+Deno.test("docker-compose.yml gives every process the tracing variables, off by default, exporting to the observability profile's collector", async () => {
+  const compose = await readCompose();
+  for (const spec of PROCESSES) {
+    const env = Object.fromEntries(
+      Object.entries(compose.services[spec.name].environment ?? {})
+        .filter(([name]) => name.startsWith("OTEL_"))
+        .map(([k, v]) => [k, defaults(String(v))]),
+    );
+    // What the fleet sets with tracing on (processes.ts), but for OTEL_DENO's default.
+    const on = tracingEnv(spec.name, { endpoint: "http://otel-collector:4318" });
+    assert.deepEqual(env, { ...on, OTEL_DENO: "false" }, `tracing variables of ${spec.name}`);
+  }
+  assert.deepEqual(compose.services["otel-collector"]?.profiles, ["observability"]);
 });
 
 Deno.test("docker-compose.yml restarts every container that stops unexpectedly, as deno task dev does", async () => {
