@@ -8,6 +8,7 @@
  * "http.request.id"?, "trace.id"?, "span.id"?, "error.*"?, ...caller fields}`.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { parseTraceparent } from "./tracing.ts";
 
 /** What travels with a unit of work: the request id and the W3C traceparent. */
 export interface WorkContext {
@@ -29,31 +30,6 @@ export function currentContext(): WorkContext | undefined {
 
 /** The ECS version whose field names the log lines use. */
 export const ECS_VERSION = "8.11.0";
-
-/** The trace and span ids of a W3C `traceparent`. */
-export interface TraceIds {
-  traceId: string;
-  spanId: string;
-}
-
-// version "-" trace-id "-" parent-id "-" flags, all lowercase hex (W3C Trace Context §3.2).
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-
-/**
- * The trace and span ids of a W3C `traceparent` header, or `undefined` when it is
- * malformed: not lowercase hex of the right lengths, version `ff`, an all-zero
- * trace or span id, or anything after the flags in version `00` (later versions
- * may append fields after a `-`, which are ignored).
- */
-export function parseTraceparent(header: string | undefined): TraceIds | undefined {
-  if (typeof header !== "string") return undefined;
-  const match = TRACEPARENT.exec(header);
-  if (!match) return undefined;
-  const [, version, traceId, spanId, , rest] = match;
-  if (version === "ff" || (version === "00" && rest !== undefined)) return undefined;
-  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
-  return { traceId, spanId };
-}
 
 type Level = "debug" | "info" | "warn" | "error";
 /** Minimum level a logger prints; "silent" prints nothing (tests). */

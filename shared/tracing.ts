@@ -33,19 +33,23 @@ export { type Span, SpanKind };
 
 const tracer = trace.getTracer("@mp/shared");
 
-// W3C Trace Context, version 00: version-traceid-parentid-flags, lowercase hex.
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+// version "-" trace-id "-" parent-id "-" flags, all lowercase hex (W3C Trace Context §3.2).
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 
 /**
- * The span context a W3C `traceparent` header names, or `undefined` when the
- * value is missing or not a valid version-00 header (all-zero ids included).
+ * The span context a W3C `traceparent` header names, or `undefined` when it is
+ * missing or malformed: not lowercase hex of the right lengths, version `ff`, an
+ * all-zero trace or span id, or anything after the flags in version `00`. A later
+ * version may append fields after a `-`; they are ignored, as the specification
+ * asks. The one rule for the kit: logs read their `trace.id` with it too.
  */
 export function parseTraceparent(header: string | undefined | null): SpanContext | undefined {
-  const match = header ? TRACEPARENT.exec(header.trim()) : null;
+  const match = typeof header === "string" ? TRACEPARENT.exec(header.trim()) : null;
   if (!match) return undefined;
-  const [, traceId, spanId, flags] = match;
+  const [, version, traceId, spanId, flags, rest] = match;
+  if (version === "ff" || (version === "00" && rest !== undefined)) return undefined;
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
 }
