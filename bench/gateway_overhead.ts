@@ -13,6 +13,7 @@
  * is what the gateway adds.
  */
 import { startBenchFleet } from "./fleet.ts";
+import { hasNginx, type Nginx, runWrk, startNginx, type WrkResult } from "./nginx.ts";
 import {
   failures,
   httpSend,
@@ -30,66 +31,126 @@ const WARMUP_MS = 3_000; // discarded
 const DURATION_MS = 20_000;
 const TARGET_P50_MS = 1;
 const TARGET_P99_MS = 3;
+// Issue 16: the gateway's added latency within 2× nginx's, its capacity ≥ 0.85× direct.
+const NGINX_FACTOR = 2;
+const CAPACITY_SHARE = 0.85;
+const CAPACITY_CONNECTIONS = 32;
+const CAPACITY_SECONDS = 6;
+const CAPACITY_ROUNDS = 2;
+
+type Path = "gateway" | "nginx" | "direct";
+const PATHS: readonly Path[] = ["gateway", "nginx", "direct"];
 
 /** The gateway-overhead benchmark. */
 export const gatewayOverhead: Benchmark = {
   name: "gateway_overhead",
-  title: "latency the gateway adds to an authenticated GET",
-  method:
-    `\`GET /api/v1/auth/me\` with a valid access token, through the gateway and straight to ` +
-    `the auth service (its own port), open model at a fixed ${RATE} requests/s per path, the ` +
-    `two paths interleaved request by request (one every ${1000 / RATE / 2} ms, alternating), ` +
-    `for ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s of discarded warm-up. Latency is ` +
-    `measured from each request's intended send time; percentiles are over every successful ` +
-    `request. "Added" is the difference of the two paths' percentiles.`,
+  title: "latency and capacity the gateway adds to an authenticated GET, beside nginx",
+  method: `\`GET /api/v1/auth/me\` with a valid access token, through the gateway, through nginx ` +
+    `(Debian's, one worker, keep-alive to auth: the reverse proxy a team would pick instead) ` +
+    `and straight to the auth service (its own port). Latency: open model at a fixed ${RATE} ` +
+    `requests/s per path, the three paths interleaved request by request, for ` +
+    `${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s of discarded warm-up; measured from ` +
+    `each request's intended send time; "added" is the difference of a path's percentiles and ` +
+    `the direct path's. Capacity: \`wrk\` (closed model, ${CAPACITY_CONNECTIONS} connections, ` +
+    `one thread) for ${CAPACITY_SECONDS} s per path, the paths in turn, ${CAPACITY_ROUNDS} rounds ` +
+    `averaged.`,
   async run(context) {
+    if (!(await hasNginx()) || !(await hasWrk())) {
+      throw new Error("needs nginx and wrk: apt-get install nginx-light wrk");
+    }
     const bench = await startBenchFleet("gateway", {
       logLevel: context.logLevel,
       // One client address sends everything: lift the general per-IP limit
       // (the check itself, a Redis round trip, still runs on every request).
       env: { gateway: { RATE_LIMIT_PER_MINUTE: "100000000" } },
     });
+    let nginx: Nginx | undefined;
     try {
       const { fleet } = bench;
+      nginx = await startNginx(fleet.urlOf("auth"));
       const id = crypto.randomUUID().slice(0, 8);
       const { accessToken } = await bench.signup(`gw${id}`, "correct horse battery staple");
-      const init = { headers: { authorization: `Bearer ${accessToken}` } };
-      const viaGateway = httpSend(`${fleet.gatewayUrl}/api/v1/auth/me`, init);
-      const direct = httpSend(`${fleet.urlOf("auth")}/api/v1/auth/me`, init);
-      // Even requests go through the gateway, odd ones straight to auth.
-      const send = (i: number) => i % 2 === 0 ? viaGateway(i) : direct(i);
+      const headers = { authorization: `Bearer ${accessToken}` };
+      const urls: Record<Path, string> = {
+        gateway: `${fleet.gatewayUrl}/api/v1/auth/me`,
+        nginx: `${nginx.url}/api/v1/auth/me`,
+        direct: `${fleet.urlOf("auth")}/api/v1/auth/me`,
+      };
+      const senders = PATHS.map((path) => httpSend(urls[path], { headers }));
+      // Request i goes by path i mod 3: every path lives through the same stalls.
+      const send = (i: number) => senders[i % PATHS.length](i);
 
       context.log(`warm-up: ${WARMUP_MS / 1000} s`);
-      await openLoop({ rate: 2 * RATE, durationMs: WARMUP_MS, send });
+      await openLoop({ rate: PATHS.length * RATE, durationMs: WARMUP_MS, send });
       context.log(`measuring: ${DURATION_MS / 1000} s at ${RATE}/s per path, interleaved`);
-      const meter = await measureCpu(bench.pids());
-      const both = await openLoop({ rate: 2 * RATE, durationMs: DURATION_MS, send });
+      const meter = await measureCpu({ ...bench.pids(), nginx: nginx.pid });
+      const all = await openLoop({ rate: PATHS.length * RATE, durationMs: DURATION_MS, send });
       const cpu = await meter.stop();
 
-      const result = {
-        gateway: selectRequests(both, (i) => i % 2 === 0),
-        direct: selectRequests(both, (i) => i % 2 === 1),
-      };
-      const summary = { gateway: okSummary(result.gateway), direct: okSummary(result.direct) };
-      const errors = { gateway: failures(result.gateway), direct: failures(result.direct) };
+      const result = Object.fromEntries(PATHS.map((path, k) => [
+        path,
+        selectRequests(all, (i) => i % PATHS.length === k),
+      ])) as Record<Path, LoadResult>;
+      const summary = Object.fromEntries(
+        PATHS.map((path) => [path, okSummary(result[path])]),
+      ) as Record<Path, ReturnType<typeof okSummary>>;
+      const errors = Object.fromEntries(
+        PATHS.map((path) => [path, failures(result[path])]),
+      ) as Record<Path, number>;
       const lag = (r: LoadResult) => summarize(r.lags);
-      const added = {
-        p50: summary.gateway.p50 - summary.direct.p50,
-        p90: summary.gateway.p90 - summary.direct.p90,
-        p99: summary.gateway.p99 - summary.direct.p99,
-      };
+      const addedBy = (path: Path) => ({
+        p50: summary[path].p50 - summary.direct.p50,
+        p90: summary[path].p90 - summary.direct.p90,
+        p99: summary[path].p99 - summary.direct.p99,
+      });
+      const added = addedBy("gateway");
+      const addedNginx = addedBy("nginx");
+
+      context.log(
+        `capacity: wrk, ${CAPACITY_CONNECTIONS} connections, ${CAPACITY_SECONDS} s per path`,
+      );
+      const runs: Record<Path, WrkResult[]> = { gateway: [], nginx: [], direct: [] };
+      for (let round = 0; round < CAPACITY_ROUNDS; round++) {
+        for (const path of PATHS) {
+          runs[path].push(
+            await runWrk(urls[path], {
+              connections: CAPACITY_CONNECTIONS,
+              seconds: CAPACITY_SECONDS,
+              headers,
+            }),
+          );
+        }
+      }
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const capacity = Object.fromEntries(PATHS.map((path) => [path, {
+        requestsPerSecond: mean(runs[path].map((r) => r.requestsPerSecond)),
+        p50: mean(runs[path].map((r) => r.p50)),
+        p99: mean(runs[path].map((r) => r.p99)),
+        errors: runs[path].reduce((sum, r) => sum + r.errors, 0),
+      }])) as Record<Path, WrkResult>;
+      const share = (path: Path) =>
+        capacity[path].requestsPerSecond / capacity.direct.requestsPerSecond;
+
       // CPU time (µs) per request that reaches the process: its share of a core / its rate.
       const perRequest = (pct: number | undefined, rate: number) =>
         num(((pct ?? 0) / 100 / rate) * 1e6);
-      const label = { gateway: "through the gateway", direct: "direct to auth" };
+      const label: Record<Path, string> = {
+        gateway: "through the gateway",
+        nginx: "through nginx",
+        direct: "direct to auth",
+      };
+      // Within 2× of nginx's added latency (and never held to less than 0.1 ms: below
+      // that the difference of two percentiles is noise).
+      const withinNginx = (ours: number, theirs: number) =>
+        ours <= NGINX_FACTOR * Math.max(theirs, 0.1);
 
       return {
         tables: [
           {
-            title: "Latency (ms)",
+            title: "Latency (ms), open model",
             columns: ["path", "requests", "errors", "p50", "p90", "p99", "max", "send lag p99"],
             rows: [
-              ...(["gateway", "direct"] as const).map((path) => [
+              ...PATHS.map((path) => [
                 label[path],
                 num(result[path].sent),
                 num(errors[path]),
@@ -100,17 +161,40 @@ export const gatewayOverhead: Benchmark = {
                 ms(lag(result[path]).p99),
               ]),
               ["added by the gateway", "", "", ms(added.p50), ms(added.p90), ms(added.p99), "", ""],
+              [
+                "added by nginx",
+                "",
+                "",
+                ms(addedNginx.p50),
+                ms(addedNginx.p90),
+                ms(addedNginx.p99),
+                "",
+                "",
+              ],
             ],
           },
           {
+            title: `Capacity, closed model (wrk, ${CAPACITY_CONNECTIONS} connections)`,
+            columns: ["path", "requests/s", "share of direct", "p50 (ms)", "p99 (ms)", "errors"],
+            rows: PATHS.map((path) => [
+              label[path],
+              num(capacity[path].requestsPerSecond),
+              `${(share(path) * 100).toFixed(0)} %`,
+              ms(capacity[path].p50),
+              ms(capacity[path].p99),
+              num(capacity[path].errors),
+            ]),
+          },
+          {
             title: "CPU time per request (µs), of each request that reaches the process",
-            columns: ["gateway", "redis", "auth", "postgres", "load generator"],
+            columns: ["gateway", "nginx", "redis", "auth", "postgres", "load generator"],
             rows: [[
               perRequest(cpu.processes.gateway, RATE),
+              perRequest(cpu.processes.nginx, RATE),
               perRequest(cpu.servers.redis, RATE),
-              perRequest(cpu.processes.auth, 2 * RATE),
-              perRequest(cpu.servers.postgres, 2 * RATE),
-              perRequest(cpu.processes["load generator"], 2 * RATE),
+              perRequest(cpu.processes.auth, PATHS.length * RATE),
+              perRequest(cpu.servers.postgres, PATHS.length * RATE),
+              perRequest(cpu.processes["load generator"], PATHS.length * RATE),
             ]],
           },
         ],
@@ -127,12 +211,31 @@ export const gatewayOverhead: Benchmark = {
             measured: `${ms(added.p99)} ms`,
             met: added.p99 <= TARGET_P99_MS,
           },
+          {
+            what: "added p50 beside nginx's",
+            goal: `≤ ${NGINX_FACTOR}× nginx's (${ms(addedNginx.p50)} ms)`,
+            measured: `${ms(added.p50)} ms`,
+            met: withinNginx(added.p50, addedNginx.p50),
+          },
+          {
+            what: "added p99 beside nginx's",
+            goal: `≤ ${NGINX_FACTOR}× nginx's (${ms(addedNginx.p99)} ms)`,
+            measured: `${ms(added.p99)} ms`,
+            met: withinNginx(added.p99, addedNginx.p99),
+          },
+          {
+            what: "capacity through the gateway",
+            goal: `≥ ${CAPACITY_SHARE}× direct`,
+            measured: `${share("gateway").toFixed(2)}× (nginx ${share("nginx").toFixed(2)}×)`,
+            met: share("gateway") >= CAPACITY_SHARE,
+          },
         ],
         notes: [
           `Gateway path: client → gateway (request id, secure headers, CORS, the per-IP rate ` +
           `limit counted in memory and synced to Redis in batches, proxy with header filtering) → auth. ` +
           `\`RATE_LIMIT_PER_MINUTE\` was raised to 100,000,000 so the single client address ` +
-          `is never refused; the check still runs.`,
+          `is never refused; the check still runs. nginx: \`proxy_pass\` with an upstream ` +
+          `keep-alive pool, no access log, one worker process (the gateway is one process).`,
           `Processes logged at \`${context.logLevel}\` (at \`info\` every process writes an ` +
           `access-log line per request, which this run ${
             context.logLevel === "info" ? "includes" : "leaves out"
@@ -146,13 +249,27 @@ export const gatewayOverhead: Benchmark = {
           durationMs: DURATION_MS,
           summary,
           added,
+          addedNginx,
           errors,
-          sendLag: { gateway: lag(result.gateway), direct: lag(result.direct) },
+          capacity,
+          capacityRuns: runs,
+          sendLag: Object.fromEntries(PATHS.map((path) => [path, lag(result[path])])),
           cpu,
         },
       };
     } finally {
+      await nginx?.close();
       await bench.close();
     }
   },
 };
+
+async function hasWrk(): Promise<boolean> {
+  try {
+    await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output();
+    return true;
+  } catch {
+    return false;
+  }
+}
