@@ -77,13 +77,17 @@ class QueueProbe {
   #channelOf(): Promise<Channel> {
     if (this.#closed) return Promise.reject(new Error("queue probe closed"));
     this.#channel ??= (async () => {
-      this.#model ??= amqp.connect(this.watched.url).then((model) => {
-        // Without listeners an 'error' event would be thrown; a lost connection
-        // is noticed by the next read, which reconnects.
-        model.on("error", () => {});
-        model.on("close", () => this.#drop());
-        return model;
-      });
+      // A broker that does not answer fails the connect (the socket's timeout), so a
+      // later scrape tries again instead of waiting on one connect for ever.
+      this.#model ??= amqp.connect(this.watched.url, { timeout: QUEUE_CHECK_TIMEOUT_MS }).then(
+        (model) => {
+          // Without listeners an 'error' event would be thrown; a lost connection
+          // is noticed by the next read, which reconnects.
+          model.on("error", () => {});
+          model.on("close", () => this.#drop());
+          return model;
+        },
+      );
       const channel = await (await this.#model).createChannel();
       channel.on("error", () => {});
       channel.on("close", () => this.#channel = undefined);

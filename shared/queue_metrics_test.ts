@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { EventBus, PoisonMessageError } from "./bus.ts";
 import { registry } from "./metrics.ts";
 import { watchQueues } from "./queue_metrics.ts";
-import { envelope, quietLogger, testBus, waitFor } from "./testing/mod.ts";
+import { envelope, freePort, quietLogger, testBus, waitFor } from "./testing/mod.ts";
 
 /** The value of `name{queue="<queue>"}` in the registry's text; undefined when absent. */
 async function gauge(name: string, queue: string): Promise<number | undefined> {
@@ -115,5 +115,21 @@ Deno.test("a queue the broker does not know reads NaN for that scrape, and other
     for (const stop of stops) await stop();
     await consumer.close();
     await broker.cleanup();
+  }
+});
+
+Deno.test("a broker that does not answer reads NaN, never a reassuring 0", async () => {
+  // A port nothing listens on: the connect is refused at each scrape.
+  const url = `amqp://guest:guest@127.0.0.1:${freePort()}`;
+  const queue = `nowhere.${crypto.randomUUID().slice(0, 8)}`;
+  const stop = watchQueues({ url, queue, deadLetterQueue: `${queue}.dlq` });
+  try {
+    for (let i = 0; i < 2; i++) {
+      assert.ok(Number.isNaN(await gauge("events_queue_ready_messages", queue)));
+      assert.ok(Number.isNaN(await gauge("events_queue_consumers", queue)));
+      assert.ok(Number.isNaN(await gauge("events_dlq_messages", queue)));
+    }
+  } finally {
+    await stop();
   }
 });
