@@ -213,14 +213,25 @@ Deno.test("the generated manifests are what generate.ts writes from scripts/proc
   }
 });
 
-Deno.test("the schema check rejects an invalid object and reports a custom resource as unknown", async () => {
+Deno.test("the schema check rejects invalid objects and unknown fields and reports a custom resource as unknown", async () => {
+  const objects = await render("overlays/dev");
+  const deployment = structuredClone(find(objects, "Deployment", "auth")!);
+  assert.deepEqual(await schemaProblems([deployment]), [], "a valid Deployment passes");
+  const misspelt = structuredClone(deployment);
+  misspelt.spec.replica = 2;
+  misspelt.spec.template.spec.containers[0].readinesProbe = { httpGet: { path: "/readyz" } };
   const problems = await schemaProblems([
     { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "2" } },
+    misspelt,
     { apiVersion: "rabbitmq.com/v1beta1", kind: "RabbitmqCluster", metadata: { name: "r" } },
   ]);
   assert.match(problems[0].message, /selector/);
   assert.match(problems[0].message, /replicas must be integer/);
-  assert.deepEqual(problems.slice(1).map((p) => p.unknown), [true]);
+  assert.equal(
+    problems[1].message,
+    "unknown fields: /spec/replica, /spec/template/spec/containers/0/readinesProbe",
+  );
+  assert.deepEqual(problems.map((p) => p.unknown), [false, false, true]);
   assert.deepEqual(
     customResourceProblems([{
       apiVersion: "postgresql.cnpg.io/v1",
