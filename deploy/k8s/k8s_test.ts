@@ -259,6 +259,14 @@ for (const overlay of OVERLAYS) {
         ["Cluster", "Database", "RabbitmqCluster", "Redis"],
       );
     } else assert.deepEqual(customObjects, [], "dev uses no operator");
+    // Plain StatefulSets for the servers in dev only; prod has the operators' resources.
+    const statefulSets = objects.filter((o) => o.kind === "StatefulSet").map((o) =>
+      o.metadata.name
+    );
+    assert.deepEqual(
+      statefulSets.sort(),
+      overlay === "dev" ? ["minio", "postgres", "rabbitmq", "redis"] : [],
+    );
     for (const o of objects.filter((o) => o.kind !== "Namespace")) {
       assert.equal(o.metadata.namespace, "marketplace", `${o.kind}/${o.metadata.name} namespace`);
     }
