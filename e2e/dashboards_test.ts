@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { freePort, passThrough, startProcess, waitFor } from "@mp/shared/testing";
+import { PROCESSES } from "../scripts/fleet.ts";
 import { startMarketplace } from "./support.ts";
 
 const OBSERVABILITY = new URL("../deploy/observability/", import.meta.url);
@@ -146,6 +147,77 @@ Deno.test("promtool accepts the alert rules and the profile's Prometheus configu
     assert.notEqual((await run("promtool", ["check", "rules", `${dir}/bad.yml`])).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the profile's Prometheus scrapes every process where it serves metrics, and Grafana gets the files its provisioning names", async () => {
+  // One job per process, named after it, on its metrics port (the gateway's own listener).
+  const prometheus = parse(
+    await Deno.readTextFile(new URL("prometheus/prometheus.yml", OBSERVABILITY)),
+  ) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+  };
+  const jobs = Object.fromEntries(
+    prometheus.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs]),
+  );
+  assert.deepEqual(
+    Object.keys(jobs).sort(),
+    PROCESSES.map((spec) => spec.name as string).sort(),
+  );
+  for (const spec of PROCESSES) {
+    assert.deepEqual(jobs[spec.name], [{
+      names: [spec.name],
+      type: "A",
+      port: spec.metrics?.port ?? spec.port,
+    }], `scrape job of ${spec.name}`);
+  }
+  assert.deepEqual(prometheus.rule_files.map((f) => f.split(" ")[0]), ["alerts.yml"]);
+
+  // docker-compose mounts these folders where the provisioning files look.
+  const compose = parse(
+    await Deno.readTextFile(new URL("../docker-compose.yml", import.meta.url)),
+    { merge: true },
+  ) as { services: Record<string, { volumes?: string[]; profiles?: string[] }> };
+  const mounts = (service: string) =>
+    Object.fromEntries(
+      (compose.services[service].volumes ?? []).map((v) => v.split(":")).filter(([from]) =>
+        from.startsWith("./")
+      ).map(([from, to]) => [from, to]),
+    );
+  assert.equal(
+    mounts("prometheus")["./deploy/observability/prometheus"],
+    "/etc/prometheus",
+  );
+  const provider = parse(
+    await Deno.readTextFile(
+      new URL("grafana/provisioning/dashboards/dashboards.yml", OBSERVABILITY),
+    ),
+  ) as { providers: { options: { path: string } }[] };
+  const grafana = mounts("grafana");
+  assert.equal(
+    grafana["./deploy/observability/grafana/dashboards"],
+    provider.providers[0].options.path,
+  );
+  assert.equal(grafana["./deploy/observability/grafana/provisioning"], "/etc/grafana/provisioning");
+  for (const name of ["prometheus", "grafana", "otel-collector", "jaeger"]) {
+    assert.deepEqual(compose.services[name].profiles, ["observability"], name);
+  }
+
+  // Every datasource a dashboard names is one Grafana is given.
+  const sources = parse(
+    await Deno.readTextFile(
+      new URL("grafana/provisioning/datasources/datasources.yml", OBSERVABILITY),
+    ),
+  ) as { datasources: { uid: string; type: string }[] };
+  const given = new Set(sources.datasources.map((d) => `${d.type}/${d.uid}`));
+  for (const url of DASHBOARDS) {
+    const text = await Deno.readTextFile(url);
+    const named = [...text.matchAll(/"type": "(\w+)",\s*"uid": "(\w+)"/g)].map(([, t, u]) =>
+      `${t}/${u}`
+    );
+    assert.ok(named.length > 0, url.pathname);
+    assert.deepEqual([...new Set(named)].filter((n) => !given.has(n)), [], url.pathname);
   }
 });
 
