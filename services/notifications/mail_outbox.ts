@@ -10,6 +10,9 @@
  * that took the row over.
  */
 import type { Sql, Tx } from "@mp/shared/db";
+import { currentContext } from "@mp/shared/log";
+// Not among @mp/shared's exports (yet): imported by path.
+import { activeTraceparent, validTraceparent } from "../../shared/tracing.ts";
 import type { MailContent } from "./templates.ts";
 
 /** Channel notified at commit when mails are enqueued; wakes the sender. */
@@ -31,18 +34,35 @@ export interface ClaimedMail {
   subject: string;
   text: string;
   html: string;
+  /** Template name; the send span names it (never the address). */
+  template: string;
+  /** W3C traceparent of the work that queued the mail, continued by its send span. */
+  traceparent: string | undefined;
   /** Attempts including this one. */
   attempts: number;
 }
 
 /**
- * Adds a mail in the caller's transaction. A second mail for the same event and
- * recipient is ignored. Returns whether a row was inserted.
+ * The traceparent a mail queued now is sent under: the active span's (the
+ * consumer span of the event being handled, when Deno traces), else the work
+ * context's (the event's own header, with tracing off), as `outboxHeaders()`
+ * chooses for events. Only a valid header, normalised; else `null`.
+ */
+function queuedTraceparent(): string | null {
+  return validTraceparent(activeTraceparent(), currentContext()?.traceparent) ?? null;
+}
+
+/**
+ * Adds a mail in the caller's transaction, with the active trace (see
+ * `queuedTraceparent`). A second mail for the same event and recipient is
+ * ignored. Returns whether a row was inserted.
  */
 export async function enqueueMail(tx: Tx, mail: NewMail): Promise<boolean> {
   const inserted = await tx`
-    insert into mail_outbox (event_id, recipient, template, subject, text_body, html_body)
-    values (${mail.eventId}, ${mail.recipient}, ${mail.template}, ${mail.subject}, ${mail.text}, ${mail.html})
+    insert into mail_outbox
+      (event_id, recipient, template, subject, text_body, html_body, traceparent)
+    values (${mail.eventId}, ${mail.recipient}, ${mail.template}, ${mail.subject},
+      ${mail.text}, ${mail.html}, ${queuedTraceparent()})
     on conflict (event_id, lower(recipient)) do nothing
     returning id`;
   // Delivered at commit, so the sender wakes at once instead of at its next poll.
@@ -68,6 +88,8 @@ export async function claimNextMail(
       subject: string;
       text_body: string;
       html_body: string;
+      template: string;
+      traceparent: string | null;
       attempts: number;
     }[]
   >`
@@ -82,7 +104,8 @@ export async function claimNextMail(
       limit 1
       for update skip locked
     )
-    returning id, event_id, recipient, subject, text_body, html_body, attempts`;
+    returning id, event_id, recipient, subject, text_body, html_body, template, traceparent,
+      attempts`;
   if (!row) return undefined;
   return {
     id: row.id,
@@ -91,6 +114,8 @@ export async function claimNextMail(
     subject: row.subject,
     text: row.text_body,
     html: row.html_body,
+    template: row.template,
+    traceparent: row.traceparent ?? undefined,
     attempts: row.attempts,
   };
 }

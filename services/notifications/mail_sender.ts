@@ -15,6 +15,11 @@
  * accepted a mail and before the row is marked sent, the mail goes out again.
  * The Message-ID is derived from (event id, recipient), so such a repeat carries
  * the same id as the first and mail systems and clients can treat it as one.
+ *
+ * Each send is a CLIENT span "send mail" continuing the traceparent stored with
+ * the row (the consumer span of the event that queued it), so a trace runs on
+ * from the event to the SMTP server although the send happens later, in another
+ * loop. Without Deno's OpenTelemetry the span is a no-op.
  */
 import { backoffDelay, LOOP_FAILURE_BACKOFF } from "@mp/shared/backoff";
 import type { Sql } from "@mp/shared/db";
@@ -32,6 +37,8 @@ import {
   releaseMail,
   scheduleMailRetry,
 } from "./mail_outbox.ts";
+// Not among @mp/shared's exports (yet): imported by path.
+import { SpanKind, withSpan } from "../../shared/tracing.ts";
 
 /** A message as the sender hands it to the transport (nodemailer's field names). */
 export interface OutgoingMail {
@@ -229,17 +236,29 @@ export class MailSender {
     const messageId = await mailMessageId(mail.eventId, mail.recipient, this.#domain);
     const fields = { mailId: mail.id, eventId: mail.eventId, messageId, attempt: mail.attempts };
     try {
-      await this.options.transport.sendMail({
-        from: this.options.from,
-        to: mail.recipient,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId,
-        // RFC 3834: keeps vacation responders from answering a no-reply address.
-        headers: { "Auto-Submitted": "auto-generated" },
-        signal: this.#abort.signal,
-      });
+      // Under the row's traceparent, never the loop's context: a row without one
+      // starts a trace of its own. Attributes name the mail, never its address.
+      await withSpan("send mail", {
+        kind: SpanKind.CLIENT,
+        remoteParent: mail.traceparent,
+        attributes: {
+          "mail.template": mail.template,
+          "mail.attempt": mail.attempts,
+          "mail.outbox_id": mail.id,
+          "mail.event_id": mail.eventId,
+        },
+      }, () =>
+        this.options.transport.sendMail({
+          from: this.options.from,
+          to: mail.recipient,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId,
+          // RFC 3834: keeps vacation responders from answering a no-reply address.
+          headers: { "Auto-Submitted": "auto-generated" },
+          signal: this.#abort.signal,
+        }));
     } catch (error) {
       return await this.#failed(mail, claim, error, fields);
     }
