@@ -19,10 +19,15 @@
  *    this (Vite on http://localhost:5173, /api and /socket.io proxied to the gateway);
  *    after a change to web/ without Vite, `npm run build --prefix web` (no restart needed).
  *
+ * Traces: with OTEL_EXPORTER_OTLP_ENDPOINT set (an OTLP/HTTP collector, e.g. the
+ * compose profile's, or Jaeger's :4318), every process runs with Deno's
+ * OpenTelemetry on and exports there (OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf,
+ * the default, or http/json); the banner says where, or that traces are off.
+ *
  * Honours GATEWAY_PORT, PUBLIC_URL, SMTP_URL, AMQP_URL, REDIS_URL, EVENTS_EXCHANGE,
- * LOG_LEVEL and PGHOST/PGPORT/PGUSER/PGPASSWORD; any other variable a process
- * declares (e.g. AUTH_RESET_TTL_MINUTES, CORS_ORIGINS, SIGNUP_LIMIT_PER_HOUR,
- * STRIPE_SECRET_KEY, BUYER_FEE_BPS) is passed through to it.
+ * LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT/PROTOCOL and PGHOST/PGPORT/PGUSER/PGPASSWORD;
+ * any other variable a process declares (e.g. AUTH_RESET_TTL_MINUTES, CORS_ORIGINS,
+ * SIGNUP_LIMIT_PER_HOUR, STRIPE_SECRET_KEY, BUYER_FEE_BPS) is passed through to it.
  *
  * Payments: without STRIPE_SECRET_KEY (and PAYMENTS_MODE) orders runs in the
  * local test payment mode: no Stripe, no money moves, and a buyer completes a
@@ -53,6 +58,7 @@ import {
   type ProcessName,
   redact,
   STRIPE_API_URL,
+  type TracingTarget,
   upstreamVariable,
 } from "./processes.ts";
 
@@ -147,6 +153,34 @@ export function choosePayments(
   ];
 }
 
+const OTLP_PROTOCOLS = ["http/protobuf", "http/json"] as const;
+
+/**
+ * Where the fleet exports traces: the shell's OTEL_EXPORTER_OTLP_ENDPOINT (an
+ * http(s) URL; Deno posts to `<endpoint>/v1/traces`) in the encoding of
+ * OTEL_EXPORTER_OTLP_PROTOCOL (default http/protobuf), or nothing (tracing off);
+ * and the banner line that says so. Throws for a malformed value.
+ */
+export function chooseTracing(
+  get: (name: string) => string | undefined,
+): { target?: TracingTarget; line: string } {
+  const endpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (!endpoint) return { line: "traces off (set OTEL_EXPORTER_OTLP_ENDPOINT)" };
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, not "${endpoint}"`);
+  }
+  const protocol = get("OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf";
+  if (!OTLP_PROTOCOLS.some((known) => known === protocol)) {
+    throw new Error(
+      `OTEL_EXPORTER_OTLP_PROTOCOL must be ${OTLP_PROTOCOLS.join(" or ")}, not "${protocol}"`,
+    );
+  }
+  return {
+    target: { endpoint, protocol: protocol as TracingTarget["protocol"] },
+    line: `traces → ${redact(endpoint)} (OTLP ${protocol})`,
+  };
+}
+
 const WEB_DIR = new URL("../web/", import.meta.url).pathname;
 
 /**
@@ -186,6 +220,12 @@ async function main() {
   }
   const logLevel = (setting("LOG_LEVEL") ?? "info") as LogLevel;
   if (!LEVELS.includes(logLevel)) fail(`LOG_LEVEL must be one of ${LEVELS.join(", ")}`);
+  let tracing: ReturnType<typeof chooseTracing>;
+  try {
+    tracing = chooseTracing(setting);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const ports = Object.fromEntries(
     PROCESSES.map((p) => [p.name, p.name === "gateway" ? gatewayPort : p.port]),
   );
@@ -270,6 +310,7 @@ async function main() {
       output: "console",
       // A process that exits unexpectedly comes back, with backoff (scripts/restart_policy.ts).
       restart: DEV_RESTART_POLICY,
+      tracing: tracing.target,
     });
   } catch (error) {
     console.error(`\n${(error as Error).message}`);
@@ -294,6 +335,7 @@ async function main() {
     ),
     `  metrics       ${fleet.metricsUrlOf("gateway")} (gateway, not on its public port)`,
     `                and <each service above>/metrics (Prometheus text; README "Operating it")`,
+    `  ${tracing.line}`,
     ...payments.map((line, i) => `  ${i === 0 ? "payments" : ""}`.padEnd(16) + line),
     "Press Ctrl-C to stop everything.",
     "",
