@@ -5,6 +5,13 @@
  * buyers and sellers, with messages both ways and a custom offer from the
  * seller (seed_chat.ts).
  *
+ * Pictures are real files: avatars (initials on a colour of the person's own) and gig pictures
+ * (shapes and the subcategory) are generated here (seed_images.ts) and uploaded as a browser
+ * would: `POST /api/v1/uploads`, a PUT of the bytes to the presigned URL (the object store, not
+ * the gateway), `complete`; then the profile takes `avatarMediaId` and the gig `imageMediaIds`.
+ * Only the first `--pictures` accounts and gigs (default 500) get them; the others keep links,
+ * so a benchmark-sized seed is not slowed down by uploads.
+ *
  * Every account and gig is generated from its index with a fixed faker seed
  * (seed_data.ts), so every run asks for the same data, and the seed is
  * idempotent: a signup answered 409 logs in instead, an existing seller profile
@@ -22,6 +29,7 @@ import { describe, GatewayClient, type Reply, SeedError, Session, sleep } from "
 import {
   type AccountPlan,
   type GigPlan,
+  IMAGE_HOST,
   planBuyer,
   planSeller,
   planSellerGigs,
@@ -33,6 +41,7 @@ import {
 import { type ChatContext, chatCounts, planConversation, seedConversation } from "./seed_chat.ts";
 import { MailLinks } from "./seed_mail.ts";
 import { WorkQueue } from "./seed_pool.ts";
+import { avatarCanvas, encodePng, gigCanvas } from "./seed_images.ts";
 import { type Count, Progress, type ProgressMode } from "./seed_progress.ts";
 
 /** Options of `seed`. */
@@ -52,6 +61,11 @@ export interface SeedOptions {
    * both ways and a custom offer. Default: 10, at most one per buyer.
    */
   conversations?: number;
+  /**
+   * Accounts and gigs (by index) that get generated, uploaded pictures; the others keep the
+   * plan's links. Default 500.
+   */
+  pictures?: number;
   /** Requests in flight at once. Default 8. */
   concurrency?: number;
   /** Password of every seeded account. Default `demo-password`. */
@@ -93,6 +107,7 @@ export const DEFAULTS = {
   prefix: "seed",
   maxWaitSeconds: 120,
   conversations: 10,
+  pictures: 500,
 } as const;
 
 /** Sellers for `gigs` gigs when not given: 20, or one per 20 gigs (5,000 for 100,000). */
@@ -140,7 +155,8 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   const mails = new MailLinks(options.mailApi);
   const taxonomy = await loadTaxonomy(client);
   const queue = new WorkQueue(options.concurrency ?? DEFAULTS.concurrency, options.signal);
-  const ctx: Context = { client, mails, taxonomy, progress, queue, password, settleMs };
+  const pictures = options.pictures ?? DEFAULTS.pictures;
+  const ctx: Context = { client, mails, taxonomy, progress, queue, password, settleMs, pictures };
 
   // Sellers first: their gigs are most of the work, and each one's setup unlocks its gigs.
   // Plans are made when a task starts, so a large seed starts at once and holds little.
@@ -205,6 +221,8 @@ interface Context {
   queue: WorkQueue;
   password: string;
   settleMs: number;
+  /** Accounts and gigs below this index get uploaded pictures. */
+  pictures: number;
 }
 
 async function loadTaxonomy(client: GatewayClient): Promise<Taxonomy> {
@@ -224,19 +242,19 @@ async function loadTaxonomy(client: GatewayClient): Promise<Taxonomy> {
 
 async function seedBuyer(ctx: Context, plan: AccountPlan) {
   const found = await publicProfile(ctx, plan.username);
-  if (found && profileMatches(found, plan.profile)) {
+  if (found && profileMatches(ctx, found, plan)) {
     ctx.progress.buyers.existing++;
     return;
   }
   const { session, created } = await signIn(ctx, plan);
-  await updateProfile(ctx, session, plan.profile);
+  await updateProfile(ctx, session, plan);
   ctx.progress.buyers[created ? "created" : "existing"]++;
 }
 
 async function seedSeller(ctx: Context, plan: SellerPlan, gigs: GigPlan[]) {
   // Without signing in: a complete seller has the profile and every gig title in search.
   const found = await publicProfile(ctx, plan.username);
-  const complete = found?.isSeller && profileMatches(found, plan.profile);
+  const complete = found?.isSeller && profileMatches(ctx, found, plan);
   if (complete) {
     if (await searchHasAll(ctx, plan.username, gigs.map((gig) => gig.body.title))) {
       ctx.progress.sellers.existing++;
@@ -248,8 +266,8 @@ async function seedSeller(ctx: Context, plan: SellerPlan, gigs: GigPlan[]) {
   if (!found?.isSeller) {
     if (!session.user.emailVerified) await verifyEmail(ctx, session, plan, created);
   }
-  if (!found || !profileMatches(found, plan.profile)) {
-    await updateProfile(ctx, session, plan.profile);
+  if (!found || !profileMatches(ctx, found, plan)) {
+    await updateProfile(ctx, session, plan);
   }
   const madeSeller = found?.isSeller ? false : await becomeSeller(ctx, session, plan);
   ctx.progress.sellers[madeSeller ? "created" : "existing"]++;
@@ -270,10 +288,20 @@ async function publicProfile(ctx: Context, username: string): Promise<any | unde
   throw new SeedError(describe("GET", path, res));
 }
 
+/** Whether the account gets an uploaded avatar rather than the plan's link (or none). */
+function uploadsAvatar(ctx: Context, plan: AccountPlan): boolean {
+  return plan.profile.avatarUrl !== null && plan.index < ctx.pictures;
+}
+
 // deno-lint-ignore no-explicit-any
-function profileMatches(found: any, profile: ProfileBody): boolean {
+function profileMatches(ctx: Context, found: any, plan: AccountPlan): boolean {
+  const { profile } = plan;
+  // An uploaded avatar's URL is the object store's; a planned link is on IMAGE_HOST.
+  const avatar = uploadsAvatar(ctx, plan)
+    ? typeof found.avatarUrl === "string" && !found.avatarUrl.startsWith(`${IMAGE_HOST}/`)
+    : found.avatarUrl === profile.avatarUrl;
   return found.displayName === profile.displayName && found.bio === profile.bio &&
-    found.country === profile.country && found.avatarUrl === profile.avatarUrl &&
+    found.country === profile.country && avatar &&
     JSON.stringify(found.languages) === JSON.stringify(profile.languages);
 }
 
@@ -310,16 +338,73 @@ async function settle(
   }
 }
 
-async function updateProfile(ctx: Context, session: Session, profile: ProfileBody) {
+async function updateProfile(ctx: Context, session: Session, plan: AccountPlan) {
+  const uploaded = uploadsAvatar(ctx, plan)
+    ? await uploadPicture(
+      session,
+      "avatar",
+      `${plan.username}.png`,
+      await encodePng(avatarCanvas(plan.username, plan.profile.displayName)),
+    )
+    : undefined;
+  // The avatar is the uploaded file instead of the planned link.
+  const { avatarUrl, ...rest } = plan.profile;
+  const body: Partial<ProfileBody> & { avatarMediaId?: string } = uploaded
+    ? { ...rest, avatarMediaId: uploaded }
+    : { ...rest, avatarUrl };
   const res = await settle(
     ctx,
     `profile of ${session.login}`,
-    () => session.send("PATCH", "/api/v1/users/me", { body: profile }),
-    (r) => r.status === 404, // user.registered not consumed yet
+    () => session.send("PATCH", "/api/v1/users/me", { body }),
+    // user.registered (404) or the avatar's media.uploaded (422) not consumed yet.
+    (r) => r.status === 404 || r.body?.code === "media_not_usable",
   );
   if (res.status !== 200) {
     throw new SeedError(describe("PATCH", "/api/v1/users/me", res, session.login));
   }
+}
+
+/**
+ * Uploads a generated picture as a browser does: announces it, PUTs the bytes to the presigned
+ * URL (straight to the object store), completes it. Returns the media id.
+ */
+async function uploadPicture(
+  session: Session,
+  purpose: "avatar" | "gig_image",
+  name: string,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  const announce = { purpose, contentType: "image/png", size: bytes.length, name };
+  const res = await session.send("POST", "/api/v1/uploads", { body: announce });
+  if (res.status !== 201) {
+    throw new SeedError(describe("POST", "/api/v1/uploads", res, session.login));
+  }
+  const { media, upload } = res.body as {
+    media: { id: string };
+    upload: { method: string; url: string; headers: Record<string, string> };
+  };
+  for (let attempt = 0;; attempt++) {
+    try {
+      const put = await fetch(upload.url, {
+        method: upload.method,
+        headers: upload.headers,
+        body: bytes,
+      });
+      await put.body?.cancel();
+      if (put.ok) break;
+      throw new SeedError(
+        `PUT of ${name} to the object store answered ${put.status}; is S3_PUBLIC_URL reachable ` +
+          "from here?",
+      );
+    } catch (error) {
+      if (error instanceof SeedError || attempt >= 3) throw error;
+      await sleep(250 * 2 ** attempt); // the store may be busy; a PUT may be repeated
+    }
+  }
+  const path = `/api/v1/uploads/${media.id}/complete`;
+  const done = await session.send("POST", path);
+  if (done.status !== 200) throw new SeedError(describe("POST", path, done, session.login));
+  return media.id;
 }
 
 /** Verifies the email with the link of the newest verification mail, asking for a new one if needed. */
@@ -373,16 +458,33 @@ async function becomeSeller(ctx: Context, session: Session, plan: SellerPlan): P
   throw new SeedError(describe("POST", "/api/v1/sellers", res, plan.username));
 }
 
+/** The gig's body: as many generated, uploaded pictures as the plan has links, if it gets them. */
+async function gigBodyOf(ctx: Context, session: Session, gig: GigPlan) {
+  if (gig.index >= ctx.pictures) return gig.body;
+  const label = gig.body.subcategory.replaceAll("-", " ");
+  const imageMediaIds: string[] = [];
+  for (let k = 0; k < gig.body.images.length; k++) {
+    const bytes = await encodePng(gigCanvas(`${gig.body.title} ${k}`, label));
+    imageMediaIds.push(
+      await uploadPicture(session, "gig_image", `gig-${gig.index + 1}-${k + 1}.png`, bytes),
+    );
+  }
+  return { ...gig.body, images: [], imageMediaIds };
+}
+
 async function publishGig(ctx: Context, session: Session, gig: GigPlan) {
+  const body = await gigBodyOf(ctx, session, gig);
   for (let attempt = 0;; attempt++) {
     let res: Reply | undefined;
     try {
       res = await settle(
         ctx,
         `gig ${gig.index + 1} of ${session.login}`,
-        () => session.send("POST", "/api/v1/gigs", { body: gig.body, idempotent: false }),
-        // seller.created has not reached the gigs service yet.
-        (r) => r.status === 403 && r.body?.code === "not_a_seller",
+        () => session.send("POST", "/api/v1/gigs", { body, idempotent: false }),
+        // seller.created (403) or the pictures' media.uploaded (422) has not reached gigs yet.
+        (r) =>
+          (r.status === 403 && r.body?.code === "not_a_seller") ||
+          r.body?.code === "media_not_usable",
       );
     } catch (error) {
       if (error instanceof SeedError) throw error;
@@ -457,6 +559,8 @@ Options:
   --gigs N           gigs, dealt round-robin over the sellers (default ${DEFAULTS.gigs}, up to 1,000,000)
   --conversations N  conversations of buyer i with seller i mod sellers: four messages and a
                      custom offer each (default ${DEFAULTS.conversations}, at most one per buyer)
+  --pictures N       the first N accounts and gigs get generated pictures, uploaded through
+                     presigned URLs; the rest keep links (default ${DEFAULTS.pictures})
   --concurrency N    requests in flight (default ${DEFAULTS.concurrency})
   --password TEXT    password of every demo account (default ${DEFAULTS.password})
   --prefix NAME      usernames are NAME_buyer_0001, NAME_seller_0001 (default ${DEFAULTS.prefix})
@@ -490,6 +594,7 @@ export function parseCommandLine(
       gigs: { type: "string" },
       conversations: { type: "string" },
       concurrency: { type: "string" },
+      pictures: { type: "string" },
       password: { type: "string" },
       prefix: { type: "string" },
       "max-wait": { type: "string" },
@@ -514,6 +619,7 @@ export function parseCommandLine(
     gigs,
     conversations: count(values.conversations, "conversations", DEFAULTS.conversations, 100_000),
     concurrency,
+    pictures: count(values.pictures, "pictures", DEFAULTS.pictures, 1_000_000),
     password: values.password ?? DEFAULTS.password,
     prefix: values.prefix ?? DEFAULTS.prefix,
     maxWaitSeconds: count(values["max-wait"], "max-wait", DEFAULTS.maxWaitSeconds, 86_400),
