@@ -319,8 +319,14 @@ Deno.test("every dashboard query and alert rule names metrics the running fleet 
         (result.data as { result: { metric: { job: string }; value: [number, string] }[] })
           .result;
       const byJob = Object.fromEntries(rows.map((r) => [r.metric.job, Number(r.value[1])]));
-      return byJob.notifications >= 1 && byJob.users >= 1 ? byJob : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 250, what: "queue gauges of notifications and users" });
+      return byJob.notifications >= 1 && byJob.users >= 1 && byJob.realtime >= 1
+        ? byJob
+        : undefined;
+    }, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      what: "queue gauges of notifications, users and the realtime edge",
+    });
     assert.equal(consumers.gateway, undefined, "the gateway consumes nothing");
 
     // Every rule evaluated, none in error.

@@ -9,6 +9,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { EventBus } from "@mp/shared/bus";
 import { Drain } from "@mp/shared/http";
 import { scrapeGauge } from "@mp/shared/metrics";
+import { watchQueues } from "@mp/shared/queue_metrics";
 import type { ShutdownStep } from "@mp/shared/lifecycle";
 import type { Logger } from "@mp/shared/log";
 import { Server } from "socket.io";
@@ -106,6 +107,12 @@ export async function startEdge(config: RealtimeConfig, log: Logger): Promise<Ed
     canBroadcast: () => redis.pub.status === "ready",
     log,
   }));
+  // Consumer lag and dead letters of its queue, for GET /metrics (as every consuming service).
+  const unwatchQueues = watchQueues({
+    url: config.AMQP_URL,
+    queue: bus.queue,
+    deadLetterQueue: bus.deadLetterQueue,
+  });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.REALTIME_PORT, config.REALTIME_HOST, () => resolve());
@@ -131,6 +138,7 @@ export async function startEdge(config: RealtimeConfig, log: Logger): Promise<Ed
       },
     },
     { name: "close broker", run: () => bus.close() },
+    { name: "stop queue gauges", run: () => unwatchQueues() },
     { name: "close redis", run: () => redis.close() },
   ];
   return {
