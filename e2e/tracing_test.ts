@@ -2,17 +2,20 @@
  * One trace across the fleet: a signup through the gateway ends in a
  * verification mail, and the spans every process exports with Deno's built-in
  * OpenTelemetry (to a local OTLP receiver) share one trace id, carried over
- * RabbitMQ by the events' `traceparent` header.
+ * RabbitMQ by the events' `traceparent` header and, from the event to the
+ * mail's send, by the traceparent notifications keeps with the queued mail.
  */
 import assert from "node:assert/strict";
 import { type ReceivedSpan, startMarketplace, startOtlpReceiver } from "./support.ts";
 
 const SERVER = 2;
+const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
 
 Deno.test({
-  name: "a signup's trace runs gateway → auth → outbox relay → RabbitMQ → users and notifications",
+  name:
+    "a signup's trace runs gateway → auth → outbox relay → RabbitMQ → users and notifications → mail",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -42,16 +45,18 @@ Deno.test({
           spans.find((s) =>
             s.service === service && s.kind === CONSUMER && s.name === "process user.registered"
           );
+        const mailed = (spans: ReceivedSpan[]) =>
+          spans.find((s) => s.service === "notifications" && s.name === "send mail");
         // Deno exports in batches every few seconds: wait until every part has come.
         const spans = inTrace(
           await receiver.waitFor(
-            "trace with the gateway, auth's publish, and users' and notifications' consumers",
+            "trace with the gateway, auth's publish, users' and notifications' consumers and the mail's send",
             (all) => {
               const trace = inTrace(all);
               return ["gateway", "auth", "users", "notifications"].every((service) =>
                 trace.some((s) => s.service === service)
               ) && consumed(trace, "users") !== undefined &&
-                consumed(trace, "notifications") !== undefined;
+                consumed(trace, "notifications") !== undefined && mailed(trace) !== undefined;
             },
           ),
         );
@@ -79,6 +84,15 @@ Deno.test({
             `${service}'s consumer span is a child of auth's publish`,
           );
         }
+        // The welcome mail was queued by notifications' consumer and sent later by its
+        // mail sender, in a CLIENT span continuing that consumer span.
+        const send = mailed(spans)!;
+        assert.equal(send.kind, CLIENT);
+        assert.equal(
+          send.parentSpanId,
+          consumed(spans, "notifications")!.spanId,
+          "the mail's send is a child of notifications' consumer span",
+        );
       } finally {
         await market.close();
       }
