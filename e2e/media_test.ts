@@ -1,12 +1,17 @@
 /**
  * Files end to end, as a client does it: through the gateway to the media
  * service, the bytes straight to the object store (the fleet's s3rver) with
- * the presigned URL, `complete`, then the download. The answers are checked
- * against the gateway's merged API document (support.ts).
+ * the presigned URL, `complete`, then the download; an uploaded avatar set on
+ * the profile and an uploaded image on a gig by media id (users and gigs learn
+ * of the files from `media.uploaded`), shown as their public URLs, and refused
+ * to another user or for another purpose. The answers are checked against the
+ * gateway's merged API document (support.ts).
  */
 import assert from "node:assert/strict";
+import { waitFor } from "@mp/shared/testing";
 import { fileOf, SAMPLES } from "../services/media/test_support.ts";
-import { startMarketplace } from "./support.ts";
+import { becomeSeller, gigBody, publishGig } from "./fixtures.ts";
+import { type SignedUp, startMarketplace } from "./support.ts";
 
 Deno.test({
   name:
@@ -15,7 +20,7 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const market = await startMarketplace("media", {
-      only: ["auth", "notifications", "media", "gateway"],
+      only: ["auth", "notifications", "users", "gigs", "media", "gateway"],
     });
     try {
       const ada = await market.signup("media_ada");
@@ -24,6 +29,33 @@ Deno.test({
         who.client.request(method, path, { token: who.accessToken, body });
       const asAda = as(ada);
       const asEve = as(eve);
+
+      /** A file uploaded and completed as a browser does it; answers the ready file. */
+      const upload = async (
+        who: SignedUp,
+        purpose: string,
+        bytes: Uint8Array<ArrayBuffer>,
+        name: string,
+      ) => {
+        const announced = await as(who)("POST", "/api/v1/uploads", {
+          purpose,
+          contentType: "image/png",
+          size: bytes.length,
+          name,
+        });
+        assert.equal(announced.status, 201, JSON.stringify(announced.body));
+        const { media, upload } = announced.body;
+        const put = await fetch(upload.url, {
+          method: "PUT",
+          headers: upload.headers,
+          body: bytes,
+        });
+        assert.equal(put.status, 200);
+        await put.body?.cancel();
+        const done = await as(who)("POST", `/api/v1/uploads/${media.id}/complete`);
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        return done.body;
+      };
 
       await t.step("an avatar: announce, PUT to the store, complete, read by anyone", async () => {
         const png = fileOf(SAMPLES.png, 3_000);
@@ -49,6 +81,59 @@ Deno.test({
         const download = await fetch(anyone.body.url);
         assert.equal(download.status, 200);
         assert.deepEqual(new Uint8Array(await download.arrayBuffer()), png);
+      });
+
+      await t.step(
+        "an uploaded avatar becomes the profile's picture; another user cannot use it",
+        async () => {
+          const png = fileOf(SAMPLES.png, 2_500);
+          // Until user.registered reached users (the profile exists).
+          await waitFor(async () =>
+            (await asAda("GET", "/api/v1/users/me")).status === 200 &&
+            (await asEve("GET", "/api/v1/users/me")).status === 200, { what: "profiles" });
+          const avatar = await upload(ada, "avatar", png, "ada.png");
+          // Used at once: users waits for the media.uploaded still on its way.
+          const set = await asAda("PATCH", "/api/v1/users/me", { avatarMediaId: avatar.id });
+          assert.equal(set.status, 200, JSON.stringify(set.body));
+          assert.equal(set.body.avatarUrl, avatar.url);
+          const open = await market.client().request("GET", "/api/v1/users/media_ada");
+          assert.equal(open.body.avatarUrl, avatar.url);
+          const picture = await fetch(open.body.avatarUrl);
+          assert.equal(picture.status, 200);
+          assert.deepEqual(new Uint8Array(await picture.arrayBuffer()), png);
+
+          const stolen = await asEve("PATCH", "/api/v1/users/me", { avatarMediaId: avatar.id });
+          assert.equal(stolen.status, 422);
+          assert.equal(stolen.type, "application/problem+json");
+          assert.equal(stolen.body.code, "media_not_usable");
+          assert.equal(stolen.body.errors[0].pointer, "/avatarMediaId");
+          assert.equal((await asEve("GET", "/api/v1/users/me")).body.avatarUrl, null);
+        },
+      );
+
+      await t.step("a gig shows its uploaded image; an avatar is not a gig image", async () => {
+        await becomeSeller(market, ada);
+        const png = fileOf(SAMPLES.png, 4_000);
+        const image = await upload(ada, "gig_image", png, "logo.png");
+        const gig = await publishGig(
+          ada,
+          gigBody("Uploaded logo pictures", 5_000, { images: [], imageMediaIds: [image.id] }),
+        );
+        assert.deepEqual(gig.images, [image.url]);
+        assert.deepEqual(gig.imageMediaIds, [image.id]);
+        const shown = await market.client().request("GET", `/api/v1/gigs/${gig.id}`);
+        assert.deepEqual(shown.body.gig.images, [image.url]);
+        const picture = await fetch(shown.body.gig.images[0]);
+        assert.equal(picture.status, 200);
+        assert.deepEqual(new Uint8Array(await picture.arrayBuffer()), png);
+
+        const avatar = await upload(ada, "avatar", fileOf(SAMPLES.png, 1_500), "me.png");
+        const wrong = await asAda("PATCH", `/api/v1/gigs/${gig.id}`, {
+          imageMediaIds: [avatar.id],
+        });
+        assert.equal(wrong.status, 422);
+        assert.equal(wrong.body.code, "media_not_usable");
+        assert.equal(wrong.body.errors[0].pointer, "/imageMediaIds/0");
       });
 
       await t.step("the store refuses a PUT of another type or size than signed", async () => {

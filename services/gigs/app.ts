@@ -147,7 +147,7 @@ const routes = {
     summary: "Publish a gig (sellers only); it is active at once",
     description: "A caller without a seller profile gets 403 `not_a_seller`.",
     bearer: true,
-    problems: [403, 413],
+    problems: [403, 413, 422],
     request: {
       body: jsonRequest(
         gigCreateSchema,
@@ -183,7 +183,7 @@ const routes = {
     summary: "Change the caller's gig: any fields, at least one; a list replaces the old one",
     description: "Someone else's gig: 403 `not_owner` while it is public, 404 while paused.",
     bearer: true,
-    problems: [403, 404, 413],
+    problems: [403, 404, 413, 422],
     request: {
       ...idRequest,
       body: jsonRequest(gigPatchSchema, "Any fields of the gig body, at least one."),
