@@ -46,8 +46,7 @@ import {
   UnreadCount,
 } from "./api_schemas.ts";
 import { outboxHeaders } from "@mp/shared/outbox";
-// Not exported from shared/deno.json yet (shared is not this service's to change).
-import { requireOwnedMedia } from "../../shared/media_refs.ts";
+import { requireOwnedMedia } from "@mp/shared/media_refs";
 import { publish } from "./events.ts";
 import * as store from "./store.ts";
 

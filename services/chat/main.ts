@@ -13,8 +13,7 @@ import { z } from "zod";
 import { env } from "@mp/shared/config";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import { startService } from "@mp/shared/service";
-// Not exported from shared/deno.json yet (shared is not this service's to change).
-import { mediaUploadedHandler, migrateMediaRefs } from "../../shared/media_refs.ts";
+import { mediaUploadedHandler, migrateMediaRefs } from "@mp/shared/media_refs";
 import { createApp, DEFAULT_LIMITS } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 import { redisPresence, startWorkers } from "./workers.ts";

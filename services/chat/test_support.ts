@@ -10,7 +10,7 @@ import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { outboxMigration } from "@mp/shared/outbox";
-import { mediaRefsMigration, mediaUploadedHandler } from "../../shared/media_refs.ts";
+import { mediaRefsMigration, mediaUploadedHandler } from "@mp/shared/media_refs";
 import { PROBLEM_CONTENT_TYPE } from "@mp/shared/problem";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import {

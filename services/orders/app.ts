@@ -23,8 +23,7 @@ import { AppError } from "@mp/shared/problem";
 import { publicHttpsUrl } from "@mp/shared/public_link";
 import { idempotencyKeyHeader } from "@mp/shared/api_schemas";
 import { paragraph } from "@mp/shared/text";
-// Not exported from shared/deno.json yet (shared is not this service's to change).
-import { requireOwnedMedia } from "../../shared/media_refs.ts";
+import { requireOwnedMedia } from "@mp/shared/media_refs";
 import {
   apiRoute,
   jsonRequest,

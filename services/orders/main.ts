@@ -11,8 +11,7 @@
  * with `Deno.serve`.
  */
 import { startService } from "@mp/shared/service";
-// Not exported from shared/deno.json yet (shared is not this service's to change).
-import { mediaUploadedHandler, migrateMediaRefs } from "../../shared/media_refs.ts";
+import { mediaUploadedHandler, migrateMediaRefs } from "@mp/shared/media_refs";
 import { createApp } from "./app.ts";
 import { readConfig } from "./config.ts";
 import { createEventHandlers } from "./events.ts";

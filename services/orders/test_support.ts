@@ -10,7 +10,7 @@ import { idempotencyMigration } from "@mp/shared/idempotency";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { mediaRefsMigration, mediaUploadedHandler } from "../../shared/media_refs.ts";
+import { mediaRefsMigration, mediaUploadedHandler } from "@mp/shared/media_refs";
 import {
   callApp,
   createTestKeys,
