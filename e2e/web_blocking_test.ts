@@ -61,7 +61,7 @@ Deno.test({
         for (const { page } of [blocker, blocked]) {
           await page.goto(`${base}/inbox/${id}`);
           await page.getByText("Hi Ann, a question about logos.").waitFor();
-          assert.equal(await box(page).isEnabled(), true);
+          await box(page).and(page.locator(":enabled")).waitFor(); // once the conversation is loaded
         }
       });
 
@@ -136,6 +136,26 @@ Deno.test({
         await page.reload();
         await page.getByRole("status").filter({ hasText: `${benName} has blocked you.` }).waitFor();
         assert.equal(await box(page).isDisabled(), true);
+      });
+
+      await t.step("each inbox marks the conversation", async () => {
+        for (
+          const [{ page }, other, badge] of [
+            [blocker, annName, "Blocked by you"],
+            [blocked, benName, "Blocked"],
+          ] as const
+        ) {
+          await page.goto(`${base}/inbox`);
+          const row = page.getByRole("list", { name: "Conversations" })
+            .getByRole("link", { name: new RegExp(other) });
+          await row.getByText(badge, { exact: true }).waitFor();
+          await audit(page, `inbox (${badge})`);
+          if (page === blocker.page) await shoot(page, "inbox-blocked");
+          await row.click();
+          await page.waitForURL(`${base}/inbox/${id}`);
+          await page.getByText("Hi Ann, a question about logos.").waitFor();
+        }
+        await box(blocked.page).and(blocked.page.locator(":disabled")).waitFor();
       });
 
       await t.step("unblocked: the other side may write again without a reload", async () => {

@@ -3,11 +3,31 @@
  * unblock button (blocking asks first), the notice that says why nobody can write, and the
  * sentence for a send the API refused because of a block.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { ApiError } from "../../api/client.ts";
+import { api, ApiError } from "../../api/client.ts";
+import { liveKeys } from "../../realtime/live.tsx";
 import { sentenceOf } from "../../forms/errors.ts";
 import { Alert, Button } from "../../ui/index.ts";
-import { type Conversation, useBlock } from "./api.ts";
+import type { Conversation } from "./api.ts";
+
+/**
+ * Blocks or unblocks the other participant (only the blocker can unblock). Here, not in
+ * ./api.ts, whose hooks the header puts in the home page's bundle.
+ */
+function useBlock(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (action: "block" | "unblock") =>
+      api<{ conversation: Conversation }>("POST", `/api/v1/conversations/${id}/${action}`).then((a) =>
+        a.conversation
+      ),
+    onSuccess: (conversation) => {
+      client.setQueryData(liveKeys.conversation(id), conversation);
+      void client.invalidateQueries({ queryKey: liveKeys.conversations });
+    },
+  });
+}
 
 /** "Block" (with a confirmation) or "Unblock" the other participant. */
 export function BlockButton({ conversation }: { conversation: Conversation }) {

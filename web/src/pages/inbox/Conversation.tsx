@@ -312,7 +312,7 @@ function Thread({ id }: { id: string }) {
             rows={2}
             maxLength={5000}
             value={draft}
-            disabled={blocked}
+            disabled={blocked || !conversation.data}
             aria-describedby={blocked ? "blocked-notice" : undefined}
             onChange={(event) => typed(event.target.value)}
             onKeyDown={(event) => {

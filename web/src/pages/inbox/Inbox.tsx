@@ -38,6 +38,12 @@ function Row({ conversation, me }: { conversation: Conversation; me: string }) {
             <span className={`truncate text-sm ${unreadCount ? "text-ink-900" : "text-ink-600"}`}>
               {preview}
             </span>
+            {/* Either side's block: nobody can write in it, which the list should not hide. */}
+            {(conversation.blockedByMe || conversation.blockedMe) && (
+              <span className="shrink-0 rounded-full bg-ink-100 px-2 text-xs font-medium leading-5 text-ink-700">
+                {conversation.blockedByMe ? "Blocked by you" : "Blocked"}
+              </span>
+            )}
             {unreadCount > 0 && (
               <span className="shrink-0 rounded-full bg-brand-700 px-2 text-xs font-bold leading-5 text-white">
                 {unreadCount}

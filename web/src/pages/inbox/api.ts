@@ -104,21 +104,6 @@ export function startConversation(recipient: string) {
   }).then((a) => a.conversation);
 }
 
-/** Blocks or unblocks the other participant (only the blocker can unblock). */
-export function useBlock(id: string) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (action: "block" | "unblock") =>
-      api<{ conversation: Conversation }>("POST", `/api/v1/conversations/${id}/${action}`).then((a) =>
-        a.conversation
-      ),
-    onSuccess: (conversation) => {
-      client.setQueryData(liveKeys.conversation(id), conversation);
-      void client.invalidateQueries({ queryKey: liveKeys.conversations });
-    },
-  });
-}
-
 export function useOffer(id: string) {
   return useQuery({
     queryKey: liveKeys.offer(id),

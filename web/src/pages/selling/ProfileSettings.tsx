@@ -2,13 +2,15 @@
  * /settings/profile: the fields of the profile the users API lets its owner change, and for a
  * seller the seller profile (`PATCH /sellers/me`) that the public seller page shows.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 import { RequireAuth } from "../../routes/RequireAuth.tsx";
 import { sentenceOf } from "../../forms/errors.ts";
 import { ApiError } from "../../api/client.ts";
 import { Alert, Button, Card, Input, PageTitle, Skeleton } from "../../ui/index.ts";
-import { errorsOf, type Profile, type SellerBody, useMe, useUpdateProfile, useUpdateSeller } from "./api.ts";
+import { api } from "../../api/client.ts";
+import { errorsOf, type Profile, type SellerBody, sellingKeys, useMe, useUpdateProfile } from "./api.ts";
 import { FormAlert, TextArea } from "./parts.tsx";
 import { bodyOf, draftOf, type SellerDraft, SellerFields, sellerPointers } from "./SellerFields.tsx";
 import { SellingNav } from "./SellingNav.tsx";
@@ -43,6 +45,23 @@ function Loaded() {
       {seller && <SellerProfileForm username={me.data.username} seller={seller} />}
     </>
   );
+}
+
+/**
+ * Saves changes to the caller's seller profile (`PATCH /sellers/me`: the fields given, a list
+ * replacing the old one); the public seller pages (`["sellers", username]`, any spelling of the
+ * name) are asked again. Here, not in ./api.ts, whose hooks the header puts in the home page's
+ * bundle.
+ */
+function useUpdateSeller() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: Partial<SellerBody>) => api<Profile>("PATCH", "/api/v1/sellers/me", { body: patch }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: sellingKeys.me });
+      void queryClient.invalidateQueries({ queryKey: ["sellers"] });
+    },
+  });
 }
 
 const SHOWN = ["/displayName", "/avatarUrl", "/country", "/timeZone", "/bio"];

@@ -168,22 +168,6 @@ export function useUpdateProfile() {
   });
 }
 
-/**
- * Saves changes to the caller's seller profile (`PATCH /sellers/me`: the fields given, a list
- * replacing the old one); the public seller pages (`["sellers", username]`, any spelling of the
- * name) are asked again.
- */
-export function useUpdateSeller() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (patch: Partial<SellerBody>) => api<Profile>("PATCH", "/api/v1/sellers/me", { body: patch }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: sellingKeys.me });
-      void queryClient.invalidateQueries({ queryKey: ["sellers"] });
-    },
-  });
-}
-
 export function useBecomeSeller() {
   const queryClient = useQueryClient();
   return useMutation({
