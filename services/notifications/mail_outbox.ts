@@ -11,8 +11,7 @@
  */
 import type { Sql, Tx } from "@mp/shared/db";
 import { currentContext } from "@mp/shared/log";
-// Not among @mp/shared's exports (yet): imported by path.
-import { activeTraceparent, validTraceparent } from "../../shared/tracing.ts";
+import { activeTraceparent, validTraceparent } from "@mp/shared/tracing";
 import type { MailContent } from "./templates.ts";
 
 /** Channel notified at commit when mails are enqueued; wakes the sender. */

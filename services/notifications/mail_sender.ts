@@ -25,6 +25,7 @@ import { backoffDelay, LOOP_FAILURE_BACKOFF } from "@mp/shared/backoff";
 import type { Sql } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
 import { PollingLoop } from "@mp/shared/loop";
+import { SpanKind, withSpan } from "@mp/shared/tracing";
 import net from "node:net";
 import nodemailer from "nodemailer";
 import type { SMTPTransportGetSocket } from "nodemailer/lib/smtp-transport";
@@ -37,8 +38,6 @@ import {
   releaseMail,
   scheduleMailRetry,
 } from "./mail_outbox.ts";
-// Not among @mp/shared's exports (yet): imported by path.
-import { SpanKind, withSpan } from "../../shared/tracing.ts";
 
 /** A message as the sender hands it to the transport (nodemailer's field names). */
 export interface OutgoingMail {

@@ -62,9 +62,7 @@ Deno.test("the mail_outbox column refuses a traceparent that is not W3C version 
 const CHILD = `
 import { connectDb } from "@mp/shared/db";
 import { quietLogger } from "@mp/shared/testing";
-import { withSpan } from ${
-  JSON.stringify(new URL("../../shared/tracing.ts", import.meta.url).href)
-};
+import { withSpan } from "@mp/shared/tracing";
 import { enqueueMail } from ${JSON.stringify(new URL("./mail_outbox.ts", import.meta.url).href)};
 import { createSmtpTransport, MailSender } from ${
   JSON.stringify(new URL("./mail_sender.ts", import.meta.url).href)
