@@ -18,7 +18,7 @@ import type { Logger } from "@mp/shared/log";
 import { counter } from "@mp/shared/metrics";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { AppError, errors } from "@mp/shared/problem";
-import { requireOwnedMedia } from "../../shared/media_refs.ts";
+import { requireOwnedMedia } from "@mp/shared/media_refs";
 import { linksOf, tooManyImages, uploadUrlsOf } from "./images.ts";
 import {
   CategoryList,

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { env } from "@mp/shared/config";
 import { closeRedis, connectRedis } from "@mp/shared/redis";
 import { startService } from "@mp/shared/service";
-import { migrateMediaRefs } from "../../shared/media_refs.ts";
+import { migrateMediaRefs } from "@mp/shared/media_refs";
 import { createApp } from "./app.ts";
 import { createGigCache } from "./cache.ts";
 import { createEventHandlers } from "./events.ts";

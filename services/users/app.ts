@@ -11,7 +11,7 @@ import { createServiceApp, type Drain, type ReadinessCheck } from "@mp/shared/ht
 import { type AuthVariables, requireAuth, type TokenVerifier } from "@mp/shared/jwt";
 import type { Logger } from "@mp/shared/log";
 import { AppError, errors } from "@mp/shared/problem";
-import { requireOwnedMedia } from "../../shared/media_refs.ts";
+import { requireOwnedMedia } from "@mp/shared/media_refs";
 import { apiRoute, jsonRequest, jsonResponse, serveOpenApi } from "@mp/shared/openapi";
 import { usernamePathParam } from "@mp/shared/api_schemas";
 import { PrivateProfile, PublicProfile } from "./api_schemas.ts";

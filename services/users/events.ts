@@ -16,7 +16,7 @@ import type { Sql, Tx } from "@mp/shared/db";
 import { handleOnce, parseEventData } from "@mp/shared/inbox";
 import type { Logger } from "@mp/shared/log";
 import { enqueueEvent } from "@mp/shared/outbox";
-import { mediaUploadedHandler } from "../../shared/media_refs.ts";
+import { mediaUploadedHandler } from "@mp/shared/media_refs";
 import { z } from "zod";
 import { type SellerLevel, sellerLevel } from "./level.ts";
 import type { ProfileRow } from "./profile.ts";

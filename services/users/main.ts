@@ -4,7 +4,7 @@
  * deploy.ts serves the same handler with `Deno.serve`.
  */
 import { startService } from "@mp/shared/service";
-import { migrateMediaRefs } from "../../shared/media_refs.ts";
+import { migrateMediaRefs } from "@mp/shared/media_refs";
 import { createApp } from "./app.ts";
 import { createEventHandlers } from "./events.ts";
 

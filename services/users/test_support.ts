@@ -8,7 +8,7 @@ import type { EventEnvelope } from "@mp/shared/bus";
 import { inboxMigration } from "@mp/shared/inbox";
 import { createTokenVerifier } from "@mp/shared/jwt";
 import { outboxMigration } from "@mp/shared/outbox";
-import { mediaRefsMigration } from "../../shared/media_refs.ts";
+import { mediaRefsMigration } from "@mp/shared/media_refs";
 import {
   callApp,
   consumerHarness,
