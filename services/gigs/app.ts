@@ -442,7 +442,12 @@ export function createApp(deps: GigsDeps) {
     await sql.begin(async (tx) => {
       await lockOwnGig(tx, id, c.var.caller);
       const row = await store.setStatus(tx, id, "deleted");
-      await publish.gigDeleted(tx, row);
+      // Images another of the seller's gigs still shows stay (gig.deleted deletes the rest).
+      const shared = await store.imagesUsedElsewhere(tx, row.seller_id, id, row.image_media_ids);
+      await publish.gigDeleted(tx, {
+        ...row,
+        image_media_ids: row.image_media_ids.filter((image) => !shared.has(image)),
+      });
     });
     await cache.invalidate([id]);
     return c.body(null, 204);

@@ -140,3 +140,33 @@ Deno.test("an image used before its media.uploaded arrived is taken once the eve
     await f.close();
   }
 });
+
+Deno.test("gig.deleted names only the images no other gig of the seller still shows", async () => {
+  const f = await gigsFixture();
+  try {
+    const ada = await f.seller("ada");
+    const [shared, own] = [await f.uploaded(ada.userId), await f.uploaded(ada.userId)];
+    const first = await f.call(
+      "POST",
+      "",
+      gigBody({ imageMediaIds: [shared.mediaId, own.mediaId] }),
+      ada.token,
+    );
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const second = await f.call(
+      "POST",
+      "",
+      gigBody({ title: "A second gig with the same picture", imageMediaIds: [shared.mediaId] }),
+      ada.token,
+    );
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    const remove = (id: string) => f.call("DELETE", `/${id}`, undefined, ada.token);
+    assert.equal((await remove(first.body.gig.id)).status, 204);
+    assert.deepEqual((await f.events("gig.deleted"))[0].data.imageMediaIds, [own.mediaId]);
+    // The last gig that shows it names it.
+    assert.equal((await remove(second.body.gig.id)).status, 204);
+    assert.deepEqual((await f.events("gig.deleted"))[1].data.imageMediaIds, [shared.mediaId]);
+  } finally {
+    await f.close();
+  }
+});

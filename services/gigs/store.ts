@@ -177,6 +177,25 @@ export async function updateGig(tx: Db, id: string, gig: GigContent): Promise<Gi
   return row;
 }
 
+/**
+ * Which of `ids` another gig of the seller (not deleted) still shows: the media
+ * service deletes the images gig.deleted names, so a shared one must not be named.
+ */
+export async function imagesUsedElsewhere(
+  tx: Db,
+  sellerId: string,
+  gigId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx<{ id: string }[]>`
+    select distinct image_id::text as id
+    from gigs, unnest(image_media_ids) as image_id
+    where seller_id = ${sellerId} and id <> ${gigId} and status <> 'deleted'
+      and image_id = any(${ids as string[]}::uuid[])`;
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Sets a gig's status (pause, activate, soft delete). */
 export async function setStatus(tx: Db, id: string, status: GigStatus): Promise<GigRow> {
   const [row] = await tx<GigRow[]>`with g as (
