@@ -687,8 +687,16 @@ export function createApp(deps: ChatDeps) {
       const { id } = c.req.valid("param");
       const caller = c.var.caller;
       const view = await sql.begin(async (tx) => {
-        await member(tx, id, caller);
-        await store.setBlocked(tx, id, caller.userId, blocked);
+        const m = await member(tx, id, caller);
+        if (await store.setBlocked(tx, id, caller.userId, blocked)) {
+          await publish.blockChanged(tx, {
+            conversationId: id,
+            blockerId: caller.userId,
+            blockedId: m.otherUserId,
+            blocked,
+            at: new Date().toISOString(),
+          });
+        }
         return (await store.conversationView(tx, id, caller.userId))!;
       });
       return c.json({ conversation: view }, 200);

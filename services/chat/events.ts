@@ -3,8 +3,9 @@
  *
  * Published (the realtime edge pushes the user-facing ones; orders consumes
  * `offer.accepted`; notifications mails `chat.unread_reminder`):
- * `conversation.started`, `message.sent`, `messages.read`, `offer.updated`,
- * `offer.accepted`, `chat.unread_reminder`.
+ * `conversation.started`, `message.sent`, `messages.read`,
+ * `conversation.block_changed`, `offer.updated`, `offer.accepted`,
+ * `chat.unread_reminder`.
  *
  * Consumed: `user.registered`, `user.profile_updated` (the directory),
  * `gig.created|updated|deleted` (owner, status and currency, for offers),
@@ -45,6 +46,18 @@ export interface MessagesRead {
   otherUserId: string;
   upTo: string;
   readAt: string;
+}
+
+/**
+ * `conversation.block_changed`: `blockerId` blocked (`blocked: true`) or
+ * unblocked `blockedId`; written only when the block really changed.
+ */
+export interface BlockChanged {
+  conversationId: string;
+  blockerId: string;
+  blockedId: string;
+  blocked: boolean;
+  at: string;
 }
 
 /** `offer.updated`: on every change of an offer, creation included. */
@@ -93,6 +106,8 @@ export const publish = {
     enqueueEvent(tx, "conversation.started", data),
   messageSent: (tx: Tx, data: MessageSent) => enqueueEvent(tx, "message.sent", data),
   messagesRead: (tx: Tx, data: MessagesRead) => enqueueEvent(tx, "messages.read", data),
+  blockChanged: (tx: Tx, data: BlockChanged) =>
+    enqueueEvent(tx, "conversation.block_changed", data),
   offerUpdated: (tx: Tx, offer: OfferView) =>
     enqueueEvent<OfferUpdated>(tx, "offer.updated", {
       offer,

@@ -323,10 +323,21 @@ export async function findOrCreateConversation(
   return { id: row.id, created: false, createdAt: row.created_at };
 }
 
-/** Sets or clears the caller's block of the other participant. */
-export async function setBlocked(tx: Tx, conversationId: string, userId: string, blocked: boolean) {
-  await tx`update conversation_members set blocked = ${blocked}
-    where conversation_id = ${conversationId} and user_id = ${userId}`;
+/**
+ * Sets or clears the caller's block of the other participant; answers whether
+ * that changed anything (a repeated block or unblock does not).
+ */
+export async function setBlocked(
+  tx: Tx,
+  conversationId: string,
+  userId: string,
+  blocked: boolean,
+): Promise<boolean> {
+  const rows = await tx`update conversation_members set blocked = ${blocked}
+    where conversation_id = ${conversationId} and user_id = ${userId}
+      and blocked <> ${blocked}
+    returning 1`;
+  return rows.length > 0;
 }
 
 const CONVERSATION_SELECT = `
