@@ -29,6 +29,12 @@ const messagesRead = z.object({
   upTo: id,
   readAt: z.string().min(1),
 });
+const blockChanged = z.object({
+  conversationId: id,
+  blockerId: id,
+  blockedId: id,
+  blocked: z.boolean(),
+});
 const offerUpdated = z.object({ offer: view({ id }), buyerId: id, sellerId: id });
 const orderEvent = z.object({ orderId: id, buyerId: id, sellerId: id });
 const notificationCreated = z.object({ notification: view({ id }), userId: id });
@@ -71,6 +77,25 @@ export const ROUTES: Record<string, Route> = {
       event: "message:read",
       payload: { conversationId, readerId, upTo, readAt },
     }];
+  },
+  "conversation.block_changed": (envelope) => {
+    const { conversationId, blockerId, blockedId, blocked } = parseEventData(
+      blockChanged,
+      envelope,
+    );
+    // Each side gets the conversation's field as it reads in their own view.
+    return [
+      {
+        userIds: [blockerId],
+        event: "conversation:updated",
+        payload: { conversationId, blockedByMe: blocked },
+      },
+      {
+        userIds: [blockedId],
+        event: "conversation:updated",
+        payload: { conversationId, blockedMe: blocked },
+      },
+    ];
   },
   "offer.updated": (envelope) => {
     const data = parseEventData(offerUpdated, envelope);

@@ -75,6 +75,47 @@ Deno.test("each event is pushed to exactly its users", async () => {
       read,
     );
 
+    // Each side gets the field of its own view; a bystander gets nothing.
+    const blockChanges: [TestClient, TestClient, boolean][] = [
+      [seller, buyer, true],
+      [buyer, seller, false],
+    ];
+    for (const [blocker, blockedUser, blocked] of blockChanges) {
+      await cluster.publish(envelope("conversation.block_changed", {
+        conversationId,
+        blockerId: blocker.userId,
+        blockedId: blockedUser.userId,
+        blocked,
+        at: now,
+      }));
+      // `next` also answers pushes received earlier: match this change's field.
+      const pushed = (client: TestClient, field: string) =>
+        client.next("conversation:updated", (p) => p[field] === blocked);
+      assert.deepEqual(await pushed(blocker, "blockedByMe"), {
+        conversationId,
+        blockedByMe: blocked,
+      });
+      assert.deepEqual(await pushed(blockedUser, "blockedMe"), {
+        conversationId,
+        blockedMe: blocked,
+      });
+    }
+    const marker = "after-blocks";
+    await cluster.publish(envelope("notification.created", {
+      userId: bystander.userId,
+      notification: { id: marker },
+    }));
+    await bystander.next("notification:new", (p) => p.id === marker);
+    assert.deepEqual(bystander.all("conversation:updated"), []);
+    assert.deepEqual(seller.all("conversation:updated"), [
+      { conversationId, blockedByMe: true },
+      { conversationId, blockedMe: false },
+    ]);
+    assert.deepEqual(buyer.all("conversation:updated"), [
+      { conversationId, blockedMe: true },
+      { conversationId, blockedByMe: false },
+    ]);
+
     const offer = {
       id: crypto.randomUUID(),
       conversationId,
