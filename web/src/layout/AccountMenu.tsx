@@ -10,7 +10,7 @@ export function AccountMenu() {
   const navigate = useNavigate();
   const location = useLocation();
   const [open, setOpen] = useState(false);
-  useSellerStatus();
+  const me = useSellerStatus();
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => setOpen(false), [location.pathname]);
@@ -47,6 +47,9 @@ export function AccountMenu() {
         onClick={() => setOpen(!open)}
         className={buttonClass("secondary")}
       >
+        {me.data?.avatarUrl && (
+          <img src={me.data.avatarUrl} alt="" className="-ml-2 size-6 rounded-full bg-ink-100 object-cover" />
+        )}
         <span className="sr-only">Account menu of </span>
         {session.user.username}
       </button>

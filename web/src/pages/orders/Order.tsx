@@ -26,6 +26,7 @@ import {
   useOrderReviews,
 } from "./api.ts";
 import { PayOrder, StatusBadge, TextArea } from "./parts.tsx";
+import { type DeliveredFile, DeliveredFiles, DeliveryUploads } from "./DeliveryFiles.tsx";
 
 export default function OrderPage() {
   return (
@@ -139,6 +140,7 @@ function OrderDetail({ order }: { order: Order }) {
                         Delivery {i + 1} · <RelativeTime iso={d.deliveredAt} />
                       </p>
                       <p className="whitespace-pre-wrap">{d.message}</p>
+                      <DeliveredFiles files={d.mediaFiles ?? []} />
                       {d.files.length > 0 && (
                         <ul className="text-sm">
                           {d.files.map((f) => (
@@ -307,20 +309,31 @@ function describe(entry: TimelineEntry, order: Order): string {
 function DeliverForm({ order }: { order: Order }) {
   const [message, setMessage] = useState("");
   const [files, setFiles] = useState("");
+  const [uploads, setUploads] = useState<DeliveredFile[]>([]);
   const action = useOrderAction(order.id, orderActions.deliver(order.id));
   const list = files.split(/\s+/).filter(Boolean);
-  const pointers = ["/message", "/files", ...list.map((_, i) => `/files/${i}`)];
+  const pointers = [
+    "/message",
+    "/files",
+    "/fileMediaIds",
+    ...list.map((_, i) => `/files/${i}`),
+    ...uploads.map((_, i) => `/fileMediaIds/${i}`),
+  ];
   const errors = formErrorsOf(action.error, pointers);
   const fileError = errors.fields["/files"] ?? list.map((_, i) => errors.fields[`/files/${i}`]).find(Boolean);
+  const uploadError = errors.fields["/fileMediaIds"] ??
+    uploads.map((f, i) => errors.fields[`/fileMediaIds/${i}`] && `${f.name}: ${errors.fields[`/fileMediaIds/${i}`]}`)
+      .find(Boolean);
   const [local, setLocal] = useState<string>();
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!message.trim()) return setLocal("Write a message for the buyer.");
     setLocal(undefined);
-    action.mutate({ message: message.trim(), files: list }, {
+    action.mutate({ message: message.trim(), files: list, fileMediaIds: uploads.map((f) => f.id) }, {
       onSuccess: () => {
         setMessage("");
         setFiles("");
+        setUploads([]);
       },
     });
   }
@@ -342,6 +355,7 @@ function DeliverForm({ order }: { order: Order }) {
           onChange={(e) => setFiles(e.target.value)}
           error={fileError}
         />
+        <DeliveryUploads files={uploads} setFiles={setUploads} error={uploadError || undefined} />
         <Button type="submit" busy={action.isPending} className="self-start">Deliver</Button>
       </form>
     </Section>

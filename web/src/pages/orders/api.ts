@@ -71,7 +71,14 @@ export interface Order extends OrderSummary {
   completedBy: "buyer" | "auto" | null;
   cancellation: { by: string | null; reason: string | null } | null;
   requirements: { questionId: string; question: string; answer: string }[];
-  deliveries: { id: string; message: string; files: string[]; deliveredAt: string }[];
+  deliveries: {
+    id: string;
+    message: string;
+    files: string[];
+    /** Uploaded files (media service); download through `GET /api/v1/media/{id}`. */
+    mediaFiles?: { id: string; name: string; size: number; contentType: string }[];
+    deliveredAt: string;
+  }[];
   revisionRequests: { id: string; message: string; requestedAt: string }[];
   extensionRequests: {
     id: string;
@@ -241,9 +248,13 @@ export function useOrderAction<Input>(
 const orderPath = (id: string, rest: string) => `/api/v1/orders/${encodeURIComponent(id)}${rest}`;
 
 export const orderActions = {
-  deliver: (id: string) => (input: { message: string; files: string[] }) =>
+  deliver: (id: string) => (input: { message: string; files: string[]; fileMediaIds: string[] }) =>
     api<{ order: Order }>("POST", orderPath(id, "/deliveries"), {
-      body: input.files.length ? input : { message: input.message },
+      body: {
+        message: input.message,
+        ...(input.files.length ? { files: input.files } : {}),
+        ...(input.fileMediaIds.length ? { fileMediaIds: input.fileMediaIds } : {}),
+      },
     }),
   revision: (id: string) => (input: { message: string }) =>
     api<{ order: Order }>("POST", orderPath(id, "/revisions"), { body: input }),

@@ -23,6 +23,7 @@ import {
   useSaveGig,
 } from "./api.ts";
 import { FormAlert, linesOf, Select, TextArea, wordsOf } from "./parts.tsx";
+import { type GigImage, GigImages } from "./GigImages.tsx";
 
 export default function GigEditor() {
   const { id } = useParams();
@@ -101,7 +102,12 @@ function GigForm({ gig }: { gig?: Gig }) {
   const [subcategory, setSubcategory] = useState(gig?.subcategory ?? "");
   const [description, setDescription] = useState(gig?.description ?? "");
   const [tags, setTags] = useState(gig?.tags.join(", ") ?? "");
-  const [images, setImages] = useState(gig?.images.join("\n") ?? "");
+  // The answer's `images` starts with the uploads' URLs: only the rest are links.
+  const uploads = gig?.imageMediaIds ?? [];
+  const [images, setImages] = useState(gig?.images.slice(uploads.length).join("\n") ?? "");
+  const [pictures, setPictures] = useState<GigImage[]>(() =>
+    uploads.map((id, i) => ({ id, url: gig?.images[i] ?? null, name: `Picture ${i + 1}` }))
+  );
   const [currency, setCurrency] = useState(gig?.packages[0]?.price.currency ?? "USD");
   const [packages, setPackages] = useState(() =>
     Object.fromEntries(TIERS.map((tier) => [tier, draftOf(gig, tier)])) as Record<Tier, PackageDraft>
@@ -126,6 +132,7 @@ function GigForm({ gig }: { gig?: Gig }) {
       subcategory,
       tags: wordsOf(tags),
       images: linesOf(images),
+      imageMediaIds: pictures.map((p) => p.id),
       packages: offered.map((tier) => {
         const p = packages[tier];
         return {
@@ -148,9 +155,9 @@ function GigForm({ gig }: { gig?: Gig }) {
   }
 
   const shown = Object.keys(errors.fields).filter((p) =>
-    /^\/(title|category|subcategory|description|tags|images)$/.test(p) ||
+    /^\/(title|category|subcategory|description|tags|images|imageMediaIds)$/.test(p) ||
     /^\/packages\/\d+\/(name|description|price\/amount|price\/currency|deliveryDays|revisions|features)$/.test(p) ||
-    /^\/(requirements|faq)\/\d+\/\w+$/.test(p) || /^\/(tags|images)\/\d+$/.test(p) ||
+    /^\/(requirements|faq)\/\d+\/\w+$/.test(p) || /^\/(tags|images|imageMediaIds)\/\d+$/.test(p) ||
     /^\/packages\/\d+\/features\/\d+$/.test(p) || p === "/packages"
   );
   return (
@@ -181,8 +188,10 @@ function GigForm({ gig }: { gig?: Gig }) {
         <Input label="Tags" value={tags} onChange={(e) => setTags(e.target.value)}
           hint="Up to 5 search keywords, separated by commas."
           error={fe("/tags") ?? firstUnder(errors.fields, "/tags/")} />
+        <GigImages images={pictures} setImages={setPictures} links={linesOf(images).length}
+          error={fe("/imageMediaIds") ?? firstUnder(errors.fields, "/imageMediaIds/")} />
         <TextArea label="Images" value={images} rows={3} onChange={(e) => setImages(e.target.value)}
-          hint="Up to 5 public https links to pictures, one per line; the first is the gig's card."
+          hint="Or links: public https links to pictures, one per line, shown after the uploaded ones; 5 pictures in all."
           error={fe("/images") ?? firstUnder(errors.fields, "/images/")} />
       </Card>
 

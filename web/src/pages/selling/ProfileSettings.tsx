@@ -14,6 +14,7 @@ import { errorsOf, type Profile, type SellerBody, sellingKeys, useMe, useUpdateP
 import { FormAlert, TextArea } from "./parts.tsx";
 import { bodyOf, draftOf, type SellerDraft, SellerFields, sellerPointers } from "./SellerFields.tsx";
 import { SellingNav } from "./SellingNav.tsx";
+import { AvatarSettings } from "./AvatarSettings.tsx";
 
 export default function ProfileSettings() {
   return (
@@ -41,6 +42,7 @@ function Loaded() {
   return (
     <>
       {seller && <SellingNav />}
+      <AvatarSettings profile={me.data} />
       <ProfileForm profile={me.data} />
       {seller && <SellerProfileForm username={me.data.username} seller={seller} />}
     </>
@@ -75,6 +77,12 @@ function ProfileForm({ profile }: { profile: Profile }) {
     timeZone: profile.timeZone ?? "",
     bio: profile.bio,
   });
+  // The link as stored; an upload (AvatarSettings) changes it, and an untouched field follows.
+  const [shownAvatar, setShownAvatar] = useState(profile.avatarUrl ?? "");
+  if ((profile.avatarUrl ?? "") !== shownAvatar) {
+    setShownAvatar(profile.avatarUrl ?? "");
+    if (form.avatarUrl === shownAvatar) setForm({ ...form, avatarUrl: profile.avatarUrl ?? "" });
+  }
   const errors = errorsOf(update.error);
   const set = (name: keyof typeof form) => (event: { target: { value: string } }) =>
     setForm({ ...form, [name]: event.target.value });
@@ -83,7 +91,10 @@ function ProfileForm({ profile }: { profile: Profile }) {
     event.preventDefault();
     update.mutate({
       displayName: form.displayName,
-      avatarUrl: form.avatarUrl.trim() || null,
+      // Only when edited here: an uploaded picture saved meanwhile must not be put back.
+      ...(form.avatarUrl !== shownAvatar
+        ? { avatarUrl: form.avatarUrl.trim() || null }
+        : {}),
       country: form.country.trim().toUpperCase() || null,
       timeZone: form.timeZone.trim() || null,
       bio: form.bio,

@@ -53,6 +53,8 @@ export interface ProfilePatch {
   bio?: string;
   country?: string | null;
   avatarUrl?: string | null;
+  /** An uploaded file of the caller's (purpose `avatar`) instead of `avatarUrl`. */
+  avatarMediaId?: string;
   timeZone?: string | null;
 }
 
@@ -80,7 +82,10 @@ export interface GigBody {
   category: string;
   subcategory: string;
   tags: string[];
+  /** Picture links (public https); uploads go in `imageMediaIds`. */
   images: string[];
+  /** Uploaded pictures (media ids, purpose `gig_image`), shown before the links. */
+  imageMediaIds?: string[];
   packages: GigPackage[];
   requirements: Requirement[];
   faq: { question: string; answer: string }[];
@@ -88,6 +93,8 @@ export interface GigBody {
 
 export interface Gig extends GigBody {
   id: string;
+  /** As answered: `images` is what is shown, the uploads' URLs first, then the links. */
+  imageMediaIds: string[];
   status: "active" | "paused";
   startingPrice: Money;
   createdAt: string;
