@@ -5,8 +5,8 @@
  * through the refresh cookie and the socket reconnects with the new one.
  *
  * Pushes update the TanStack Query caches (`message:new`, `message:read`,
- * `offer:updated`, `order:updated`, `notification:new`); a page listens to any event
- * with {@link useLiveEvent}. socket.io-client is loaded on demand, so pages of
+ * `conversation:updated`, `offer:updated`, `order:updated`, `notification:new`); a page
+ * listens to any event with {@link useLiveEvent}. socket.io-client is loaded on demand, so pages of
  * anonymous visitors do not carry it.
  */
 import { useEffect, useRef, useSyncExternalStore } from "react";
@@ -16,6 +16,11 @@ import { onSessionChange, refreshSession, type SessionAnswer } from "../api/clie
 import { useSession } from "../auth/session.tsx";
 
 // Payloads the edge pushes (services/realtime/README.md).
+/** A link the sender gave, or a file uploaded to the media service. */
+export type LiveAttachment =
+  | { url: string; name: string; size: number }
+  | { mediaId: string; name: string; size: number; contentType: string };
+
 export interface LiveMessage {
   id: string;
   conversationId: string;
@@ -23,7 +28,7 @@ export interface LiveMessage {
   clientId: string;
   kind: "text" | "offer";
   body: string;
-  attachments: { url: string; name: string; size: number }[];
+  attachments: LiveAttachment[];
   gigId: string | null;
   orderId: string | null;
   offerId: string | null;
@@ -33,6 +38,8 @@ export interface LiveMessage {
 export interface LiveEvents {
   "message:new": LiveMessage;
   "message:read": { conversationId: string; readerId: string; upTo: string; readAt: string };
+  /** A block changed: the field of this person's conversation view that changed. */
+  "conversation:updated": { conversationId: string; blockedByMe?: boolean; blockedMe?: boolean };
   "offer:updated": { id: string; conversationId: string; orderId: string | null; status: string };
   "order:updated": { orderId: string; type: string; status?: string; occurredAt: string };
   "notification:new": { id: string; title: string };
@@ -91,6 +98,18 @@ function updateCaches(client: QueryClient, event: string, payload: unknown) {
       void client.invalidateQueries({ queryKey: liveKeys.conversation(read.conversationId) });
       void client.invalidateQueries({ queryKey: liveKeys.conversations });
       void client.invalidateQueries({ queryKey: liveKeys.unread });
+      break;
+    }
+    case "conversation:updated": {
+      const { conversationId, ...changed } = payload as LiveEvents["conversation:updated"];
+      // The composer follows at once; the refetch after it corrects a push that came late or
+      // twice (a redelivered old block), as chat has the last word.
+      client.setQueryData(
+        liveKeys.conversation(conversationId),
+        (cached: object | undefined) => cached && { ...cached, ...changed },
+      );
+      void client.invalidateQueries({ queryKey: liveKeys.conversation(conversationId) });
+      void client.invalidateQueries({ queryKey: liveKeys.conversations });
       break;
     }
     case "offer:updated": {

@@ -63,17 +63,14 @@ export function useConversations() {
 }
 
 /**
- * How often an open conversation asks for itself again: chat publishes no event when
- * someone blocks or unblocks, so nothing is pushed; this (with a refetch on focus and
- * after a refused send) is how the other side learns of it.
+ * One conversation. A block or unblock by either side arrives as `conversation:updated`
+ * (../../realtime/live.tsx updates this cache); a refetch on focus and after a refused
+ * send (Conversation.tsx) covers a push the socket missed. No polling.
  */
-const CONVERSATION_REFRESH_MS = 15_000;
-
 export function useConversation(id: string) {
   return useQuery({
     queryKey: liveKeys.conversation(id),
     staleTime: 0,
-    refetchInterval: CONVERSATION_REFRESH_MS,
     queryFn: ({ signal }) =>
       api<{ conversation: Conversation }>("GET", `/api/v1/conversations/${id}`, { signal }).then((a) =>
         a.conversation
