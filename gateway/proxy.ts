@@ -1,5 +1,6 @@
 /**
- * Forwarding one request to an upstream service (with `hono/proxy`).
+ * Forwarding one request to an upstream service (one `fetch`, then the answer
+ * re-wrapped with the headers a client may see).
  *
  * The upstream gets the same method, path and query, the caller's headers minus
  * hop-by-hop and spoofable ones, the gateway's `X-Request-Id` and
@@ -11,7 +12,6 @@
  * when it cannot be reached.
  */
 import type { Context } from "hono";
-import { proxy } from "hono/proxy";
 import type { Logger } from "@mp/shared/log";
 import { problem } from "@mp/shared/problem";
 import { rawPath } from "./canonical_path.ts";
@@ -45,6 +45,9 @@ const HOP_BY_HOP = [
 // Set by the gateway itself, or by the client in a way upstreams must not trust.
 const NOT_FORWARDED = [
   "host",
+  // Deno's fetch asks for (and decodes) gzip and br itself; what the answer was
+  // encoded in is its business, not the client's.
+  "accept-encoding",
   "content-length",
   "cookie",
   "expect",
@@ -115,6 +118,27 @@ async function refusedWhileDraining(response: Response): Promise<boolean> {
  * otherwise only when `isRetryable`. Never throws for upstream trouble.
  */
 export async function forward(c: Context, options: ForwardOptions): Promise<Response> {
+  // One deadline for every attempt (a retry never doubles the caller's wait), for
+  // the status and headers: it is cleared once they arrive, and a body that keeps
+  // streaming after them is passed on whole. A plain timer rather than
+  // AbortSignal.timeout, which makes a DOMException up front for every request.
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException("upstream timeout", "TimeoutError")),
+    options.timeoutMs,
+  );
+  try {
+    return await sendToReplicas(c, options, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function sendToReplicas(
+  c: Context,
+  options: ForwardOptions,
+  deadline: AbortSignal,
+): Promise<Response> {
   const { upstream, log } = options;
   // The path as sent, which the gateway has checked is canonical (canonical_path.ts):
   // the path limited and routed is the path forwarded. Concatenated, not resolved
@@ -127,8 +151,6 @@ export async function forward(c: Context, options: ForwardOptions): Promise<Resp
   const headers = upstreamHeaders(c, options);
   const retryable = isRetryable(method, headers);
 
-  // One deadline for every attempt: a retry never doubles the caller's wait.
-  const timeout = AbortSignal.timeout(options.timeoutMs);
   const tried = new Set<string>();
   let lastReason = "";
   for (;;) {
@@ -138,19 +160,19 @@ export async function forward(c: Context, options: ForwardOptions): Promise<Resp
     const mayRetry = () => tried.size < 2 && tried.size < upstream.replicas.size;
     let response: Response;
     try {
-      response = await proxy(`${origin}${pathAndQuery}`, {
+      response = await fetch(`${origin}${pathAndQuery}`, {
         method,
         headers,
         body: body?.byteLength ? body : undefined,
         // Only the deadline: Deno's request.signal also fires after a successful
         // response (legacy behaviour), and a client that leaves mid-answer
         // cancels the streamed upstream body anyway.
-        signal: timeout,
+        signal: deadline,
         // Redirects are the client's to follow, not the gateway's.
         redirect: "manual",
       });
     } catch (error) {
-      if (timeout.aborted) {
+      if (deadline.aborted) {
         log.warn("upstream timed out", { upstream: upstream.name, timeoutMs: options.timeoutMs });
         return problem(504, "upstream_timeout", "The service did not answer in time.");
       }
@@ -167,9 +189,7 @@ export async function forward(c: Context, options: ForwardOptions): Promise<Resp
       await response.body?.cancel();
       continue;
     }
-    for (const name of NOT_RETURNED) response.headers.delete(name);
-    if (!upstream.cookies) response.headers.delete("set-cookie");
-    return response;
+    return clientAnswer(response, upstream.cookies);
   }
   // The reason may name the internal address: logs only, never the response.
   log.warn("upstream unreachable", { upstream: upstream.name, error: lastReason });
@@ -180,4 +200,27 @@ export async function forward(c: Context, options: ForwardOptions): Promise<Resp
     {},
     { "retry-after": "5" },
   );
+}
+
+// The upstream's answer as the client gets it: fetch's headers are immutable, so
+// they are copied once, without hop-by-hop fields (and those `Connection` names),
+// what says which software runs inside, and Set-Cookie from any service but auth.
+// Deno's fetch decoded a compressed body, so its encoding and length go too.
+function clientAnswer(response: Response, cookies: boolean): Response {
+  const headers = new Headers(response.headers);
+  const listed = headers.get("connection")?.split(",").map((name) => name.trim().toLowerCase()) ??
+    [];
+  for (const name of [...HOP_BY_HOP, ...NOT_RETURNED, ...listed]) {
+    if (name) headers.delete(name);
+  }
+  if (!cookies) headers.delete("set-cookie");
+  if (headers.has("content-encoding")) {
+    headers.delete("content-encoding");
+    headers.delete("content-length");
+  }
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }

@@ -189,6 +189,66 @@ Deno.test("an upstream that does not answer in time gives 504 problem+json", asy
   }
 });
 
+Deno.test("the deadline bounds the wait for the headers only: a body streaming past it arrives whole", async () => {
+  const chunks = ["first ", "second ", "third"];
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        for (const chunk of chunks) {
+          controller.enqueue(new TextEncoder().encode(chunk));
+          await new Promise((resolve) => setTimeout(resolve, 200)); // 600 ms in all
+        }
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/plain" } });
+  });
+  const gateway = await startGateway({
+    env: {
+      NOTIFICATIONS_URL: `http://127.0.0.1:${upstream.addr.port}`,
+      UPSTREAM_TIMEOUT_MS: "250",
+    },
+  });
+  try {
+    const response = await fetch(`${gateway.url}/api/v1/notifications/stream`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), chunks.join(""));
+  } finally {
+    await gateway.close();
+    await upstream.shutdown();
+  }
+});
+
+Deno.test("a compressed answer reaches the client decoded, without the encoding and length it no longer has", async () => {
+  const text = "hello ".repeat(200);
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const gzipped = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Response(gzipped, {
+      headers: {
+        "content-type": "text/plain",
+        "content-encoding": "gzip",
+        "x-asked-encoding": request.headers.get("accept-encoding") ?? "",
+      },
+    });
+  });
+  const gateway = await startGateway({
+    env: { NOTIFICATIONS_URL: `http://127.0.0.1:${upstream.addr.port}` },
+  });
+  try {
+    const response = await fetch(`${gateway.url}/api/v1/notifications/big`, {
+      headers: { "accept-encoding": "identity" },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-encoding"), null);
+    assert.equal(await response.text(), text);
+    // What the upstream was asked for is the gateway's own fetch's choice, not the client's.
+    assert.notEqual(response.headers.get("x-asked-encoding"), "identity");
+  } finally {
+    await gateway.close();
+    await upstream.shutdown();
+  }
+});
+
 Deno.test("an unreachable upstream gives 503 service_unavailable naming no address", async () => {
   const port = closedPort();
   const gateway = await startGateway({ env: { NOTIFICATIONS_URL: `http://127.0.0.1:${port}` } });
