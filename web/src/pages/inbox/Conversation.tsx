@@ -13,7 +13,8 @@ import { sentenceOf } from "../../forms/errors.ts";
 import { emitTyping, useLiveEvent, usePresence } from "../../realtime/live.tsx";
 import { RequireAuth } from "../../routes/RequireAuth.tsx";
 import { Alert, Button, PageTitle, RelativeTime, Skeleton } from "../../ui/index.ts";
-import { fetchMessages, markRead, type Message, sendMessage, useConversation } from "./api.ts";
+import { fetchMessages, markRead, type Message, useConversation } from "./api.ts";
+import { AttachmentPicker, MessageAttachments, type PickedFile, sendWithFiles } from "./ChatAttachments.tsx";
 import { BlockButton, BlockedNotice, sendRefusal } from "./BlockControls.tsx";
 import { OfferCard } from "./OfferCard.tsx";
 import { OfferForm, useMyActiveGigs } from "./OfferForm.tsx";
@@ -25,6 +26,7 @@ const TYPING_SHOWN_MS = 4_000;
 interface Pending {
   clientId: string;
   body: string;
+  files: PickedFile[];
   failed: boolean;
 }
 
@@ -46,6 +48,7 @@ function Thread({ id }: { id: string }) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [pending, setPending] = useState<Pending[]>([]);
   const [draft, setDraft] = useState("");
+  const [files, setFiles] = useState<PickedFile[]>([]);
   const [sendError, setSendError] = useState<string | null>(null);
   const [typingUntil, setTypingUntil] = useState(0);
   const [seenUpTo, setSeenUpTo] = useState<string | null>(null);
@@ -147,7 +150,7 @@ function Thread({ id }: { id: string }) {
   async function deliver(item: Pending) {
     setSendError(null);
     try {
-      const message = await sendMessage(id, item.body, item.clientId);
+      const message = await sendWithFiles(id, item.body, item.clientId, item.files);
       setMessages((list) => merge(list, [message]));
       setPending((list) => list.filter((p) => p.clientId !== item.clientId));
     } catch (error) {
@@ -162,10 +165,11 @@ function Thread({ id }: { id: string }) {
   function send(event: FormEvent) {
     event.preventDefault();
     const body = draft.trim();
-    if (!body) return;
-    const item = { clientId: crypto.randomUUID(), body, failed: false };
+    if (!body && files.length === 0) return;
+    const item = { clientId: crypto.randomUUID(), body, files, failed: false };
     setPending((list) => [...list, item]);
     setDraft("");
+    setFiles([]);
     void deliver(item);
   }
 
@@ -261,6 +265,7 @@ function Thread({ id }: { id: string }) {
                       {m.body}
                     </p>
                   )}
+                <MessageAttachments attachments={m.attachments ?? []} />
                 <span className="mt-0.5 text-xs text-ink-600">
                   <RelativeTime iso={m.createdAt} />
                   {m === myLast && myLastSeen && <span> · Seen</span>}
@@ -276,7 +281,7 @@ function Thread({ id }: { id: string }) {
                   p.failed ? "border border-danger-600 bg-white text-ink-900" : "bg-brand-700 text-white"
                 }`}
               >
-                {p.body}
+                {p.body || p.files.map((f) => f.name).join(", ")}
               </p>
               <span className="mt-0.5 text-xs text-ink-600">
                 {p.failed
@@ -325,8 +330,9 @@ function Thread({ id }: { id: string }) {
             className="block w-full resize-y rounded-lg border border-ink-300 bg-white px-3 py-2 text-base disabled:cursor-not-allowed disabled:bg-ink-100 disabled:text-ink-600"
           />
         </div>
-        <Button type="submit" disabled={blocked || !draft.trim()}>Send</Button>
+        <Button type="submit" disabled={blocked || (!draft.trim() && files.length === 0)}>Send</Button>
       </form>
+      <AttachmentPicker files={files} setFiles={setFiles} disabled={blocked || !conversation.data} />
       {!blocked && (myGigs.data?.length ?? 0) > 0 && (
         offering
           ? <OfferForm conversationId={id} gigs={myGigs.data!} onDone={() => setOffering(false)} />
