@@ -7,7 +7,7 @@
  * - `message.sent` `{ message: { conversationId, senderId, attachments }, recipientId }`:
  *   the recipient may read the attachments that are media files (`mediaId`).
  * - `gig.deleted` `{ gigId, sellerId, imageMediaIds }`: the gig's images go,
- *   objects and rows.
+ *   objects (their resized variants too) and rows.
  *
  * Every effect is limited to files the event's owner really owns with the
  * right purpose: the publisher checked ownership when it took the ids, and a
@@ -21,6 +21,7 @@ import type { Logger } from "@mp/shared/log";
 import { z } from "zod";
 import type { ObjectStore } from "./object_store.ts";
 import * as store from "./store.ts";
+import { variantKeys } from "./variant_store.ts";
 
 // Bounded so a malformed event cannot make one huge statement; publishers allow far fewer.
 const mediaIds = z.array(z.uuid()).max(100).default([]);
@@ -110,7 +111,13 @@ export function createAccessHandlers(
         // Objects first, rows after, inside the transaction: if a delete fails the
         // transaction rolls back and the redelivered event tries again (deleting an
         // object twice is harmless), so no object outlives its row.
-        for (const image of images) await objects.delete(image.objectKey);
+        // The rows are locked (FOR UPDATE): a variant worker finishing now waits, finds
+        // the file gone and removes what it wrote (variants.ts).
+        for (const image of images) {
+          for (const key of [image.objectKey, ...variantKeys(image.objectKey)]) {
+            await objects.delete(key);
+          }
+        }
         await store.deleteFiles(tx, images.map((image) => image.id));
         removed = images.length;
       });

@@ -32,6 +32,12 @@ export const MediaSchema = z.object({
   }),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  variants: z.object({ "200": z.string().optional(), "800": z.string().optional() }).meta({
+    description: "Resized WebP copies of an avatar or gig image by width in pixels, public " +
+      "URLs like `url`; made in the background after `complete` (empty until then, and " +
+      "always for other files). Only widths narrower than the original: an image 500 px " +
+      "wide gets `200` only, one 200 px wide or less none (show `url`).",
+  }),
 }).openapi("Media");
 
 /** The answer to `POST /api/v1/uploads`. */

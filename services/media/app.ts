@@ -44,6 +44,8 @@ import {
   SNIFF_BYTES,
 } from "./purposes.ts";
 import * as store from "./store.ts";
+import * as variantStore from "./variant_store.ts";
+import { variantUrls } from "./variants.ts";
 
 /** What `createApp` needs; built in main.ts, or by tests with real connections. */
 export interface MediaDeps {
@@ -56,6 +58,8 @@ export interface MediaDeps {
   uploadUrlSeconds: number;
   /** Lifetime of a presigned GET, in seconds. */
   downloadUrlSeconds: number;
+  /** Told when an image was queued for variants (main.ts wakes the variant worker). */
+  onVariantsQueued?: () => void;
   drain?: Drain;
   readiness?: Record<string, ReadinessCheck>;
 }
@@ -167,6 +171,10 @@ export function createApp(deps: MediaDeps) {
       urlExpiresAt,
       createdAt: media.createdAt,
       completedAt: media.completedAt,
+      // Public like their original; empty until the variant worker made them.
+      variants: publicFile && media.status === "ready"
+        ? variantUrls(objects, await variantStore.variantsOf(sql, media.id))
+        : {},
     };
   };
 
@@ -249,8 +257,11 @@ export function createApp(deps: MediaDeps) {
         url: isPublic(ready.purpose) ? objects.publicUrl(ready.objectKey) : null,
         uploadedAt: ready.completedAt!,
       });
+      // Resized variants of avatars and gig images, made off the request (variants.ts).
+      if (isPublic(ready.purpose)) await variantStore.queueJob(tx, ready.id);
       return ready;
     });
+    if (isPublic(media.purpose)) deps.onVariantsQueued?.();
     return c.json(await shown(media), 200);
   });
 

@@ -10,6 +10,7 @@ import type { Logger } from "@mp/shared/log";
 import { PollingLoop } from "@mp/shared/loop";
 import type { ObjectStore } from "./object_store.ts";
 import * as store from "./store.ts";
+import { variantKeys } from "./variant_store.ts";
 
 /** Pending uploads older than this are removed. */
 export const PENDING_RETENTION_MS = 86_400_000;
@@ -47,7 +48,10 @@ export async function removeStaleUploads(
     const removed = await sql.begin(async (tx) => {
       const stale = await store.stalePending(tx, olderThanMs, batchSize);
       for (const upload of stale) {
-        await objects.delete(upload.objectKey);
+        // A pending upload has no variants yet; their keys go too, so no path leaves one.
+        for (const key of [upload.objectKey, ...variantKeys(upload.objectKey)]) {
+          await objects.delete(key);
+        }
         await store.deleteMedia(tx, upload.id);
       }
       return stale.length;

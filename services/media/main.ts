@@ -1,8 +1,9 @@
 /**
  * Media service process: its own part of the kit's start-up (shared/service.ts):
  * the object store (bucket made sure of at start, checked by /readyz) and the
- * janitor of uploads never completed. Publishes `media.uploaded` through its
- * outbox; consumes `order.delivered`, `message.sent` (who may read private
+ * janitor of uploads never completed, the worker loop making resized variants
+ * of images (variants.ts). Publishes `media.uploaded` and
+ * `media.variants_ready` through its outbox; consumes `order.delivered`, `message.sent` (who may read private
  * files) and `gig.deleted` (its images go): access.ts.
  *
  * Run from the repository root with the flags of README.md ("Permissions");
@@ -15,13 +16,15 @@ import { createApp } from "./app.ts";
 import { mediaEnv, rulesFrom } from "./config.ts";
 import { UploadJanitor } from "./janitor.ts";
 import { ObjectStore } from "./object_store.ts";
+import { VariantRenderer } from "./variant_renderer.ts";
+import { VariantWorker } from "./variants.ts";
 
 export default await startService({
   name: "media",
   env: mediaEnv,
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
-  setup: async ({ config, log, readiness, onClose }) => {
+  setup: async ({ sql, config, log, readiness, onClose }) => {
     const objects = new ObjectStore({
       endpoint: config.S3_ENDPOINT,
       publicUrl: config.S3_PUBLIC_URL,
@@ -35,10 +38,14 @@ export default await startService({
     if (!policy) log.info("the object store took no bucket policy", { bucket: config.S3_BUCKET });
     readiness.objectStore = () => objects.isReady();
     onClose("close object store clients", () => objects.close());
-    return { objects };
+    // Resized variants of avatars and gig images: a Web Worker renders, a loop feeds it.
+    const renderer = new VariantRenderer();
+    onClose("terminate the variant worker", () => renderer.close());
+    const variants = new VariantWorker({ sql, objects, log, renderer });
+    return { objects, variants };
   },
   consumes: ({ sql, log, objects }) => createAccessHandlers({ sql, log, objects }),
-  start: ({ sql, log, objects, config, onStop }) => {
+  start: ({ sql, log, objects, variants, config, onStop }) => {
     const janitor = new UploadJanitor({
       sql,
       objects,
@@ -47,8 +54,10 @@ export default await startService({
     });
     janitor.start();
     onStop("stop upload janitor", () => janitor.stop());
+    variants.start();
+    onStop("stop variant worker", () => variants.stop());
   },
-  createApp: ({ sql, verifier, log, readiness, objects, config }) =>
+  createApp: ({ sql, verifier, log, readiness, objects, variants, config }) =>
     createApp({
       sql,
       verifier,
@@ -58,5 +67,6 @@ export default await startService({
       rules: rulesFrom(config),
       uploadUrlSeconds: config.MEDIA_UPLOAD_URL_SECONDS,
       downloadUrlSeconds: config.MEDIA_DOWNLOAD_URL_SECONDS,
+      onVariantsQueued: () => variants.wake(),
     }),
 }) satisfies Deno.ServeDefaultExport;

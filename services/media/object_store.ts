@@ -197,6 +197,27 @@ export class ObjectStore {
     return bytes.subarray(0, count);
   }
 
+  /** The whole object's bytes (the original of an image, for its variants). */
+  async read(key: string): Promise<Uint8Array<ArrayBuffer>> {
+    const answer = await this.#internal.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+    );
+    return new Uint8Array(await answer.Body!.transformToByteArray());
+  }
+
+  /** Writes an object made by the service (a variant), immutable: its key changes with it. */
+  async write(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    await this.#internal.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: contentType,
+        CacheControl: "public, max-age=31536000, immutable",
+      }),
+    );
+  }
+
   /** Deletes an object; deleting a missing one is not an error (S3 semantics). */
   async delete(key: string): Promise<void> {
     await this.#internal.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
