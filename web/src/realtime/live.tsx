@@ -6,8 +6,8 @@
  *
  * Pushes update the TanStack Query caches (`message:new`, `message:read`,
  * `conversation:updated`, `offer:updated`, `order:updated`, `notification:new`); a page
- * listens to any event with {@link useLiveEvent}. socket.io-client is loaded on demand, so pages of
- * anonymous visitors do not carry it.
+ * listens to any event with {@link useLiveEvent}. socket.io-client is loaded on demand, so
+ * pages of anonymous visitors do not carry it.
  */
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
