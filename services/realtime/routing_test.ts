@@ -186,6 +186,12 @@ Deno.test("a malformed event is dead-lettered and the edge keeps pushing", async
       envelope("message.sent", { message: { id: 1 }, recipientId: user.userId }),
       envelope("order.paid", { orderId: "o" }),
       envelope("conversation.started", { conversationId: "c", participants: [user.userId] }),
+      envelope("conversation.block_changed", {
+        conversationId: "c",
+        blockerId: user.userId,
+        blockedId: "b",
+        blocked: "yes",
+      }),
     );
     const dlq = `${cluster.exchange}.realtime.dlq`;
     const { default: amqp } = await import("amqplib");
@@ -194,8 +200,8 @@ Deno.test("a malformed event is dead-lettered and the edge keeps pushing", async
     );
     try {
       const channel = await connection.createChannel();
-      await waitFor(async () => (await channel.checkQueue(dlq)).messageCount === 3, {
-        what: "three dead letters",
+      await waitFor(async () => (await channel.checkQueue(dlq)).messageCount === 4, {
+        what: "four dead letters",
       });
     } finally {
       await connection.close();
@@ -205,7 +211,11 @@ Deno.test("a malformed event is dead-lettered and the edge keeps pushing", async
       notification: { id: "after" },
     }));
     await user.next("notification:new", (p) => p.id === "after");
-    assert.equal(user.all("message:new").length + user.all("order:updated").length, 0);
+    assert.equal(
+      user.all("message:new").length + user.all("order:updated").length +
+        user.all("conversation:updated").length,
+      0,
+    );
   } finally {
     await cluster.cleanup();
   }
