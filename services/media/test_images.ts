@@ -5,7 +5,7 @@
  */
 import encodeJpeg, { init as initJpegEncode } from "@jsquash/jpeg/encode.js";
 import encodePng, { init as initPngEncode } from "@jsquash/png/encode.js";
-import { jpegEncWasm, pngWasm } from "./codec_wasm.js";
+import { jpegEncWasm, pngWasm } from "./render/codec_wasm.js";
 
 let ready: Promise<unknown> | undefined;
 

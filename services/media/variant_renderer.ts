@@ -4,8 +4,8 @@
  * long is terminated and replaced for the next image, so a pathological file
  * costs one deadline, never a stuck loop.
  */
-import { type RenderedVariant, UndecodableImage } from "./image_codecs.ts";
-import type { RenderRequest } from "./variant_worker.ts";
+import { type RenderedVariant, UndecodableImage } from "./render/image_codecs.ts";
+import type { RenderRequest } from "./render/variant_worker.ts";
 
 type Answer =
   | { id: number; variants: RenderedVariant[] }
@@ -21,8 +21,9 @@ export class VariantRenderer {
   constructor(private readonly timeoutMs = 60_000) {}
 
   #spawn(): Worker {
-    // Deno workers inherit the process's permissions (no wider): see README "Permissions".
-    this.#worker ??= new Worker(new URL("./variant_worker.ts", import.meta.url), {
+    // Deno workers inherit the process's permissions (no wider); loading render/ needs its
+    // read permission (README "Permissions").
+    this.#worker ??= new Worker(new URL("./render/variant_worker.ts", import.meta.url), {
       type: "module",
     });
     return this.#worker;

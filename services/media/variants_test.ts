@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { envelope } from "@mp/shared/testing";
 import { createAccessHandlers } from "./access.ts";
-import { MAX_PIXELS } from "./image_codecs.ts";
+import { MAX_PIXELS } from "./render/image_codecs.ts";
 import { imageFile, webpHeader } from "./test_images.ts";
 import { fileOf, type MediaFixture, mediaFixture, SAMPLES } from "./test_support.ts";
 import { VariantRenderer } from "./variant_renderer.ts";

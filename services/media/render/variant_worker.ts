@@ -1,7 +1,9 @@
 /**
  * The Web Worker that renders variants (image_codecs.ts) off the service's
- * event loop. It inherits the process's permissions and needs none of them:
- * the codecs are source-phase-imported WebAssembly. One request at a time:
+ * event loop. It inherits the process's permissions (never more). Deno checks
+ * read access to a worker's own module files, so this folder holds only them
+ * and is the process's one `--allow-read` beside its migrations; the codecs'
+ * npm modules and WebAssembly (source phase imports) need nothing. One request at a time:
  * `{ id, bytes, contentType, widths }` in, `{ id, variants }` or `{ id, error,
  * undecodable }` out (the variants' buffers transferred, not copied).
  */
