@@ -258,3 +258,72 @@ Deno.test("two worker loops share the jobs: each image is rendered once", async 
     await f.close();
   }
 });
+
+Deno.test("a render that times out is retried with a fresh worker, then given up after the attempts allowed", async () => {
+  const f = await mediaFixture("media_variants_timeout");
+  // A deadline no render meets: the worker is terminated and replaced each time.
+  const slow = new VariantRenderer(1);
+  try {
+    const owner = await f.user("owner");
+    const id = await uploadImage(f, owner, "avatar", await imageFile("png", 600, 400), "image/png");
+    const options = {
+      sql: f.db.sql,
+      objects: f.objects,
+      log: f.log,
+      renderer: slow,
+      retryDelayMs: 0,
+      maxAttempts: 2,
+    };
+    assert.equal(await runNextJob(options), "retry");
+    let row = await job(f, id);
+    assert.equal(row.state, "queued");
+    assert.match(row.last_error!, /took more than 1 ms/);
+    assert.equal(await runNextJob(options), "failed");
+    row = await job(f, id);
+    assert.equal(row.state, "failed");
+    assert.equal(row.attempts, 2);
+    assert.equal(await runNextJob(options), "none");
+    assert.deepEqual((await f.call("GET", `/api/v1/media/${id}`)).body.variants, {});
+  } finally {
+    slow.close();
+    await f.close();
+  }
+});
+
+Deno.test("a file deleted while its variants render: what was written is removed, nothing recorded", async () => {
+  const f = await mediaFixture("media_variants_race");
+  const handlers = createAccessHandlers({ sql: f.db.sql, log: f.log, objects: f.objects });
+  const seller = await f.user("seller");
+  // The real renderer, with the gig deleted between the render and the writes.
+  class DeletedMeanwhile extends VariantRenderer {
+    override async render(bytes: Uint8Array<ArrayBuffer>, type: string, widths: readonly number[]) {
+      const variants = await super.render(bytes, type, widths);
+      await handlers["gig.deleted"](
+        envelope("gig.deleted", {
+          gigId: crypto.randomUUID(),
+          sellerId: seller.id,
+          imageMediaIds: [id],
+        }),
+        {},
+      );
+      return variants;
+    }
+  }
+  const renderer = new DeletedMeanwhile();
+  let id = "";
+  try {
+    id = await uploadImage(f, seller, "gig_image", await imageFile("png", 900, 600), "image/png");
+    const [{ object_key: key }] = await f.db.sql<{ object_key: string }[]>`
+      select object_key from media where id = ${id}`;
+    assert.deepEqual(await drain(f, renderer), ["gone"]);
+    for (const variant of variantKeys(key)) {
+      assert.equal(await f.objects.head(variant), undefined, variant);
+    }
+    assert.equal(await f.objects.head(key), undefined);
+    const events = (await f.outbox()).filter((e) => e.type === "media.variants_ready");
+    assert.equal(events.length, 0);
+  } finally {
+    renderer.close();
+    await f.close();
+  }
+});
