@@ -4,7 +4,8 @@
  * long is terminated and replaced for the next image, so a pathological file
  * costs one deadline, never a stuck loop.
  */
-import { type RenderedVariant, UndecodableImage } from "./render/image_codecs.ts";
+import { UndecodableImage } from "./render/errors.ts";
+import type { RenderedVariant } from "./render/image_codecs.ts";
 import type { RenderRequest } from "./render/variant_worker.ts";
 
 type Answer =

@@ -15,7 +15,7 @@ import type { Sql } from "@mp/shared/db";
 import type { Logger } from "@mp/shared/log";
 import { PollingLoop } from "@mp/shared/loop";
 import { publish } from "./events.ts";
-import { UndecodableImage } from "./render/image_codecs.ts";
+import { UndecodableImage } from "./render/errors.ts";
 import type { ObjectStore } from "./object_store.ts";
 import * as store from "./store.ts";
 import type { VariantRenderer } from "./variant_renderer.ts";

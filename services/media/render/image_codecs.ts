@@ -14,6 +14,7 @@ import decodePng, { init as initPngDecode } from "@jsquash/png/decode.js";
 import resize, { initResize } from "@jsquash/resize";
 import decodeWebp, { init as initWebpDecode } from "@jsquash/webp/decode.js";
 import encodeWebp, { init as initWebpEncode } from "@jsquash/webp/encode.js";
+import { UndecodableImage } from "./errors.ts";
 import { jpegDecWasm, pngWasm, resizeWasm, webpDecWasm, webpEncWasm } from "./codec_wasm.js";
 
 /** A rendered variant: WebP bytes and their size in pixels. */
@@ -21,11 +22,6 @@ export interface RenderedVariant {
   width: number;
   height: number;
   bytes: Uint8Array<ArrayBuffer>;
-}
-
-/** The image could not be decoded (broken or not what its type says): retrying will not help. */
-export class UndecodableImage extends Error {
-  override name = "UndecodableImage";
 }
 
 // The largest image decoded (pixels): 50 megapixels are 200 MB of RGBA; more is refused

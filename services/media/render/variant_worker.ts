@@ -8,7 +8,8 @@
  * undecodable }` out (the variants' buffers transferred, not copied).
  */
 /// <reference lib="deno.worker" />
-import { renderVariants, UndecodableImage } from "./image_codecs.ts";
+import { UndecodableImage } from "./errors.ts";
+import { renderVariants } from "./image_codecs.ts";
 
 /** A request to the worker. */
 export interface RenderRequest {
