@@ -227,7 +227,9 @@ Deno.test("serveArgs() lets media reach its database, the broker and the object 
     args.includes("--allow-net=127.0.0.1:4009,127.0.0.1:5432,127.0.0.1:5672,127.0.0.1:4569"),
     args.join(" "),
   );
-  assert.ok(args.includes("--allow-read=/repo/services/media/migrations"));
+  assert.ok(
+    args.includes("--allow-read=/repo/services/media/migrations,/repo/services/media/render"),
+  );
   assert.throws(
     () => serveArgs(processSpec("media"), { ...local, port: 4009, objectStoreUrl: undefined }),
     /media needs an object store URL/,

@@ -257,7 +257,9 @@ export const PROCESSES: readonly ProcessSpec[] = [
     name: "media",
     entry: "services/media/main.ts",
     port: 4009,
-    reads: ["services/media/migrations"],
+    // Its migrations, and the variant Web Worker's modules (Deno checks read access to a
+    // worker's own module files; services/media/render/).
+    reads: ["services/media/migrations", "services/media/render"],
     uses: { database: true, broker: true, objectStore: true },
     // services/media/config.ts (MEDIA_ENV_NAMES); fleet_test.ts checks the two agree.
     env: [

@@ -27,14 +27,9 @@ import { fileOf, SAMPLES } from "./test_support.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-// The variant Web Worker's module files (render/) must be readable: Deno checks a
-// worker's own modules. Added here until scripts/processes.ts lists the folder in
-// media's `reads` (then this is a no-op); nothing else is widened.
-const RENDER = "services/media/render";
-const reads = processSpec("media").reads ?? [];
-const spec = reads.includes(RENDER)
-  ? processSpec("media")
-  : { ...processSpec("media"), reads: [...reads, RENDER] };
+// scripts/processes.ts lists services/media/render in media's `reads`: Deno checks
+// read access to a Web Worker's own module files.
+const spec = processSpec("media");
 
 Deno.test("main.ts runs under its least-privilege flags: makes its bucket, takes an upload, publishes media.uploaded, stops on SIGTERM", async () => {
   const db = await freshDatabase("media_main");
