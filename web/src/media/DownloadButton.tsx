@@ -46,7 +46,9 @@ export function DownloadButton({ mediaId, name, size }: DownloadButtonProps) {
         aria-busy={busy || undefined}
         className="inline-flex items-center gap-2 self-start rounded-md text-left text-sm font-semibold text-brand-700 underline-offset-2 hover:underline disabled:text-ink-500"
       >
-        <span aria-hidden="true">⭳</span>
+        <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" className="size-4 shrink-0">
+          <path d="M10 3a1 1 0 0 1 1 1v7.59l2.3-2.3a1 1 0 1 1 1.4 1.42l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 1 1 1.4-1.42L9 11.59V4a1 1 0 0 1 1-1ZM4 15h12a1 1 0 1 1 0 2H4a1 1 0 1 1 0-2Z" />
+        </svg>
         <span>
           Download {name}
           {size !== undefined && <span className="font-normal text-ink-600"> ({formatSize(size)})</span>}
