@@ -7,49 +7,19 @@
  * whose bytes are not its type is refused by the server, and its message is shown. axe-core on
  * each page, no CSP violation, screenshots at 390 and 1280 px.
  *
- * Two pieces of deployment set-up are done here, since the browser reaches the object store on
- * its own origin: the bucket's CORS rule letting the site PUT and GET (what an operator sets on
- * MinIO or S3), and — until gateway/web.ts adds `S3_PUBLIC_URL` to the site's CSP — the store's
- * origin added to `connect-src` and `img-src` of the served page (`allowStoreInCsp`, a no-op once
- * the gateway's CSP names the store).
+ * The browser reaches the object store on its own origin, as in production: the site's CSP names
+ * it (the gateway's S3_PUBLIC_URL) and the bucket's CORS rule names the site (set by the media
+ * service at start-up).
  *
  * Needs the built front end (`npm ci && npm run build` in web/) and Debian's chromium.
  */
 import assert from "node:assert/strict";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { waitFor } from "@mp/shared/testing";
 import { avatarCanvas, encodePng, gigCanvas } from "../scripts/seed_images.ts";
 import { becomeSeller, gigBody, type Json, publishGig } from "./fixtures.ts";
 import { axeAudit, CHROMIUM, requireBuiltFrontEnd, shoot, signedIn } from "./web_support.ts";
 import { type Marketplace, type SignedUp, startMarketplace } from "./support.ts";
-
-/** Lets the site reach the store: a CORS rule on the bucket (s3rver answers unsigned requests). */
-async function allowSiteInBucketCors(storeUrl: string, bucket: string, site: string) {
-  const rule = `<CORSConfiguration><CORSRule><AllowedOrigin>${site}</AllowedOrigin>` +
-    `<AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod>` +
-    `<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>`;
-  const res = await fetch(`${storeUrl}/${bucket}?cors`, { method: "PUT", body: rule });
-  assert.equal(res.status, 200, await res.text());
-}
-
-/** Adds the store's origin to the served page's CSP, unless the gateway already names it. */
-async function allowStoreInCsp(context: BrowserContext, site: string, store: string) {
-  await context.route(
-    (url) => url.origin === site && !url.pathname.startsWith("/api/"),
-    async (route) => {
-      if (route.request().resourceType() !== "document") return route.continue();
-      const response = await route.fetch();
-      const headers = response.headers();
-      const csp = headers["content-security-policy"] ?? "";
-      if (!csp.includes(store)) {
-        headers["content-security-policy"] = csp
-          .replace("connect-src 'self'", `connect-src 'self' ${store}`)
-          .replace("img-src 'self'", `img-src 'self' ${store}`);
-      }
-      await route.fulfill({ response, headers });
-    },
-  );
-}
 
 /** Clicks the download button until the file may be read (the media service learns of the grant by an event). */
 async function downloadBytes(page: Page, name: string): Promise<Uint8Array> {
@@ -108,26 +78,11 @@ Deno.test({
         bob = await market.signup("wu_bob");
         await becomeSeller(market, ada);
         gig = await publishGig(ada, gigBody("Bakery logo with a hand-drawn feel", 4000));
-        await allowSiteInBucketCors(
-          store,
-          market.fleet.objectStore!.bucket ?? "media",
-          new URL(base).origin,
-        );
       });
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // A page fulfilled by allowStoreInCsp has no address, so Chromium counts it as public and
-        // refuses its requests to loopback; served from the network (gateway CSP fixed) it is not.
-        args: [
-          "--no-sandbox",
-          "--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets",
-        ],
-      });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       const sellerContext = await browser.newContext({ acceptDownloads: true });
       const buyerContext = await browser.newContext({ acceptDownloads: true });
-      await allowStoreInCsp(sellerContext, base, store);
-      await allowStoreInCsp(buyerContext, base, store);
       const seller = await signedIn(sellerContext, base, ada!);
       const buyer = await signedIn(buyerContext, base, bob!);
       const announced: string[] = [];

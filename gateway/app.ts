@@ -116,6 +116,7 @@ export function createApp(deps: GatewayDeps) {
     dir: config.WEB_DIST_DIR,
     publicUrl: config.PUBLIC_URL,
     stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
+    objectStoreUrl: config.S3_PUBLIC_URL,
   }, apiHeaders);
   app.use(web.headers);
   const allowedOrigins = new Set(config.CORS_ORIGINS);

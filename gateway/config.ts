@@ -100,6 +100,9 @@ export const gatewayConfigShape = {
       "must be a Stripe publishable key: pk_test_… or pk_live_…",
     )
     .optional(),
+  // Where browsers reach the object store (the media service's S3_PUBLIC_URL): pages
+  // upload to it and show its pictures, so the site's CSP names it (web.ts).
+  S3_PUBLIC_URL: httpUrl().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // GET /metrics, on a listener of its own: the gateway's port is public, this one is not.
   GATEWAY_METRICS_HOST: z.string().min(1).default("127.0.0.1"),

@@ -71,19 +71,26 @@ export const STRIPE_CSP = {
  * The site's content-security policy: scripts, styles and connections to its own
  * origin only (plus WebSocket to the public host, for /socket.io/), images from
  * itself, https: and data:, never framed. With `stripe` (a publishable key is
- * configured) Stripe.js's script, frames and API are allowed too.
+ * configured) Stripe.js's script, frames and API are allowed too. With
+ * `objectStore` (S3_PUBLIC_URL) its origin may be connected to (uploads are PUT
+ * straight to it, downloads fetched from it) and shown as images, http: too
+ * (a development store).
  */
-export function siteCsp(publicUrl: string, options: { stripe?: boolean } = {}): string {
+export function siteCsp(
+  publicUrl: string,
+  options: { stripe?: boolean; objectStore?: string } = {},
+): string {
   const host = new URL(publicUrl).host;
   const stripe = options.stripe === true;
   const plus = (list: readonly string[]) => stripe ? ` ${list.join(" ")}` : "";
+  const store = options.objectStore ? ` ${new URL(options.objectStore).origin}` : "";
   return [
     "default-src 'self'",
     `script-src 'self'${plus(STRIPE_CSP.script)}`,
     "style-src 'self'",
-    `connect-src 'self' ws://${host} wss://${host}${plus(STRIPE_CSP.connect)}`,
+    `connect-src 'self' ws://${host} wss://${host}${store}${plus(STRIPE_CSP.connect)}`,
     ...(stripe ? [`frame-src ${STRIPE_CSP.frame.join(" ")}`] : []),
-    "img-src 'self' https: data:",
+    `img-src 'self'${store} https: data:`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -131,6 +138,8 @@ export interface WebOptions {
   publicUrl: string;
   /** STRIPE_PUBLISHABLE_KEY: put in index.html; Stripe.js is allowed by the CSP. */
   stripePublishableKey?: string;
+  /** S3_PUBLIC_URL: the object store pages upload to and show pictures from. */
+  objectStoreUrl?: string;
 }
 
 /** index.html with the publishable key's meta tag before `</head>` (or at the top). */
@@ -265,7 +274,10 @@ class CompressedFiles {
  */
 export function webFrontEnd(options: WebOptions, secure: MiddlewareHandler) {
   const key = options.stripePublishableKey;
-  const csp = siteCsp(options.publicUrl, { stripe: key !== undefined });
+  const csp = siteCsp(options.publicUrl, {
+    stripe: key !== undefined,
+    objectStore: options.objectStoreUrl,
+  });
   const served = new WeakSet<Request>();
   const compressed = new CompressedFiles();
   const headers: MiddlewareHandler = async (c, next) => {

@@ -124,6 +124,18 @@ Deno.test("siteCsp allows only the site's own scripts and styles and WebSocket t
   assert.doesNotMatch(csp, /stripe|frame-src/);
 });
 
+Deno.test("siteCsp with the object store lets pages upload to it and show its pictures, and nothing else", () => {
+  const csp = siteCsp("https://market.example", { objectStore: "http://127.0.0.1:4569/ignored" });
+  assert.match(
+    csp,
+    /(^|; )connect-src 'self' ws:\/\/market\.example wss:\/\/market\.example http:\/\/127\.0\.0\.1:4569(;|$)/,
+  );
+  assert.match(csp, /(^|; )img-src 'self' http:\/\/127\.0\.0\.1:4569 https: data:(;|$)/);
+  // Scripts and styles stay the site's own.
+  assert.match(csp, /(^|; )script-src 'self'(;|$)/);
+  assert.match(csp, /(^|; )style-src 'self'(;|$)/);
+});
+
 Deno.test("siteCsp with Stripe adds Stripe.js's script, frames and API, and nothing else", () => {
   const plain = siteCsp("https://market.example");
   const csp = siteCsp("https://market.example", { stripe: true });

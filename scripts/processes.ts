@@ -266,6 +266,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
       ...SERVICE_ENV,
       "S3_ENDPOINT",
       "S3_PUBLIC_URL",
+      "PUBLIC_URL",
+      "CORS_ORIGINS",
       "S3_REGION",
       "S3_BUCKET",
       "S3_ACCESS_KEY_ID",
@@ -356,6 +358,8 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "WEBSOCKET_MAX_FRAME_BYTES",
       "WEB_DIST_DIR",
       "STRIPE_PUBLISHABLE_KEY",
+      // The object store's public address: pages upload to it (the site's CSP names it).
+      "S3_PUBLIC_URL",
       "LOG_LEVEL",
       "GATEWAY_METRICS_HOST",
       "GATEWAY_METRICS_PORT",

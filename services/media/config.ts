@@ -19,6 +19,10 @@ const imageTypes = z.string().default(IMAGE_TYPES.join(",")).transform((value) =
 export const mediaEnv = {
   S3_ENDPOINT: env.url(["http", "https"]),
   S3_PUBLIC_URL: env.url(["http", "https"]).optional(),
+  // The site whose pages upload and download straight from the store: the bucket's
+  // CORS rule allows its origin (and CORS_ORIGINS', e.g. Vite's dev server).
+  PUBLIC_URL: env.url(["http", "https"]).default("http://localhost:8000"),
+  CORS_ORIGINS: z.string().optional(),
   S3_REGION: z.string().min(1).default("us-east-1"),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
     .default("media"),
@@ -51,4 +55,20 @@ export function rulesFrom(config: {
     delivery: { maxBytes: config.MEDIA_DELIVERY_MAX_BYTES, types: "any" },
     chat_attachment: { maxBytes: config.MEDIA_CHAT_ATTACHMENT_MAX_BYTES, types: "any" },
   };
+}
+
+/**
+ * The origins whose pages may PUT and GET objects from a browser: PUBLIC_URL's,
+ * and each of CORS_ORIGINS (comma-separated, as the gateway reads it).
+ */
+export function browserOrigins(config: { PUBLIC_URL: string; CORS_ORIGINS?: string }): string[] {
+  const extra = (config.CORS_ORIGINS ?? "").split(",").map((item) => item.trim()).filter(Boolean)
+    .flatMap((item) => {
+      try {
+        return [new URL(item).origin];
+      } catch {
+        return [];
+      }
+    });
+  return [...new Set([new URL(config.PUBLIC_URL).origin, ...extra])];
 }

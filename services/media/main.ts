@@ -13,7 +13,7 @@
 import { startService } from "@mp/shared/service";
 import { createAccessHandlers } from "./access.ts";
 import { createApp } from "./app.ts";
-import { mediaEnv, rulesFrom } from "./config.ts";
+import { browserOrigins, mediaEnv, rulesFrom } from "./config.ts";
 import { UploadJanitor } from "./janitor.ts";
 import { ObjectStore } from "./object_store.ts";
 import { VariantRenderer } from "./variant_renderer.ts";
@@ -36,6 +36,11 @@ export default await startService({
     const { policy } = await objects.ensureBucket();
     // s3rver has no policies (and serves everything); MinIO and S3 take it.
     if (!policy) log.info("the object store took no bucket policy", { bucket: config.S3_BUCKET });
+    // Browsers upload and download straight from the store: its CORS rule names the site.
+    const origins = browserOrigins(config);
+    if (!(await objects.allowBrowsers(origins))) {
+      log.warn("the object store took no CORS rule: browsers cannot upload", { origins });
+    }
     readiness.objectStore = () => objects.isReady();
     onClose("close object store clients", () => objects.close());
     // Resized variants of avatars and gig images: a Web Worker renders, a loop feeds it.

@@ -61,6 +61,8 @@ Deno.test("main.ts runs under its least-privilege flags: makes its bucket, takes
         S3_ACCESS_KEY_ID: store.accessKeyId,
         S3_SECRET_ACCESS_KEY: store.secretAccessKey,
         MEDIA_AVATAR_MAX_BYTES: "2048",
+        PUBLIC_URL: "https://market.example",
+        CORS_ORIGINS: "http://localhost:5173",
         LOG_LEVEL: "warn",
       },
     },
@@ -73,6 +75,24 @@ Deno.test("main.ts runs under its least-privilege flags: makes its bucket, takes
       await response.body?.cancel();
       return response.status === 200;
     }, { timeoutMs: 30_000, what: "ready" });
+    // The bucket lets the site's pages (and CORS_ORIGINS') PUT and GET from a browser.
+    const preflight = (origin: string) =>
+      fetch(`${store.url}/media-main/public/avatar/x`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "PUT" },
+      });
+    // (s3rver answers a matched preflight with `*`, and refuses one no rule matches.)
+    for (const origin of ["https://market.example", "http://localhost:5173"]) {
+      const allowed = await preflight(origin);
+      await allowed.body?.cancel();
+      assert.equal(allowed.status, 200, origin);
+      assert.match(allowed.headers.get("access-control-allow-methods") ?? "", /PUT/);
+    }
+    const refused = await preflight("https://elsewhere.example");
+    await refused.body?.cancel();
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get("access-control-allow-origin"), null);
+
     const channel = await connection.createChannel();
     await channel.assertQueue(probeQueue, { durable: false });
     await channel.bindQueue(probeQueue, broker.exchange, "media.*");

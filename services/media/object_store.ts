@@ -16,6 +16,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutBucketCorsCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
@@ -117,6 +118,34 @@ export class ObjectStore {
       return { policy: true };
     } catch {
       return { policy: false };
+    }
+  }
+
+  /**
+   * Lets pages of `origins` PUT (uploads) and GET (downloads, pictures) objects
+   * straight from the browser: without a CORS rule a store refuses the
+   * cross-origin PUT. Returns `false` when the store takes no CORS configuration
+   * (MinIO takes it from MINIO_API_CORS_ALLOW_ORIGIN instead).
+   */
+  async allowBrowsers(origins: string[]): Promise<boolean> {
+    try {
+      await this.#internal.send(
+        new PutBucketCorsCommand({
+          Bucket: this.bucket,
+          CORSConfiguration: {
+            CORSRules: [{
+              AllowedOrigins: origins,
+              AllowedMethods: ["PUT", "GET", "HEAD"],
+              AllowedHeaders: ["*"],
+              ExposeHeaders: ["ETag"],
+              MaxAgeSeconds: 3600,
+            }],
+          },
+        }),
+      );
+      return true;
+    } catch {
+      return false;
     }
   }
 
