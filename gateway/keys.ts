@@ -104,9 +104,11 @@ export async function createAccessTokenSigner(options: SignerOptions): Promise<A
   const { issuer, audience, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS } = options;
   const jwk = parsePrivateJwk(options.privateJwk);
   const pub = publicJwk(jwk);
-  let privateKey: CryptoKey;
+  // jose's own key type: with other packages' Node typings in one type check, the
+  // global CryptoKey and jose's differ, so no cast to the global one.
+  let privateKey: Awaited<ReturnType<typeof importJWK>>;
   try {
-    privateKey = await importJWK({ ...jwk, alg: ACCESS_TOKEN_ALG }, ACCESS_TOKEN_ALG) as CryptoKey;
+    privateKey = await importJWK({ ...jwk, alg: ACCESS_TOKEN_ALG }, ACCESS_TOKEN_ALG);
     const publicKey = await importJWK(pub, ACCESS_TOKEN_ALG);
     const probe = await new SignJWT({}).setProtectedHeader({ alg: ACCESS_TOKEN_ALG }).sign(
       privateKey,

@@ -80,7 +80,7 @@ Deno.test("the gateway's JWKS rejects alg:none, other keys, wrong aud/iss/typ, e
   const now = Math.floor(Date.now() / 1000);
   const claims = { sub: alice.id, username: "alice" };
   const signWith = (
-    key: CryptoKey | Uint8Array,
+    key: Awaited<ReturnType<typeof importJWK>>,
     header: { alg: string; kid?: string; typ?: string },
     edit: (jwt: SignJWT) => SignJWT = (jwt) => jwt,
   ) =>
@@ -108,21 +108,21 @@ Deno.test("the gateway's JWKS rejects alg:none, other keys, wrong aud/iss/typ, e
       { alg: "HS256" },
     ),
     "wrong audience": await signWith(
-      privateKey as CryptoKey,
+      privateKey,
       { alg: "ES256" },
       (jwt) => jwt.setAudience("other"),
     ),
     "wrong issuer": await signWith(
-      privateKey as CryptoKey,
+      privateKey,
       { alg: "ES256" },
       (jwt) => jwt.setIssuer("evil"),
     ),
-    "typ JWT instead of at+jwt": await signWith(privateKey as CryptoKey, {
+    "typ JWT instead of at+jwt": await signWith(privateKey, {
       alg: "ES256",
       typ: "JWT",
     }),
     "expired a minute ago": await signWith(
-      privateKey as CryptoKey,
+      privateKey,
       { alg: "ES256" },
       (jwt) => jwt.setIssuedAt(now - 960).setExpirationTime(now - 60),
     ),
