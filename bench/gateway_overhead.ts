@@ -13,7 +13,14 @@
  * is what the gateway adds.
  */
 import { startBenchFleet } from "./fleet.ts";
-import { hasNginx, type Nginx, runWrk, startNginx, type WrkResult } from "./nginx.ts";
+import {
+  hasNginx,
+  type Nginx,
+  runWrk,
+  startBareProxy,
+  startNginx,
+  type WrkResult,
+} from "./nginx.ts";
 import {
   failures,
   httpSend,
@@ -38,17 +45,18 @@ const CAPACITY_CONNECTIONS = 32;
 const CAPACITY_SECONDS = 6;
 const CAPACITY_ROUNDS = 2;
 
-type Path = "gateway" | "nginx" | "direct";
-const PATHS: readonly Path[] = ["gateway", "nginx", "direct"];
+type Path = "gateway" | "bare" | "nginx" | "direct";
+const PATHS: readonly Path[] = ["gateway", "bare", "nginx", "direct"];
 
 /** The gateway-overhead benchmark. */
 export const gatewayOverhead: Benchmark = {
   name: "gateway_overhead",
   title: "latency and capacity the gateway adds to an authenticated GET, beside nginx",
   method: `\`GET /api/v1/auth/me\` with a valid access token, through the gateway, through nginx ` +
-    `(Debian's, one worker, keep-alive to auth: the reverse proxy a team would pick instead) ` +
-    `and straight to the auth service (its own port). Latency: open model at a fixed ${RATE} ` +
-    `requests/s per path, the three paths interleaved request by request, for ` +
+    `(Debian's, one worker, keep-alive to auth: the reverse proxy a team would pick instead), ` +
+    `through a bare Deno proxy (bench/bare_proxy.ts: \`Deno.serve\` + \`fetch\`, nothing else: ` +
+    `the runtime's floor) and straight to the auth service (its own port). Latency: open model ` +
+    `at a fixed ${RATE} requests/s per path, the four paths interleaved request by request, for ` +
     `${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s of discarded warm-up; measured from ` +
     `each request's intended send time; "added" is the difference of a path's percentiles and ` +
     `the direct path's. Capacity: \`wrk\` (closed model, ${CAPACITY_CONNECTIONS} connections, ` +
@@ -65,25 +73,28 @@ export const gatewayOverhead: Benchmark = {
       env: { gateway: { RATE_LIMIT_PER_MINUTE: "100000000" } },
     });
     let nginx: Nginx | undefined;
+    let bare: Nginx | undefined;
     try {
       const { fleet } = bench;
       nginx = await startNginx(fleet.urlOf("auth"));
+      bare = await startBareProxy(fleet.urlOf("auth"));
       const id = crypto.randomUUID().slice(0, 8);
       const { accessToken } = await bench.signup(`gw${id}`, "correct horse battery staple");
       const headers = { authorization: `Bearer ${accessToken}` };
       const urls: Record<Path, string> = {
         gateway: `${fleet.gatewayUrl}/api/v1/auth/me`,
+        bare: `${bare.url}/api/v1/auth/me`,
         nginx: `${nginx.url}/api/v1/auth/me`,
         direct: `${fleet.urlOf("auth")}/api/v1/auth/me`,
       };
       const senders = PATHS.map((path) => httpSend(urls[path], { headers }));
-      // Request i goes by path i mod 3: every path lives through the same stalls.
+      // Request i goes by path i mod 4: every path lives through the same stalls.
       const send = (i: number) => senders[i % PATHS.length](i);
 
       context.log(`warm-up: ${WARMUP_MS / 1000} s`);
       await openLoop({ rate: PATHS.length * RATE, durationMs: WARMUP_MS, send });
       context.log(`measuring: ${DURATION_MS / 1000} s at ${RATE}/s per path, interleaved`);
-      const meter = await measureCpu({ ...bench.pids(), nginx: nginx.pid });
+      const meter = await measureCpu({ ...bench.pids(), nginx: nginx.pid, bare: bare.pid });
       const all = await openLoop({ rate: PATHS.length * RATE, durationMs: DURATION_MS, send });
       const cpu = await meter.stop();
 
@@ -105,11 +116,12 @@ export const gatewayOverhead: Benchmark = {
       });
       const added = addedBy("gateway");
       const addedNginx = addedBy("nginx");
+      const addedBare = addedBy("bare");
 
       context.log(
         `capacity: wrk, ${CAPACITY_CONNECTIONS} connections, ${CAPACITY_SECONDS} s per path`,
       );
-      const runs: Record<Path, WrkResult[]> = { gateway: [], nginx: [], direct: [] };
+      const runs: Record<Path, WrkResult[]> = { gateway: [], bare: [], nginx: [], direct: [] };
       for (let round = 0; round < CAPACITY_ROUNDS; round++) {
         for (const path of PATHS) {
           runs[path].push(
@@ -136,6 +148,7 @@ export const gatewayOverhead: Benchmark = {
         num(((pct ?? 0) / 100 / rate) * 1e6);
       const label: Record<Path, string> = {
         gateway: "through the gateway",
+        bare: "through a bare Deno proxy",
         nginx: "through nginx",
         direct: "direct to auth",
       };
@@ -162,6 +175,16 @@ export const gatewayOverhead: Benchmark = {
               ]),
               ["added by the gateway", "", "", ms(added.p50), ms(added.p90), ms(added.p99), "", ""],
               [
+                "added by the bare Deno proxy",
+                "",
+                "",
+                ms(addedBare.p50),
+                ms(addedBare.p90),
+                ms(addedBare.p99),
+                "",
+                "",
+              ],
+              [
                 "added by nginx",
                 "",
                 "",
@@ -187,9 +210,18 @@ export const gatewayOverhead: Benchmark = {
           },
           {
             title: "CPU time per request (µs), of each request that reaches the process",
-            columns: ["gateway", "nginx", "redis", "auth", "postgres", "load generator"],
+            columns: [
+              "gateway",
+              "bare proxy",
+              "nginx",
+              "redis",
+              "auth",
+              "postgres",
+              "load generator",
+            ],
             rows: [[
               perRequest(cpu.processes.gateway, RATE),
+              perRequest(cpu.processes.bare, RATE),
               perRequest(cpu.processes.nginx, RATE),
               perRequest(cpu.servers.redis, RATE),
               perRequest(cpu.processes.auth, PATHS.length * RATE),
@@ -226,7 +258,9 @@ export const gatewayOverhead: Benchmark = {
           {
             what: "capacity through the gateway",
             goal: `≥ ${CAPACITY_SHARE}× direct`,
-            measured: `${share("gateway").toFixed(2)}× (nginx ${share("nginx").toFixed(2)}×)`,
+            measured: `${share("gateway").toFixed(2)}× (bare Deno proxy ${
+              share("bare").toFixed(2)
+            }×, nginx ${share("nginx").toFixed(2)}×)`,
             met: share("gateway") >= CAPACITY_SHARE,
           },
         ],
@@ -250,6 +284,7 @@ export const gatewayOverhead: Benchmark = {
           summary,
           added,
           addedNginx,
+          addedBare,
           errors,
           capacity,
           capacityRuns: runs,
@@ -259,6 +294,7 @@ export const gatewayOverhead: Benchmark = {
       };
     } finally {
       await nginx?.close();
+      await bare?.close();
       await bench.close();
     }
   },

@@ -137,3 +137,40 @@ export function parseWrk(text: string): WrkResult {
       (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
   };
 }
+
+/** The bare Deno proxy of bench/bare_proxy.ts, started in front of `upstream`. */
+export async function startBareProxy(upstream: string): Promise<Nginx> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      new URL("./bare_proxy.ts", import.meta.url).pathname,
+      String(port),
+      new URL(upstream).origin,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  while (
+    !(await fetch(`${url}/livez`).then(async (r) => (await r.body?.cancel(), true), () => false))
+  ) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error("the bare Deno proxy did not start");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    pid: child.pid,
+    async close() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseWrk, runWrk, startNginx } from "./nginx.ts";
+import { parseWrk, runWrk, startBareProxy, startNginx } from "./nginx.ts";
 
 const SAMPLE = `Running 1s test @ http://127.0.0.1:18777/
   1 threads and 2 connections
@@ -28,7 +28,7 @@ Deno.test("wrk's latency distribution, rate and errors are read in milliseconds"
   assert.throws(() => parseWrk("unable to connect"), /Requests/);
 });
 
-Deno.test("nginx proxies to an upstream with the path and headers, and wrk measures it", async () => {
+Deno.test("nginx and the bare Deno proxy pass path and headers to an upstream, and wrk measures", async () => {
   const upstream = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) =>
@@ -38,16 +38,23 @@ Deno.test("nginx proxies to an upstream with the path and headers, and wrk measu
       }),
   );
   const nginx = await startNginx(`http://127.0.0.1:${upstream.addr.port}`);
+  const bare = await startBareProxy(`http://127.0.0.1:${upstream.addr.port}`);
   try {
-    const response = await fetch(`${nginx.url}/api/v1/auth/me`, {
-      headers: { authorization: "Bearer t" },
-    });
-    assert.deepEqual(await response.json(), { path: "/api/v1/auth/me", authorization: "Bearer t" });
+    for (const proxy of [nginx, bare]) {
+      const response = await fetch(`${proxy.url}/api/v1/auth/me`, {
+        headers: { authorization: "Bearer t" },
+      });
+      assert.deepEqual(await response.json(), {
+        path: "/api/v1/auth/me",
+        authorization: "Bearer t",
+      });
+    }
     const measured = await runWrk(`${nginx.url}/x`, { connections: 2, seconds: 1 });
     assert.ok(measured.requestsPerSecond > 0);
     assert.equal(measured.errors, 0);
   } finally {
     await nginx.close();
+    await bare.close();
     await upstream.shutdown();
   }
 });
