@@ -63,15 +63,32 @@ const NOT_FORWARDED = [
 // Upstream response fields that say which software runs inside.
 const NOT_RETURNED = ["server", "x-powered-by"];
 
+// As sets: each request and answer is copied once, field by field, keeping what
+// may pass (a copy and twenty deletes cost more: each delete scans the list).
+const DROPPED_GOING = new Set([...HOP_BY_HOP, ...NOT_FORWARDED]);
+const DROPPED_COMING = new Set([...HOP_BY_HOP, ...NOT_RETURNED]);
+
+// The field names a `Connection` header lists (connection-specific, RFC 9110 §7.6.1).
+function connectionListed(headers: Headers): Set<string> | undefined {
+  const value = headers.get("connection");
+  if (!value) return undefined;
+  return new Set(value.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean));
+}
+
+// A copy of `from` without the dropped fields and those its Connection header lists.
+function copyWithout(from: Headers, dropped: ReadonlySet<string>): Headers {
+  const listed = connectionListed(from);
+  const headers = new Headers();
+  for (const [name, value] of from) {
+    if (!dropped.has(name) && !listed?.has(name)) headers.append(name, value);
+  }
+  return headers;
+}
+
 /** The headers to send upstream for this request. */
 export function upstreamHeaders(c: Context, options: ForwardOptions): Headers {
   const incoming = c.req.raw.headers;
-  const headers = new Headers(incoming);
-  const listed = incoming.get("connection")?.split(",").map((name) => name.trim().toLowerCase()) ??
-    [];
-  for (const name of [...HOP_BY_HOP, ...NOT_FORWARDED, ...listed]) {
-    if (name) headers.delete(name);
-  }
+  const headers = copyWithout(incoming, DROPPED_GOING);
   const cookie = incoming.get("cookie");
   if (options.upstream.cookies && cookie) headers.set("cookie", cookie);
   headers.set("x-request-id", c.get("requestId") as string);
@@ -207,12 +224,7 @@ async function sendToReplicas(
 // what says which software runs inside, and Set-Cookie from any service but auth.
 // Deno's fetch decoded a compressed body, so its encoding and length go too.
 function clientAnswer(response: Response, cookies: boolean): Response {
-  const headers = new Headers(response.headers);
-  const listed = headers.get("connection")?.split(",").map((name) => name.trim().toLowerCase()) ??
-    [];
-  for (const name of [...HOP_BY_HOP, ...NOT_RETURNED, ...listed]) {
-    if (name) headers.delete(name);
-  }
+  const headers = copyWithout(response.headers, DROPPED_COMING);
   if (!cookies) headers.delete("set-cookie");
   if (headers.has("content-encoding")) {
     headers.delete("content-encoding");
