@@ -77,7 +77,8 @@ function Content() {
                   <tr>
                     <th scope="col" className="px-4 py-2 font-medium">When</th>
                     <th scope="col" className="px-4 py-2 font-medium">What</th>
-                    <th scope="col" className="px-4 py-2 font-medium">Balance</th>
+                    {/* At phone width the balance goes under "What": four columns do not fit 390 px. */}
+                    <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">Balance</th>
                     <th scope="col" className="px-4 py-2 text-right font-medium">Amount</th>
                   </tr>
                 </thead>
@@ -87,8 +88,9 @@ function Content() {
                       <td className="px-4 py-2 whitespace-nowrap"><RelativeTime iso={entry.at} /></td>
                       <td className="px-4 py-2">
                         {entry.orderId ? <Link className="underline" to={`/orders/${entry.orderId}`}>{KIND[entry.kind]}</Link> : KIND[entry.kind]}
+                        <span className="block text-xs text-ink-600 sm:hidden">{BALANCE[entry.balance]}</span>
                       </td>
-                      <td className="px-4 py-2">{BALANCE[entry.balance]}</td>
+                      <td className="hidden px-4 py-2 sm:table-cell">{BALANCE[entry.balance]}</td>
                       <td className="px-4 py-2 text-right"><Money amount={entry.amount} currency={entry.currency} /></td>
                     </tr>
                   ))}
