@@ -43,7 +43,7 @@ export interface Environment {
   smtpUrl: string;
   /** S3 endpoint of media. */
   objectStoreUrl: string;
-  /** Public base URL of stored objects (presigned URLs point there). */
+  /** The object store as browsers reach it (S3_PUBLIC_URL: presigned URLs, the site's CSP). */
   objectStorePublicUrl: string;
   paymentsMode: "stripe" | typeof LOCAL_TEST_PAYMENTS;
   /** The site's public address (links in mail, Stripe's return URLs, CORS). */
@@ -63,7 +63,7 @@ export const PROD: Environment = {
   redis: "redis",
   smtpUrl: "smtp://smtp.example.com:587",
   objectStoreUrl: "https://s3.eu-west-1.amazonaws.com",
-  objectStorePublicUrl: "https://s3.eu-west-1.amazonaws.com/marketplace-media",
+  objectStorePublicUrl: "https://s3.eu-west-1.amazonaws.com",
   paymentsMode: "stripe",
   publicUrl: "https://marketplace.example.com",
 };
@@ -73,7 +73,7 @@ export const DEV: Environment = {
   ...PROD,
   smtpUrl: "smtp://mailpit:1025",
   objectStoreUrl: "http://minio:9000",
-  objectStorePublicUrl: "http://localhost:9000/marketplace-media",
+  objectStorePublicUrl: "http://localhost:9000",
   paymentsMode: LOCAL_TEST_PAYMENTS,
   // Reached with `kubectl port-forward svc/gateway 8000`.
   publicUrl: "http://localhost:8000",
@@ -114,6 +114,8 @@ export function configOf(spec: ProcessSpec, env: Environment): Record<string, st
       config[`${upstream.toUpperCase()}_URL`] = `http://${upstream}:${portOf(upstream)}`;
     }
     config.PUBLIC_URL = env.publicUrl;
+    // The site's CSP names the object store: pages upload to it and show its pictures.
+    config.S3_PUBLIC_URL = env.objectStorePublicUrl;
     config.LOG_LEVEL = "info";
     // Behind exactly one reverse proxy, the ingress controller, which appends the address
     // it saw to X-Forwarded-For: without this every client would share the controller's
@@ -133,6 +135,8 @@ export function configOf(spec: ProcessSpec, env: Environment): Record<string, st
     config.S3_PUBLIC_URL = env.objectStorePublicUrl;
     config.S3_REGION = "eu-west-1";
     config.S3_BUCKET = "marketplace-media";
+    // The bucket's CORS rule lets the site's pages upload (services/media/README.md).
+    config.PUBLIC_URL = env.publicUrl;
   }
   return config;
 }
