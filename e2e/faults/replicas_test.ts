@@ -14,33 +14,18 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { passThrough, startProcess, type TestProcess, waitFor } from "@mp/shared/testing";
-import { freePorts, type ProcessName, ROOT } from "../../scripts/fleet.ts";
+import { freePorts, type ProcessName, processSpec, ROOT } from "../../scripts/fleet.ts";
+import { upstreamVariable } from "../../scripts/processes.ts";
 import { Client, type Marketplace, type SignedUp, startMarketplace } from "../support.ts";
 import { checkExactlyOnce, prepareWorld, SteadyLoad } from "./steady_load.ts";
 
-/** The services behind the gateway's HTTP routes (the realtime edge: e2e/chat_cluster_test.ts). */
-const SERVICES = [
-  "auth",
-  "users",
-  "gigs",
-  "orders",
-  "reviews",
-  "notifications",
-  "chat",
-  "media",
-] as const satisfies readonly ProcessName[];
-type Service = typeof SERVICES[number];
-
-const UPSTREAM_VARIABLE: Record<Service, string> = {
-  auth: "AUTH_URL",
-  users: "USERS_URL",
-  gigs: "GIGS_URL",
-  orders: "ORDERS_URL",
-  reviews: "REVIEWS_URL",
-  notifications: "NOTIFICATIONS_URL",
-  chat: "CHAT_URL",
-  media: "MEDIA_URL",
-};
+/**
+ * The services behind the gateway's HTTP routes, as scripts/processes.ts lists the
+ * gateway's upstreams (the realtime edge aside: e2e/chat_cluster_test.ts).
+ */
+const SERVICES = (processSpec("gateway").uses.upstreams ?? []).filter((name) =>
+  name !== "realtime"
+);
 
 // The fleet's command for a process, moved from its own port(s) to others.
 function movedCommand(
@@ -196,12 +181,12 @@ Deno.test({
     });
     const { fleet } = market;
     // The second replica of each service, by name.
-    const twins = new Map<Service, Replica>();
+    const twins = new Map<ProcessName, Replica>();
     let gateway: Replica | undefined;
     try {
       const ports = freePorts(SERVICES.length + 2);
       await t.step("a second replica of each service, and a gateway listing both", async () => {
-        const secondUrls = new Map<Service, string>();
+        const secondUrls = new Map<ProcessName, string>();
         await Promise.all(SERVICES.map(async (name, i) => {
           const firstPort = Number(new URL(fleet.urlOf(name)).port);
           const url = `http://127.0.0.1:${ports[i]}`;
@@ -220,7 +205,7 @@ Deno.test({
         const [newGateway, newMetrics] = ports.slice(SERVICES.length);
         const moved = movedCommand(first, [[gatewayPort, newGateway], [metricsPort, newMetrics]]);
         for (const name of SERVICES) {
-          moved.env[UPSTREAM_VARIABLE[name]] = `${fleet.urlOf(name)},${secondUrls.get(name)}`;
+          moved.env[upstreamVariable(name)] = `${fleet.urlOf(name)},${secondUrls.get(name)}`;
         }
         // Its --allow-net names the second replicas too.
         const extra = [...secondUrls.values()].map((url) => new URL(url).host).join(",");

@@ -13,6 +13,7 @@ import {
   callApp,
   createTestKeys,
   envelope,
+  mediaUploadedData,
   migratedDatabase,
   quietLogger,
   waitFor,
@@ -138,17 +139,7 @@ export async function gigsFixture(options: { redisUrl?: string } = {}) {
    * handler unless `announce` is false); public files carry their URL as media publishes it.
    */
   const uploaded = async (ownerId: string, purpose = "gig_image", announce = true) => {
-    const mediaId = crypto.randomUUID();
-    const data = {
-      mediaId,
-      ownerId,
-      purpose,
-      contentType: "image/png",
-      size: 4096,
-      name: "work.png",
-      url: `http://127.0.0.1:4569/media/public/${purpose}/${mediaId}`,
-      uploadedAt: new Date().toISOString(),
-    };
+    const data = mediaUploadedData(ownerId, purpose, { name: "work.png", size: 4096 });
     if (announce) await deliver("media.uploaded", data);
     return data;
   };

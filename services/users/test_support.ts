@@ -14,6 +14,7 @@ import {
   consumerHarness,
   createTestKeys,
   envelope,
+  mediaUploadedData,
   migratedDatabase as freshMigrated,
   quietLogger,
   settleAll,
@@ -105,17 +106,7 @@ export async function usersFixture(prefix = "users") {
    * avatars and gig images carry their public URL as media publishes it.
    */
   const uploaded = async (ownerId: string, purpose = "avatar", publish = true) => {
-    const mediaId = crypto.randomUUID();
-    const data = {
-      mediaId,
-      ownerId,
-      purpose,
-      contentType: "image/png",
-      size: 2048,
-      name: "face.png",
-      url: `http://127.0.0.1:4569/media/public/${purpose}/${mediaId}`,
-      uploadedAt: new Date().toISOString(),
-    };
+    const data = mediaUploadedData(ownerId, purpose, { name: "face.png", size: 2048 });
     if (publish) await deliver("media.uploaded", data);
     return data;
   };

@@ -13,3 +13,4 @@ export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.ts
 export { createTestKeys, type TestKeys } from "./keys.ts";
 export { quietLogger, settleAll, waitFor } from "./wait.ts";
 export { passThrough, startProcess, type TestProcess } from "./process.ts";
+export { mediaUploadedData } from "./media.ts";
