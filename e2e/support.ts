@@ -6,7 +6,12 @@
 import amqp from "amqplib";
 import { Redis } from "ioredis";
 import { dropDatabases, type Fleet, type FleetOptions, startFleet } from "../scripts/fleet.ts";
-import { type CapturedMail, type SmtpCapture, startSmtpCapture } from "@mp/shared/testing";
+import {
+  type CapturedMail,
+  PERMISSION_ERROR,
+  type SmtpCapture,
+  startSmtpCapture,
+} from "@mp/shared/testing";
 import { type ContractCheck, contractOf } from "./contract.ts";
 
 /** A response as the tests look at it. */
@@ -190,9 +195,25 @@ export async function startMarketplace(
       ]);
       await dropDatabases({ prefix });
       await deleteRedisKeys(redisPrefix);
+      assertNoPermissionErrors(fleet);
     },
   };
   return market;
+}
+
+/**
+ * Fails when a process of the fleet printed a permission error: a flag missing
+ * from scripts/processes.ts may surface only as a logged warning (a worker, a
+ * background job), which production would meet first.
+ */
+function assertNoPermissionErrors(fleet: Fleet): void {
+  const denied = fleet.names.flatMap((name) => {
+    const lines = fleet.logs(name).split("\n").filter((line) => PERMISSION_ERROR.test(line));
+    return lines.length === 0 ? [] : [`${name}: ${lines.slice(0, 3).join("\n  ")}`];
+  });
+  if (denied.length > 0) {
+    throw new Error(`permission errors in the fleet's output:\n${denied.join("\n")}`);
+  }
 }
 
 /** Deletes every Redis key under `prefix`. */

@@ -12,5 +12,5 @@ export { assertProblem, callApp, type TestRequest, type TestResponse } from "./h
 export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.ts";
 export { createTestKeys, type TestKeys } from "./keys.ts";
 export { quietLogger, settleAll, waitFor } from "./wait.ts";
-export { passThrough, startProcess, type TestProcess } from "./process.ts";
+export { passThrough, PERMISSION_ERROR, startProcess, type TestProcess } from "./process.ts";
 export { mediaUploadedData } from "./media.ts";

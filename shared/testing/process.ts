@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 
 /** What Deno reports when a permission is missing (the error names, and the "Requires net access to …" text). */
-const PERMISSION_ERROR = /NotCapable|PermissionDenied|Requires .* access/;
+export const PERMISSION_ERROR = /NotCapable|PermissionDenied|Requires .* access/;
 
 /** A process started by `startProcess`. */
 export interface TestProcess {
