@@ -59,7 +59,9 @@ Deno.test("serveArgs() lets auth reach only its listen address, its database and
     "--v8-flags=--max-semi-space-size=4",
     "--allow-net=127.0.0.1:4001,127.0.0.1:5432,127.0.0.1:5672",
     `--allow-env=DATABASE_URL,AMQP_URL,EVENTS_EXCHANGE,JWT_JWKS,JWT_ISSUER,JWT_AUDIENCE,LOG_LEVEL,${POSTGRES_DRIVER_ENV},` +
-    "AUTH_REFRESH_TTL_DAYS,AUTH_VERIFY_TTL_HOURS,AUTH_RESET_TTL_MINUTES",
+    "AUTH_REFRESH_TTL_DAYS,AUTH_VERIFY_TTL_HOURS,AUTH_RESET_TTL_MINUTES,AUTH_ARGON2_MEMORY_KIB," +
+    "AUTH_ARGON2_ITERATIONS,AUTH_HASH_MAX_DUTY_PERCENT,AUTH_HASH_MIN_DUTY_PERCENT," +
+    "AUTH_HASH_LAG_LIMIT_MS,AUTH_HASH_MAX_WAIT_MS",
     "--allow-read=/repo/services/auth/migrations,/repo/services/auth/password_worker.ts",
     "/repo/services/auth/main.ts",
   ]);

@@ -134,6 +134,12 @@ export const PROCESSES: readonly ProcessSpec[] = [
       "AUTH_REFRESH_TTL_DAYS",
       "AUTH_VERIFY_TTL_HOURS",
       "AUTH_RESET_TTL_MINUTES",
+      "AUTH_ARGON2_MEMORY_KIB",
+      "AUTH_ARGON2_ITERATIONS",
+      "AUTH_HASH_MAX_DUTY_PERCENT",
+      "AUTH_HASH_MIN_DUTY_PERCENT",
+      "AUTH_HASH_LAG_LIMIT_MS",
+      "AUTH_HASH_MAX_WAIT_MS",
     ],
   },
   {

@@ -226,11 +226,12 @@ const routes = {
 export function createApp(deps: AuthDeps) {
   const { sql, verifier, log, lifetimes } = deps;
   // Hashing is bounded: when its queue is full, say so at once rather than
-  // queue work whose client will have given up by the time it runs.
+  // queue work whose client will have given up by the time it runs. Retry-After
+  // is the time the hasher needs to work off what already waits.
   const busy = (error: unknown): never => {
     if (error instanceof HasherBusyError) {
       throw new AppError(503, "busy", "Too many sign-ins at once. Try again in a moment.", {}, {
-        "retry-after": "1",
+        "retry-after": String(error.retryAfterSeconds),
       });
     }
     throw error;

@@ -4,11 +4,14 @@
  * `deno serve` (see README.md for the exact permission flags); deploy.ts serves
  * the same handler with `Deno.serve`.
  */
+import { z } from "zod";
 import { env } from "@mp/shared/config";
 import { startService } from "@mp/shared/service";
 import { createApp } from "./app.ts";
 import { backfillIdentityKeys } from "./identity_keys.ts";
 import { createPasswordHasher } from "./password.ts";
+
+const percent = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
 
 export default await startService({
   name: "auth",
@@ -16,13 +19,33 @@ export default await startService({
     AUTH_REFRESH_TTL_DAYS: env.positiveInt(30),
     AUTH_VERIFY_TTL_HOURS: env.positiveInt(24),
     AUTH_RESET_TTL_MINUTES: env.positiveInt(60),
+    // Cost of new password hashes (README, Secrets): OWASP's argon2id settings
+    // start at m=7 MiB t=5; lower memory needs more passes.
+    AUTH_ARGON2_MEMORY_KIB: z.coerce.number().int().min(7_168).default(19_456),
+    AUTH_ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
+    // How much CPU hashing may take beside everything else (hash_governor.ts).
+    AUTH_HASH_MAX_DUTY_PERCENT: percent(50),
+    AUTH_HASH_MIN_DUTY_PERCENT: percent(5),
+    AUTH_HASH_LAG_LIMIT_MS: env.positiveInt(10),
+    AUTH_HASH_MAX_WAIT_MS: env.positiveInt(1_000),
   },
   migrations: new URL("./migrations/", import.meta.url),
   publishes: true,
-  setup: async ({ sql, log, onClose }) => {
+  setup: async ({ sql, log, onClose, config }) => {
     // Accounts from before migration 002 get their canonical keys before any lookup.
     await backfillIdentityKeys(sql, log);
-    const hasher = createPasswordHasher();
+    const hasher = createPasswordHasher({
+      argon2: {
+        memoryKiB: config.AUTH_ARGON2_MEMORY_KIB,
+        iterations: config.AUTH_ARGON2_ITERATIONS,
+      },
+      maxWaitMs: config.AUTH_HASH_MAX_WAIT_MS,
+      governor: {
+        maxDuty: config.AUTH_HASH_MAX_DUTY_PERCENT / 100,
+        minDuty: config.AUTH_HASH_MIN_DUTY_PERCENT / 100,
+        lagLimitMs: config.AUTH_HASH_LAG_LIMIT_MS,
+      },
+    });
     onClose("close password workers", () => hasher.close());
     return { hasher };
   },

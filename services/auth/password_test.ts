@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createPasswordHasher, HasherBusyError } from "./password.ts";
+import { waitFor } from "@mp/shared/testing";
+import { createPasswordHasher, HasherBusyError, type PasswordHasher } from "./password.ts";
 
 Deno.test("createPasswordHasher() makes argon2id hashes at OWASP parameters that verify only the right password", async () => {
   const hasher = createPasswordHasher({ workers: 1 });
@@ -38,6 +39,64 @@ Deno.test("a job whose request was aborted while it waited is dropped unhashed",
     controller.abort();
     await assert.rejects(abandoned, (error: Error) => error.name === "AbortError");
     assert.match(await first, /^\$argon2id\$/);
+  } finally {
+    hasher.close();
+  }
+});
+
+Deno.test("new hashes take the configured argon2id cost, and hashes made at another cost still verify", async () => {
+  const old = createPasswordHasher({ workers: 1 });
+  const owasp = createPasswordHasher({ workers: 1, argon2: { memoryKiB: 7_168, iterations: 5 } });
+  try {
+    const before = await old.hash("correct horse battery");
+    const after = await owasp.hash("correct horse battery");
+    assert.match(after, /^\$argon2id\$v=19\$m=7168,t=5,p=1\$/);
+    // A stored hash names its own cost: each pool verifies the other's.
+    assert.equal(await owasp.verify("correct horse battery", before), true);
+    assert.equal(await old.verify("correct horse battery", after), true);
+    assert.equal(await owasp.verify("wrong horse battery", before), false);
+  } finally {
+    old.close();
+    owasp.close();
+  }
+});
+
+/** Keeps this thread busy (as other requests would) until the governor has throttled to its floor. */
+async function blockUntilThrottled(hasher: PasswordHasher, floor: number) {
+  for (let i = 0; hasher.state().duty > floor; i++) {
+    assert.ok(i < 100, `never throttled: duty ${hasher.state().duty}`);
+    const until = performance.now() + 60;
+    while (performance.now() < until) { /* the rest of the process, busy */ }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+Deno.test("the pool throttles hashing while the event loop is delayed, then refuses what it cannot start within maxWaitMs, and recovers when calm", async () => {
+  const governor = { maxDuty: 0.5, minDuty: 0.05, lagLimitMs: 10, periodMs: 100 };
+  const hasher = createPasswordHasher({ workers: 1, maxWaitMs: 1_000, governor });
+  try {
+    // Times one hash, so the pool's estimate of queued work is real.
+    await hasher.hash("warm-up");
+    // (Starting the worker itself may delay the loop; the duty settles at its cap.)
+    await waitFor(() => hasher.state().duty === 0.5, { what: "duty at 50 %" });
+    await blockUntilThrottled(hasher, 0.05);
+    // At 5 % a hash of tens of ms owes the better part of a second of rest: a
+    // burst of ten gets few places, the others are refused with a retry delay.
+    const burst = Array.from({ length: 10 }, (_, i) =>
+      hasher.hash(`password-${i}`).then(
+        () => "hashed",
+        (error) => {
+          assert.ok(error instanceof HasherBusyError);
+          assert.ok(Number.isInteger(error.retryAfterSeconds) && error.retryAfterSeconds >= 1);
+          return "refused";
+        },
+      ));
+    const outcomes = await Promise.all(burst);
+    assert.ok(outcomes.includes("hashed"), String(outcomes));
+    assert.ok(outcomes.includes("refused"), String(outcomes));
+    // Calm again: the duty climbs back to its cap.
+    await waitFor(() => hasher.state().duty === 0.5, { what: "duty back at 50 %" });
+    assert.match(await hasher.hash("later"), /^\$argon2id\$/);
   } finally {
     hasher.close();
   }

@@ -1,12 +1,10 @@
 /**
  * Runs argon2id off the main thread so a burst of logins cannot stall other
- * requests. Messages: `{ id, op: "hash", password }` or
- * `{ id, op: "verify", password, hash }`; answers `{ id, result }` or `{ id, error }`.
+ * requests. Messages: `{ id, op: "hash", password, memoryKiB, iterations }` or
+ * `{ id, op: "verify", password, hash }` (a stored hash names its own cost);
+ * answers `{ id, result }` or `{ id, error }`.
  */
 import { argon2id, argon2Verify } from "hash-wasm";
-
-// OWASP's minimum for argon2id (m=19 MiB, t=2, p=1).
-const PARAMS = { memorySize: 19_456, iterations: 2, parallelism: 1, hashLength: 32 };
 
 // The worker global, typed by hand: a `lib="deno.worker"` reference would leak
 // worker typings into every module type-checked together with this one.
@@ -16,7 +14,7 @@ const worker = self as unknown as {
 };
 
 type Request =
-  | { id: number; op: "hash"; password: string }
+  | { id: number; op: "hash"; password: string; memoryKiB: number; iterations: number }
   | { id: number; op: "verify"; password: string; hash: string };
 
 worker.onmessage = async (event: MessageEvent<Request>) => {
@@ -24,7 +22,10 @@ worker.onmessage = async (event: MessageEvent<Request>) => {
   try {
     const result = request.op === "hash"
       ? await argon2id({
-        ...PARAMS,
+        memorySize: request.memoryKiB,
+        iterations: request.iterations,
+        parallelism: 1,
+        hashLength: 32,
         password: request.password,
         salt: crypto.getRandomValues(new Uint8Array(16)),
         outputType: "encoded",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "@mp/shared/testing";
 import { authFixture } from "./test_support.ts";
 
 Deno.test("signup creates the account, a session and a user.registered event, and stores no secret in clear", async () => {
@@ -216,28 +217,77 @@ Deno.test("malformed JSON is a 400 malformed_json problem", async () => {
   }
 });
 
-Deno.test("a login flood beyond the hashing capacity is refused with 503 and Retry-After, not queued", async () => {
+Deno.test("a login flood beyond the hashing capacity is refused with 503 and Retry-After, not queued, and changes nothing", async () => {
   const f = await authFixture();
   try {
     await f.signup("alice");
+    const before = await f.counts();
     // Two workers with eight waiting each: forty at once cannot all be taken.
     const replies = await Promise.all(
-      Array.from({ length: 40 }, () =>
-        f.app.request("/api/v1/auth/login", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ login: "alice", password: "correct horse battery" }),
-        })),
+      Array.from({ length: 40 }, () => login(f, "alice")),
     );
     const statuses = replies.map((r) => r.status);
     assert.ok(statuses.includes(200), String(statuses));
     const refused = replies.filter((r) => r.status === 503);
     assert.ok(refused.length > 0, String(statuses));
     assert.ok(statuses.every((s) => s === 200 || s === 503), String(statuses));
-    assert.equal(refused[0].headers.get("retry-after"), "1");
-    const bodies = await Promise.all(replies.map((r) => r.json()));
-    assert.equal(bodies[replies.indexOf(refused[0])].code, "busy");
+    assertBusy(
+      refused[0],
+      (await Promise.all(replies.map((r) => r.json())))[replies.indexOf(refused[0])],
+    );
+    // Only the answered logins started sessions.
+    const after = await f.counts();
+    assert.equal(after.families - before.families, statuses.filter((s) => s === 200).length);
+    assert.equal(after.users, before.users);
   } finally {
     await f.close();
   }
 });
+
+Deno.test("while the process is slow, logins are throttled and refused sooner with 503, and served again once calm", async () => {
+  const governor = { maxDuty: 0.5, minDuty: 0.05, lagLimitMs: 10, periodMs: 100 };
+  const f = await authFixture({ governor, maxWaitMs: 1_000 });
+  try {
+    await f.signup("alice");
+    const before = await f.counts();
+    // The rest of the process, busy: the event loop falls behind until hashing is at its floor.
+    for (let i = 0; f.hasher.state().duty > governor.minDuty; i++) {
+      assert.ok(i < 100, `never throttled: duty ${f.hasher.state().duty}`);
+      const until = performance.now() + 60;
+      while (performance.now() < until) { /* busy */ }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    // At 5 % two workers start a hash every few hundred ms: most of twelve are refused.
+    const replies = await Promise.all(Array.from({ length: 12 }, () => login(f, "alice")));
+    const statuses = replies.map((r) => r.status);
+    const refused = replies.filter((r) => r.status === 503);
+    assert.ok(refused.length > 0 && statuses.includes(200), String(statuses));
+    assert.ok(statuses.every((s) => s === 200 || s === 503), String(statuses));
+    assertBusy(refused[0], await refused[0].json());
+    assert.equal(
+      (await f.counts()).families - before.families,
+      statuses.filter((s) => s === 200).length,
+    );
+    // Calm again: the duty climbs back and a login is answered.
+    await waitFor(() => f.hasher.state().duty === governor.maxDuty, { what: "duty at its cap" });
+    assert.equal((await login(f, "alice")).status, 200);
+  } finally {
+    await f.close();
+  }
+});
+
+function login(f: Awaited<ReturnType<typeof authFixture>>, name: string) {
+  return f.app.request("/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ login: name, password: "correct horse battery" }),
+  });
+}
+
+/** A 503 `busy` problem with a whole number of seconds to wait. */
+function assertBusy(reply: Response, body: { code: string }) {
+  assert.equal(reply.status, 503);
+  assert.match(reply.headers.get("content-type") ?? "", /^application\/problem\+json/);
+  assert.match(reply.headers.get("retry-after") ?? "", /^[1-9][0-9]*$/);
+  assert.equal(body.code, "busy");
+}

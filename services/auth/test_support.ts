@@ -9,14 +9,15 @@ import {
   waitFor,
 } from "@mp/shared/testing";
 import { createApp } from "./app.ts";
-import { createPasswordHasher } from "./password.ts";
+import { createPasswordHasher, type HasherOptions } from "./password.ts";
 
-export async function authFixture() {
+/** `hasher` overrides the password pool's settings (two workers by default). */
+export async function authFixture(hasherOptions: HasherOptions = {}) {
   const db = await migratedDatabase("auth", new URL("./migrations/", import.meta.url), [
     outboxMigration,
   ]);
   const keys = await createTestKeys();
-  const hasher = createPasswordHasher({ workers: 2 });
+  const hasher = createPasswordHasher({ workers: 2, ...hasherOptions });
   const { app } = createApp({
     sql: db.sql,
     hasher,
@@ -80,6 +81,7 @@ export async function authFixture() {
 
   return {
     app,
+    hasher,
     db,
     keys,
     call,
