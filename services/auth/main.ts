@@ -6,10 +6,17 @@
  */
 import { z } from "zod";
 import { env } from "@mp/shared/config";
+import { scrapeGauge } from "@mp/shared/metrics";
 import { startService } from "@mp/shared/service";
 import { createApp } from "./app.ts";
 import { backfillIdentityKeys } from "./identity_keys.ts";
 import { createPasswordHasher } from "./password.ts";
+
+// What the hashing governor allows now: below the cap, it is yielding to the rest.
+const hashDuty = scrapeGauge(
+  "auth_hash_duty_ratio",
+  "Share of wall time each password hash worker may spend hashing now",
+);
 
 const percent = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
 
@@ -46,7 +53,11 @@ export default await startService({
         lagLimitMs: config.AUTH_HASH_LAG_LIMIT_MS,
       },
     });
-    onClose("close password workers", () => hasher.close());
+    const stopGauge = hashDuty.add(() => hasher.state().duty);
+    onClose("close password workers", () => {
+      stopGauge();
+      hasher.close();
+    });
     return { hasher };
   },
   createApp: ({ sql, hasher, log, verifier, readiness, config }) =>
