@@ -25,6 +25,13 @@ export interface GovernorOptions {
   lagLimitMs?: number;
   /** Control period (ms): the loop is sampled every tenth of it (read by the pool). Default 250. */
   periodMs?: number;
+  /**
+   * Longest rest after one hash (ms). Default 1,000. A hash's time is wall time: on a
+   * starved machine (or the first hash, which compiles the WebAssembly) it can take
+   * seconds, and at a low duty its rest would then keep every sign-in waiting past
+   * the gateway's timeout.
+   */
+  maxRestMs?: number;
 }
 
 /** Additive increase per calm period, as a share of wall time. */
@@ -38,12 +45,14 @@ export class HashGovernor {
   readonly maxDuty: number;
   readonly minDuty: number;
   readonly lagLimitMs: number;
+  readonly maxRestMs: number;
   #duty: number;
 
   constructor(options: GovernorOptions = {}) {
     this.maxDuty = options.maxDuty ?? 0.5;
     this.minDuty = Math.min(options.minDuty ?? 0.05, this.maxDuty);
     this.lagLimitMs = options.lagLimitMs ?? 10;
+    this.maxRestMs = options.maxRestMs ?? 1_000;
     if (!(this.minDuty > 0 && this.maxDuty <= 1)) {
       throw new RangeError("duty cycles must lie in (0, 1]");
     }
@@ -64,11 +73,11 @@ export class HashGovernor {
 
   /**
    * Rest a worker owes after a hash of `busyMs`, at the current duty: busy ÷
-   * (busy + rest) = duty. Read at each check, so a throttle lengthens rests
-   * already running.
+   * (busy + rest) = duty, at most `maxRestMs`. Read at each check, so a
+   * throttle lengthens rests already running.
    */
   restMs(busyMs: number): number {
-    return busyMs * (1 / this.#duty - 1);
+    return Math.min(this.maxRestMs, busyMs * (1 / this.#duty - 1));
   }
 }
 

@@ -15,12 +15,14 @@ Deno.test("HashGovernor halves the duty cycle per slow period down to its floor,
   assert.equal(governor.duty, 0.4);
 });
 
-Deno.test("HashGovernor's rest after a hash keeps busy ÷ (busy + rest) at the duty cycle", () => {
+Deno.test("HashGovernor's rest after a hash keeps busy ÷ (busy + rest) at the duty cycle, up to its longest rest", () => {
   const governor = new HashGovernor({ maxDuty: 0.25 });
   assert.equal(governor.restMs(50), 150);
   governor.observe(1_000); // throttled to 0.125: the same hash now owes a longer rest
   assert.equal(governor.restMs(50), 350);
   assert.equal(new HashGovernor({ maxDuty: 1 }).restMs(50), 0);
+  // A hash that took seconds (a starved machine) owes at most maxRestMs.
+  assert.equal(governor.restMs(5_000), 1_000);
 });
 
 Deno.test("HashGovernor refuses duty cycles outside (0, 1]", () => {

@@ -136,7 +136,7 @@ export function createPasswordHasher(options: HasherOptions = {}): PasswordHashe
   }
 
   // Time for the pool to start `jobs` more jobs at the current duty cycle.
-  const drainMs = (jobs: number) => jobs * meanHashMs / governor.duty / size;
+  const drainMs = (jobs: number) => jobs * (meanHashMs + governor.restMs(meanHashMs)) / size;
 
   const call = (message: Record<string, unknown>, signal?: AbortSignal) =>
     new Promise<unknown>((resolve, reject) => {
