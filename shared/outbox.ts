@@ -10,7 +10,7 @@ import { LOOP_FAILURE_BACKOFF } from "./backoff.ts";
 import type { EventBus, EventEnvelope, EventHeaders } from "./bus.ts";
 import type { Sql, Tx } from "./db.ts";
 import { currentContext, type Logger } from "./log.ts";
-import { PollingLoop } from "./loop.ts";
+import { PollingLoop, type TickResult } from "./loop.ts";
 import { watchOutbox } from "./metrics.ts";
 import {
   activeTraceparent,
@@ -45,6 +45,9 @@ export const outboxMigration = {
 };
 
 const CHANNEL = "outbox";
+const DEFAULT_BATCH_SIZE = 500;
+/** Batches of claimed seqs a relay remembers, to ignore the late notifications of their rows. */
+const RECENT_BATCHES = 4;
 
 /**
  * The headers an event enqueued now carries: the current request's id and
@@ -76,14 +79,14 @@ export async function enqueueEvent<T>(tx: Tx, type: string, data: T): Promise<Ev
     data,
   };
   // One round trip: the NOTIFY (delivered at commit) wakes the relay at once
-  // instead of at its next poll.
+  // instead of at its next poll; its payload is the row's seq (`OutboxRelay`).
   await tx`with inserted as (
       insert into outbox (id, type, data, headers, occurred_at)
       values (${envelope.id}, ${type}, ${tx.json(data as never)}, ${
     tx.json(headers as never)
   }, ${envelope.occurredAt})
-      returning 1)
-    select pg_notify(${CHANNEL}, '') from inserted`;
+      returning seq)
+    select pg_notify(${CHANNEL}, seq::text) from inserted`;
   return envelope;
 }
 
@@ -103,16 +106,35 @@ export interface OutboxRelayOptions {
   pollMs?: number;
 }
 
-/** Publishes outbox rows in order of insertion; safe with several replicas (SKIP LOCKED). */
+/**
+ * Publishes outbox rows in order of insertion; safe with several replicas (SKIP LOCKED).
+ *
+ * Woken by the NOTIFY of each row, whose payload is the row's seq. A
+ * notification often arrives while the batch that already claimed its row is
+ * in flight (the row committed just before the claim), or after it; a wake for
+ * each would cost a transaction that finds nothing, nearly one per event when
+ * events come one at a time. So the relay remembers the seqs it claimed lately
+ * and the ones it heard during a batch: a notification of a row it claimed is
+ * ignored, and after a batch it goes again at once only when it heard of a row
+ * the batch did not claim (or the batch was full). An empty payload (a writer
+ * that does not name its row) always wakes it.
+ */
 export class OutboxRelay {
-  // A NOTIFY wakes the loop; one during a batch makes it look again at once.
   readonly #loop: PollingLoop;
+  readonly #batchSize: number;
   #unlisten?: () => Promise<void>;
   #unwatch?: () => void;
+  /** `true` while a batch runs: what is heard then is weighed after it. */
+  #inBatch = false;
+  /** Seqs (or "" for an unnamed row) heard during the batch in progress. */
+  readonly #heard = new Set<string>();
+  /** Seqs of the rows this relay claimed lately, oldest first (`RECENT_BATCHES` full batches). */
+  readonly #claimed = new Set<string>();
 
   constructor(private readonly options: OutboxRelayOptions) {
+    this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#loop = new PollingLoop({
-      tick: async () => (await this.relayOnce()) > 0 ? "busy" : "idle",
+      tick: () => this.#tick(),
       intervalMs: options.pollMs ?? 1000,
       failureBackoff: LOOP_FAILURE_BACKOFF,
       onError: (error, failures) =>
@@ -125,12 +147,42 @@ export class OutboxRelay {
     // The outbox gauges (rows waiting, oldest age) read this relay's table at scrape time.
     this.#unwatch ??= watchOutbox(this.options.sql);
     try {
-      const { unlisten } = await this.options.sql.listen(CHANNEL, () => this.#loop.wake());
+      const { unlisten } = await this.options.sql.listen(
+        CHANNEL,
+        (payload) => this.#notified(payload),
+      );
       this.#unlisten = unlisten;
     } catch (error) {
       this.options.log.warn("outbox listen failed, polling only", { error });
     }
     this.#loop.start();
+  }
+
+  /** A row committed (`seq`, or "" when its writer did not say which). */
+  #notified(seq: string): void {
+    if (seq !== "" && this.#claimed.has(seq)) return; // already on its way
+    if (this.#inBatch) this.#heard.add(seq);
+    else this.#loop.wake();
+  }
+
+  async #tick(): Promise<TickResult> {
+    this.#inBatch = true;
+    this.#heard.clear();
+    try {
+      const claimed = await this.#relayBatch();
+      for (const seq of claimed) this.#claimed.add(seq);
+      for (const seq of this.#claimed) {
+        if (this.#claimed.size <= RECENT_BATCHES * this.#batchSize) break;
+        this.#claimed.delete(seq);
+      }
+      // A full batch may have left rows behind; a row heard of and not claimed
+      // (committed after the claim looked, or unnamed) is waiting.
+      const waiting = claimed.length >= this.#batchSize ||
+        [...this.#heard].some((seq) => !this.#claimed.has(seq));
+      return waiting ? "busy" : "idle";
+    } finally {
+      this.#inBatch = false;
+    }
   }
 
   /**
@@ -139,25 +191,41 @@ export class OutboxRelay {
    * commit, instead of a select and an update). The mark commits only after the
    * broker confirmed every row; a failed publish rolls it back, so the rows wait
    * for the next batch.
+   *
+   * The mark's commit does not wait for the WAL flush (`synchronous_commit` off
+   * for this transaction only; the events' own rows were committed durably by
+   * their writers). A mark lost in a crash only publishes its rows again, which
+   * at-least-once delivery already allows; waiting for it cost a disk flush per
+   * batch, about as many as the writers' own when batches are small, on the disk
+   * every writer's commit waits for.
    */
   async relayOnce(): Promise<number> {
-    const { sql, bus, batchSize = 500 } = this.options;
-    if (!bus.isConnected()) return 0;
+    return (await this.#relayBatch()).length;
+  }
+
+  /** `relayOnce`, answering the seqs it sent. */
+  async #relayBatch(): Promise<string[]> {
+    const { sql, bus } = this.options;
+    if (!bus.isConnected()) return [];
     return await sql.begin(async (tx) => {
-      const claimed = await tx<
-        {
-          seq: string;
-          id: string;
-          type: string;
-          data: unknown;
-          headers: EventHeaders;
-          occurred_at: Date;
-        }[]
-      >`update outbox set published_at = now() where seq in (
-          select seq from outbox where published_at is null
-          order by seq limit ${batchSize} for update skip locked)
-        returning seq, id, type, data, headers, occurred_at`;
-      if (claimed.length === 0) return 0;
+      // Sent with the claim in one write: no round trip of its own.
+      const [, claimed] = await Promise.all([
+        tx`set local synchronous_commit = off`,
+        tx<
+          {
+            seq: string;
+            id: string;
+            type: string;
+            data: unknown;
+            headers: EventHeaders;
+            occurred_at: Date;
+          }[]
+        >`update outbox set published_at = now() where seq in (
+            select seq from outbox where published_at is null
+            order by seq limit ${this.#batchSize} for update skip locked)
+          returning seq, id, type, data, headers, occurred_at`,
+      ]);
+      if (claimed.length === 0) return [];
       // RETURNING has no order; events leave in the order they were recorded.
       const rows = claimed.toSorted((a, b) => compareSeq(a.seq, b.seq));
       // One PRODUCER span per event, a child of the request that enqueued it; the
@@ -185,7 +253,7 @@ export class OutboxRelay {
         throw error;
       }
       for (const span of spans) endSpan(span);
-      return rows.length;
+      return rows.map((row) => row.seq);
     });
   }
 
