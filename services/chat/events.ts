@@ -98,7 +98,7 @@ export interface UnreadReminder {
 /**
  * Typed publishers; each writes to the outbox inside the caller's transaction.
  * A text message's `message.sent` is the exception: `store.sendMessage`'s SQL
- * function writes it in the same statement as the message (migration 005), the
+ * function writes it in the same statement as the message (migrations 005, 006), the
  * same row as `messageSent` would (send_event_test.ts compares them).
  */
 export const publish = {

@@ -1,5 +1,5 @@
 /**
- * A text message's `message.sent` is written in SQL (migration 005's
+ * A text message's `message.sent` is written in SQL (migration 006's
  * `chat_send_message`), not by `enqueueEvent` (shared/outbox.ts). These tests
  * keep the two in step: the row the function writes must be the row
  * `publish.messageSent` writes for the same message (every column of the outbox
@@ -207,6 +207,30 @@ Deno.test("a refused send writes no event; a send wakes the relay at once, which
   } finally {
     await relay.stop();
     await probe.close();
+    await f.close();
+  }
+});
+
+Deno.test("a send's NOTIFY names its outbox row's seq, as enqueueEvent's does", async () => {
+  const f = await chatFixture("chat_send_notify");
+  const heard: string[] = [];
+  const { unlisten } = await f.db.sql.listen("outbox", (payload) => heard.push(payload));
+  try {
+    const ada = await f.user("Ada");
+    const bob = await f.user("Bob");
+    const { id } = await f.start(ada, bob);
+    // What the start wrote (conversation.started, through enqueueEvent) is heard first.
+    await waitFor(async () => heard.length === (await f.db.sql`select 1 from outbox`).length, {
+      what: "the start's notifications",
+    });
+    heard.length = 0;
+    const sent = await f.send(ada, id, { body: "Are you there?" });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const row = await outboxRow(f, { messageId: sent.body.message.id });
+    await waitFor(() => heard.length > 0, { what: "the send's notification" });
+    assert.deepEqual(heard, [String(row.seq)]);
+  } finally {
+    await unlisten();
     await f.close();
   }
 });

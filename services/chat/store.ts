@@ -530,7 +530,7 @@ export type SendOutcome =
   | { outcome: "earlier" | "sent"; message: MessageView; recipientId: string };
 
 /**
- * A text message's send in one statement (migration 005's `chat_send_message`):
+ * A text message's send in one statement (`chat_send_message`, migrations 005 and 006):
  * in this order, the caller's membership, the sender's lock (`lockSender`'s),
  * the message already sent with this client id, the blocks, the gig and order
  * given as context, the rate limit (`recentSends`' count), then `rememberUser`
