@@ -1,14 +1,16 @@
 /**
  * Upgrading a gigs database that already holds gigs: migrations 004 (small
  * rows, rank_vector, planner settings) and 005 (keyword index with place) run
- * over rows written under 001–003, and every gig stays searchable as before.
+ * over rows written under 001–003, and every gig stays searchable as before;
+ * 009 (deletion keys of known words) backfills the words of gigs written
+ * under 001–008.
  */
 import assert from "node:assert/strict";
 import { connectDb, migrate, type Sql } from "@mp/shared/db";
 import { inboxMigration } from "@mp/shared/inbox";
 import { outboxMigration } from "@mp/shared/outbox";
 import { freshDatabase } from "@mp/shared/testing";
-import { normalizeSearch, search, searchQuerySchema } from "./search.ts";
+import { deletionVariants, normalizeSearch, search, searchQuerySchema } from "./search.ts";
 import { MIGRATIONS } from "./test_support.ts";
 
 const SHARED = [outboxMigration, inboxMigration];
@@ -111,6 +113,53 @@ Deno.test("migrations 004 and 005 upgrade a database with gigs: each gets its ra
     } finally {
       await fresh.end({ timeout: 1 });
     }
+  } finally {
+    await Deno.remove(old, { recursive: true });
+    await db.drop();
+  }
+});
+
+Deno.test("migration 009 keys the words of existing gigs, so their two-edit typos are found; run again it changes nothing", async () => {
+  const db = await freshDatabase("gigs_upgrade_keys");
+  const old = await migrationsUpTo("008_gig_image_media.sql");
+  try {
+    await migrate(db.sql, old, SHARED);
+    const sellerId = crypto.randomUUID();
+    await db.sql`insert into sellers (user_id, username, display_name, profile_at, level, seller_at)
+      values (${sellerId}, 'upgrader', 'Up Grader', now(), 'new', now())`;
+    const gig = await insertGig(
+      db.sql,
+      sellerId,
+      "I will plan your brand strategy",
+      "Workshops and a written plan.",
+    );
+    assert.deepEqual(await migrate(db.sql, MIGRATIONS, SHARED), ["009_search_term_deletions.sql"]);
+
+    const keysOf = async (term: string) =>
+      (await db.sql<{ key: string }[]>`
+        select key from search_term_deletions where term = ${term}`).map((r) => r.key).sort();
+    assert.deepEqual(await keysOf("strategy"), deletionVariants("strategy").sort());
+    assert.deepEqual(await keysOf("branding"), deletionVariants("branding").sort());
+    assert.deepEqual(await keysOf("will"), ["will"]);
+    // Two edits sharing few trigrams ("stkatgey" 0.12 of "strategy"'s): found through the keys.
+    assert.deepEqual((await find(db.sql, { q: "stkatgey" })).items.map((i) => i.id), [gig]);
+
+    // A word first written after the upgrade is keyed by the trigger.
+    const later = await insertGig(db.sql, sellerId, "I will film a testimonial", "On location.");
+    assert.deepEqual(await keysOf("testimonial"), deletionVariants("testimonial").sort());
+    assert.deepEqual((await find(db.sql, { q: "tsetimonail" })).items.map((i) => i.id), [later]);
+
+    // The file applied again (a rerun by hand) leaves the same rows and one trigger.
+    const [before] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from search_term_deletions`;
+    await db.sql.unsafe(
+      await Deno.readTextFile(new URL("009_search_term_deletions.sql", MIGRATIONS)),
+    );
+    const [after] = await db.sql<{ n: number; triggers: number }[]>`
+      select count(*)::int as n,
+        (select count(*)::int from pg_trigger where tgname = 'search_terms_keys') as triggers
+      from search_term_deletions`;
+    assert.deepEqual(after, { n: before.n, triggers: 1 });
   } finally {
     await Deno.remove(old, { recursive: true });
     await db.drop();

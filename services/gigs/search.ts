@@ -191,10 +191,12 @@ export function keywordWords(q: string): string[] {
 /** A word as tsquery syntax may carry it (letters and digits only). */
 const SAFE_WORD = /^[\p{L}\p{N}]+$/u;
 
-/** Nearest known words by trigram similarity (≥ 0.3) read for a word that may carry two edits. */
-const NEAREST = 30;
 /** Longest word whose every single edit (substitutions and insertions too) is looked up. */
 const ALL_EDITS_UP_TO = 7;
+/** Longest known word: the gigs trigger keeps title and tag words of 3–40 characters. */
+const MAX_TERM = 40;
+/** Shortest key of `search_term_deletions`: a word of 6+ letters less two deletions. */
+const MIN_KEY = 4;
 
 /**
  * Edits a query word may carry and still be corrected, as Elasticsearch's
@@ -262,15 +264,27 @@ export function oneEditVariants(word: string): string[] {
   return [...out].filter((v) => v.length >= 3);
 }
 
-/** Every deletion of one character and swap of two neighbours of `word`. */
-function swapsAndDeletions(word: string): string[] {
+/**
+ * `word` and every string made by deleting one or two of its characters, at
+ * least 4 characters long: the keys under which migration 009's
+ * `search_term_keys` stores every known word in `search_term_deletions`. Two
+ * words are within two edits (Damerau, as `editDistance`) only if they share
+ * such a key (a substitution or swap is one deletion on each side), so looking
+ * up a word's keys finds every known word within two edits of it, however few
+ * trigrams they share. Characters are code points, as PostgreSQL's `substr`.
+ */
+export function deletionVariants(word: string): string[] {
   const s = [...word];
-  const out: string[] = [];
-  for (let i = 0; i < s.length; i++) out.push([...s.slice(0, i), ...s.slice(i + 1)].join(""));
-  for (let i = 0; i + 1 < s.length; i++) {
-    out.push([...s.slice(0, i), s[i + 1], s[i], ...s.slice(i + 2)].join(""));
+  const out = new Set<string>();
+  if (s.length >= MIN_KEY) out.add(word);
+  for (let i = 0; i < s.length && s.length > MIN_KEY; i++) {
+    const once = [...s.slice(0, i), ...s.slice(i + 1)];
+    out.add(once.join(""));
+    for (let j = i; j < once.length && once.length > MIN_KEY; j++) {
+      out.add([...once.slice(0, j), ...once.slice(j + 1)].join(""));
+    }
   }
-  return out;
+  return [...out];
 }
 
 /** How one query word is searched. */
@@ -291,29 +305,34 @@ export interface WordPlan {
 /**
  * Reads, in one round trip, how each word is searched: whether it is known, the
  * known words it begins (`COMPLETIONS`, shortest first, for words of 3+
- * characters), and for an unknown word its candidate corrections: its single
- * edits looked up exactly in `search_terms`' primary key, and for a word that
- * may carry two edits its `NEAREST` most similar known words by trigrams (the
- * GIN index, similarity ≥ 0.3), all then kept only within the word's
- * true edit distance (`editDistance`).
+ * characters), and for an unknown word its candidate corrections, all exact
+ * primary-key lookups: a word of 3–5 characters (one edit) looks up its single
+ * edits in `search_terms`; a longer one (two edits) looks up its deletions
+ * (`deletionVariants`) in `search_term_deletions`, which finds every known
+ * word within two edits. Candidates are then kept only within the word's true
+ * edit distance (`editDistance`).
  */
 export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
   if (words.length === 0) return [];
-  const variantTerms: string[] = [];
-  const variantWords: number[] = [];
+  const editTerms: string[] = [];
+  const editWords: number[] = [];
+  const keyTerms: string[] = [];
+  const keyWords: number[] = [];
   words.forEach((word, i) => {
-    if (editBudget(word) === 0) return;
-    const variants = new Set(oneEditVariants(word));
-    // Two edits of a long word: trigrams miss two swaps ("paitnign" shares too
-    // few with "painting"), so pairs of swaps and deletions are looked up too.
-    if (editBudget(word) === 2) {
-      for (const v of swapsAndDeletions(word)) {
-        for (const w of swapsAndDeletions(v)) if (w !== word && w.length >= 3) variants.add(w);
+    const budget = editBudget(word);
+    if (budget === 1) {
+      for (const v of oneEditVariants(word)) {
+        editTerms.push(v);
+        editWords.push(i + 1);
       }
-    }
-    for (const v of variants) {
-      variantTerms.push(v);
-      variantWords.push(i + 1);
+    } else if (budget === 2 && [...word].length <= MAX_TERM + 2) {
+      // Trigrams missed two edits: 19 of 91 in the gig_typos benchmark shared
+      // under 0.3 of their trigrams with the word meant ("stkatgey" 0.12 of
+      // "strategy"), and longer words had no bound on candidates to read.
+      for (const k of deletionVariants(word)) {
+        keyTerms.push(k);
+        keyWords.push(i + 1);
+      }
     }
   });
   const rows = await db<
@@ -332,18 +351,17 @@ export async function planWords(db: Db, words: string[]): Promise<WordPlan[]> {
       -- Candidate corrections only for unknown words of 3+ characters.
       case when k.known or length(w.word) < 3 then '{}'::text[] else array(
         select c.term from (
-          -- Each variant probes the primary key.
+          -- Each single edit probes search_terms' primary key, each deletion
+          -- key search_term_deletions' (migration 009).
           select t.term
-          from unnest(${variantTerms}::text[], ${variantWords}::int[]) as v(term, n)
+          from unnest(${editTerms}::text[], ${editWords}::int[]) as v(term, n)
           join search_terms t on t.term = v.term
           where v.n = w.n
           union
-          select n.term from (
-            select t.term from search_terms t
-            where length(w.word) > 5 and t.term % w.word
-            order by similarity(t.term, w.word) desc, t.term
-            limit ${NEAREST}
-          ) n
+          select d.term
+          from unnest(${keyTerms}::text[], ${keyWords}::int[]) as v(key, n)
+          join search_term_deletions d on d.key = v.key
+          where v.n = w.n
         ) c
         order by similarity(c.term, w.word) desc, c.term
       ) end as candidates

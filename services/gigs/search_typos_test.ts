@@ -5,7 +5,7 @@
  * PostgreSQL through the real app.
  */
 import assert from "node:assert/strict";
-import { editBudget, editDistance, oneEditVariants } from "./search.ts";
+import { deletionVariants, editBudget, editDistance, oneEditVariants } from "./search.ts";
 import { gigsFixture } from "./test_support.ts";
 
 Deno.test("edit distance counts a swap of neighbours as one edit, within a budget", () => {
@@ -19,6 +19,22 @@ Deno.test("edit distance counts a swap of neighbours as one edit, within a budge
   assert.deepEqual(["ab", "abc", "abcde", "abcdef"].map(editBudget), [0, 1, 1, 2]);
   assert.ok(oneEditVariants("lgoo").includes("logo"));
   assert.ok(oneEditVariants("desgin").includes("design"));
+});
+
+Deno.test("a word's deletion keys are its deletions of up to two characters, 4+ long", () => {
+  assert.deepEqual(deletionVariants("abc"), []);
+  assert.deepEqual(deletionVariants("abcd"), ["abcd"]);
+  const five = ["abcd", "abcde", "abce", "abde", "acde", "bcde"];
+  assert.deepEqual(deletionVariants("abcde").sort(), five);
+  const keys = deletionVariants("strategy");
+  assert.equal(keys.length, new Set(keys).size);
+  // 1 + 8 + 28 positions, fewer where a repeated letter gives the same string.
+  assert.ok(keys.length <= 37 && keys.includes("strategy") && keys.includes("stratgy"));
+  assert.ok(keys.includes("stategy") && keys.includes("srategy") && keys.includes("strate"));
+  // A typo two edits away shares a key with the word ("stkatgey": a substitution, a swap).
+  const typo = new Set(deletionVariants("stkatgey"));
+  assert.ok(keys.some((k) => typo.has(k)));
+  assert.ok(deletionVariants("ünïcödé").includes("nïcöd"), "characters are code points");
 });
 
 Deno.test("search corrects swaps, deletions, insertions and substitutions within the AUTO budget", async (t) => {
@@ -42,6 +58,11 @@ Deno.test("search corrects swaps, deletions, insertions and substitutions within
       description: "Digital paintings for books and games.",
       subcategory: "illustration",
       tags: ["painting"],
+    });
+    const packaging = await f.createGig(ada.token, {
+      title: "I will optimize detailed packaging and financial strategy",
+      description: "Animated mockups; coaching for your team included.",
+      tags: ["animated", "coaching", "ünïcödé"],
     });
     const ids = async (q: string) => {
       const res = await f.call("GET", `?q=${encodeURIComponent(q)}`);
@@ -69,6 +90,32 @@ Deno.test("search corrects swaps, deletions, insertions and substitutions within
         await finds(q, illustration.id);
       }
     });
+    await t.step(
+      "two edits of any kind, however few trigrams the typo keeps (gig_typos misses)",
+      async () => {
+        // Each shares under 0.3 of its trigrams with the word it misspells (0.12
+        // for "stkatgey"), and none is two swaps or deletions of the typo.
+        const typos: [string, string][] = [
+          ["ptckaeing", "packaging"], // two substitutions
+          ["stkatgey", "strategy"], // a swap and a substitution
+          ["coahig", "coaching"], // two deletions
+          ["dtawled", "detailed"], // a deletion and a substitution
+          ["fnnacial", "financial"], // a deletion and a swap
+          ["aimjated", "animated"], // a deletion and an insertion
+          ["opitmze", "optimize"], // a swap and a deletion
+        ];
+        for (const [typo, word] of typos) {
+          assert.equal(editDistance(typo, word), 2, `${typo} is two edits from ${word}`);
+          await finds(typo, packaging.id);
+        }
+        // The trigger stored each known word under the keys the query side makes.
+        for (const term of ["strategy", "packaging", "ünïcödé"]) {
+          const rows = await f.db.sql<{ key: string }[]>`
+            select key from search_term_deletions where term = ${term}`;
+          assert.deepEqual(rows.map((r) => r.key).sort(), deletionVariants(term).sort(), term);
+        }
+      },
+    );
     await t.step(
       "beyond the budget nothing is corrected: a 4-letter word with 2 edits",
       async () => {
