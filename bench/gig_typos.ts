@@ -110,6 +110,8 @@ interface Sample {
   intended: number;
   found: number;
   corrected: string | null;
+  /** What the typo searched for, kept for a miss (which candidates it had, or lacked). */
+  tsquery?: string;
   ms: number;
 }
 
@@ -125,7 +127,8 @@ async function measure(sql: Sql, word: string, typo: string, kind: Kind): Promis
         as found
     from gigs
     where status = 'active' and search_vector @@ to_tsquery('english', ${word})`;
-  return { kind, word, typo, ...row, corrected: typed.correctedQuery, ms: took };
+  const tsquery = row.found < row.intended ? typed.tsquery ?? "" : undefined;
+  return { kind, word, typo, ...row, corrected: typed.correctedQuery, tsquery, ms: took };
 }
 
 /** The typo recall benchmark. */
@@ -232,7 +235,9 @@ function report(r: {
       corrected: of.filter((s) => s.corrected !== null).length,
       p50: percentile(Array.from(times), 50),
       p95: percentile(Array.from(times), 95),
-      examples: misses.slice(0, 6).map((s) => `${s.typo}→${s.word} ${s.found}/${s.intended}`),
+      examples: misses.slice(0, 6).map((s) =>
+        `${s.typo}→${s.word} ${s.found}/${s.intended} (searched ${s.tsquery})`
+      ),
     };
   });
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -246,7 +251,7 @@ function report(r: {
       "recall over all gigs",
       "announced correctedQuery",
       "keywords p50 / p95 (ms)",
-      "some misses (typo→word found/intended)",
+      "some misses (typo→word found/intended, the tsquery searched)",
     ],
     rows: byKind.map((k) => [
       k.kind,
