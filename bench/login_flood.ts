@@ -43,31 +43,47 @@ interface Variant {
   maxDuty: number;
   /** false: the governor never throttles (lag limit out of reach), as before it existed. */
   governor: boolean;
+  /** AUTH_HASH_LAG_LIMIT_MS; auth's default when unset. */
+  lagLimitMs?: number;
 }
 
 const pct = (share: number) => Number.isNaN(share) ? "–" : `${Math.round(share * 100)} %`;
 
-const setting = (memoryKiB: number, iterations: number, maxDuty: number, governor = true) => ({
+const setting = (
+  memoryKiB: number,
+  iterations: number,
+  maxDuty: number,
+  governor = true,
+  lagLimitMs?: number,
+) => ({
   label: `m=${Math.round(memoryKiB / 1024)} MiB t=${iterations}, ${
-    governor ? `governor ≤ ${maxDuty} %` : "no governor"
+    governor
+      ? `governor ≤ ${maxDuty} %${lagLimitMs === undefined ? "" : `, lag limit ${lagLimitMs} ms`}`
+      : "no governor"
   }`,
   memoryKiB,
   iterations,
   maxDuty,
   governor,
+  lagLimitMs,
 });
 
-// LOGIN_FLOOD_VARIANTS ("19456x2@50,7168x5@50", "@off" for no governor): for trying settings out.
+// LOGIN_FLOOD_VARIANTS ("19456x2@off,7168x5@25,19456x2@50/3": KiB x passes @ max duty % or
+// "off" for no governor, optionally / lag limit in ms): for trying settings out.
 const VARIANTS: Variant[] = Deno.env.get("LOGIN_FLOOD_VARIANTS")?.split(",").map((spec) => {
-  const [, m, t, duty] = spec.match(/^(\d+)x(\d+)@(\d+|off)$/) ?? [];
-  if (!m) throw new Error(`LOGIN_FLOOD_VARIANTS: ${spec} is not <KiB>x<passes>@<duty %|off>`);
-  return setting(Number(m), Number(t), duty === "off" ? 100 : Number(duty), duty !== "off");
+  const [, m, t, duty, lag] = spec.match(/^(\d+)x(\d+)@(\d+|off)(?:\/(\d+))?$/) ?? [];
+  if (!m) {
+    throw new Error(`LOGIN_FLOOD_VARIANTS: ${spec} is not <KiB>x<passes>@<duty %|off>[/<lag ms>]`);
+  }
+  const on = duty !== "off";
+  return setting(Number(m), Number(t), on ? Number(duty) : 100, on, lag ? Number(lag) : undefined);
 }) ?? [
   setting(19_456, 2, 100, false),
   setting(19_456, 2, 50),
-  setting(7_168, 5, 50),
-  setting(9_216, 4, 50),
-  setting(12_288, 3, 50),
+  setting(19_456, 2, 25),
+  setting(7_168, 5, 25),
+  setting(9_216, 4, 25),
+  setting(12_288, 3, 25),
 ];
 
 /** The login-flood benchmark. */
@@ -310,6 +326,7 @@ async function measure(
         AUTH_ARGON2_ITERATIONS: String(variant.iterations),
         AUTH_HASH_MAX_DUTY_PERCENT: String(variant.maxDuty),
         ...(variant.governor ? {} : { AUTH_HASH_LAG_LIMIT_MS: "1000000" }),
+        ...(variant.lagLimitMs ? { AUTH_HASH_LAG_LIMIT_MS: String(variant.lagLimitMs) } : {}),
       },
     },
   });
