@@ -1,5 +1,5 @@
 /**
- * Logins are expensive on purpose (argon2id, ~19 MiB and two passes per
+ * Logins are expensive on purpose (argon2id, 7–19 MiB and two to five passes per
  * attempt). This measures how many the fleet completes per second, and whether
  * a flood of them slows everything else down: the p99 of cheap routes through
  * the gateway with and without a concurrent stream of logins. It does so for

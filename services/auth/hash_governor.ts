@@ -17,7 +17,7 @@
 
 /** Settings of the governor; every field has a default. */
 export interface GovernorOptions {
-  /** Highest share of wall time one worker may spend hashing (0–1]. Default 0.5. */
+  /** Highest share of wall time one worker may spend hashing (0–1]. Default 0.25. */
   maxDuty?: number;
   /** Lowest share it is throttled to, so logins still progress under load. Default 0.05. */
   minDuty?: number;
@@ -49,7 +49,7 @@ export class HashGovernor {
   #duty: number;
 
   constructor(options: GovernorOptions = {}) {
-    this.maxDuty = options.maxDuty ?? 0.5;
+    this.maxDuty = options.maxDuty ?? 0.25;
     this.minDuty = Math.min(options.minDuty ?? 0.05, this.maxDuty);
     this.lagLimitMs = options.lagLimitMs ?? 10;
     this.maxRestMs = options.maxRestMs ?? 1_000;

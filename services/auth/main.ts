@@ -28,10 +28,10 @@ export default await startService({
     AUTH_RESET_TTL_MINUTES: env.positiveInt(60),
     // Cost of new password hashes (README, Secrets): OWASP's argon2id settings
     // start at m=7 MiB t=5; lower memory needs more passes.
-    AUTH_ARGON2_MEMORY_KIB: z.coerce.number().int().min(7_168).default(19_456),
-    AUTH_ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
+    AUTH_ARGON2_MEMORY_KIB: z.coerce.number().int().min(7_168).default(7_168),
+    AUTH_ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(5),
     // How much CPU hashing may take beside everything else (hash_governor.ts).
-    AUTH_HASH_MAX_DUTY_PERCENT: percent(50),
+    AUTH_HASH_MAX_DUTY_PERCENT: percent(25),
     AUTH_HASH_MIN_DUTY_PERCENT: percent(5),
     AUTH_HASH_LAG_LIMIT_MS: env.positiveInt(10),
     AUTH_HASH_MAX_WAIT_MS: env.positiveInt(1_000),
