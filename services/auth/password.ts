@@ -6,8 +6,9 @@
  * Hashing yields to the rest of the process: a governor (hash_governor.ts)
  * spaces the starts so each worker hashes at most its duty cycle of the wall
  * time, and lowers that cycle while the event loop falls behind. Logins wait
- * in a queue bounded by time: when the work already waiting would take longer
- * than `maxWaitMs` to start at the current duty, a new one is refused at once
+ * in a queue bounded by time: beyond a few jobs per worker, when the work already
+ * waiting would take longer than `maxWaitMs` to start at the current duty, a new
+ * one is refused at once
  * (`HasherBusyError`, answered 503 with Retry-After) instead of piling up work
  * whose client gave up long ago. A job whose request was aborted while it
  * waited is dropped unhashed.
@@ -67,6 +68,17 @@ export interface HasherOptions {
   governor?: GovernorOptions;
 }
 
+/**
+ * Jobs per worker that are always let in (within the hard cap), whatever the
+ * duty cycle: a few people signing in at once on a busy machine wait a few
+ * seconds rather than get a 503. Only admission changes; the duty cycle still
+ * spaces the hashes, so the rest of the process is protected the same. (On a
+ * machine shared with other work the loop lags without any flood, the duty
+ * drops to its floor and the time estimate alone refused the second login
+ * that had to wait behind a resting worker.)
+ */
+const ALWAYS_ADMITTED_PER_WORKER = 4;
+
 type Job = {
   message: Record<string, unknown>;
   signal?: AbortSignal;
@@ -81,6 +93,7 @@ export function createPasswordHasher(options: HasherOptions = {}): PasswordHashe
   const size = options.workers ?? Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1);
   const maxQueued = size * (options.queuePerWorker ?? 8);
   const maxWaitMs = options.maxWaitMs ?? 1_000;
+  const alwaysAdmitted = size * ALWAYS_ADMITTED_PER_WORKER;
   const argon2 = options.argon2 ?? DEFAULT_ARGON2;
   const governor = new HashGovernor(options.governor);
   const stopWatching = watchEventLoop(
@@ -144,7 +157,9 @@ export function createPasswordHasher(options: HasherOptions = {}): PasswordHashe
 
   const call = (message: Record<string, unknown>, signal?: AbortSignal) =>
     new Promise<unknown>((resolve, reject) => {
-      if (queue.length >= maxQueued || drainMs(queue.length) > maxWaitMs) {
+      const full = queue.length >= maxQueued ||
+        (queue.length >= alwaysAdmitted && drainMs(queue.length) > maxWaitMs);
+      if (full) {
         const seconds = Math.ceil(drainMs(queue.length + 1) / 1000);
         return reject(new HasherBusyError(Math.min(30, Math.max(1, seconds))));
       }

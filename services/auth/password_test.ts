@@ -102,3 +102,18 @@ Deno.test("the pool throttles hashing while the event loop is delayed, then refu
     hasher.close();
   }
 });
+
+Deno.test("while throttled to its floor, a few sign-ins at once all wait their turn instead of being refused", async () => {
+  const governor = { maxDuty: 0.5, minDuty: 0.05, lagLimitMs: 10, periodMs: 100 };
+  const hasher = createPasswordHasher({ workers: 1, maxWaitMs: 1_000, governor });
+  try {
+    await hasher.hash("warm-up");
+    await waitFor(() => hasher.state().duty === 0.5, { what: "duty at 50 %" });
+    await blockUntilThrottled(hasher, 0.05);
+    // Four at once: the time estimate alone (a second of rest per hash) let in one.
+    const hashes = await Promise.all(Array.from({ length: 4 }, (_, i) => hasher.hash(`p-${i}`)));
+    for (const hash of hashes) assert.match(hash, /^\$argon2id\$/);
+  } finally {
+    hasher.close();
+  }
+});
