@@ -49,7 +49,7 @@ export const gatewayConfigShape = {
   REDIS_URL: env.url(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
   // Upstream services: only the origins are used; requests keep their own path.
   AUTH_URL: upstreamUrls().default("http://127.0.0.1:4001"),
-  NOTIFICATIONS_URL: upstreamUrls().default("http://127.0.0.1:4007"),
+  NOTIFICATIONS_URL: upstreamUrls().optional(),
   // The other services are optional: a route whose service has no URL answers 404.
   USERS_URL: upstreamUrls().optional(),
   GIGS_URL: upstreamUrls().optional(),
